@@ -1,0 +1,86 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/runway-analytics/runway/collector"
+)
+
+// CollectorStatus is one source's last run (GET /api/v1/collectors).
+type CollectorStatus struct {
+	Source   string     `json:"source"`
+	Type     string     `json:"type"`
+	RunID    string     `json:"run_id"`
+	Trigger  string     `json:"trigger"`
+	Started  *time.Time `json:"started"`
+	Finished *time.Time `json:"finished"`
+	Status   string     `json:"status"`
+	Error    string     `json:"error"`
+	Requests int64      `json:"requests"`
+	Retries  int64      `json:"retries"`
+	Rows     int64      `json:"rows"`
+	Running  bool       `json:"running"`
+	NextRun  *time.Time `json:"next_run"`
+}
+
+func (s *Server) listCollectors(c *gin.Context) {
+	q, err := parseQuery(c.Request.URL.Query(), "limit", "cursor")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if _, err := q.limit(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	last, err := collector.LastRuns(c.Request.Context(), s.db)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items := []CollectorStatus{}
+	names := []string{}
+	if s.runner != nil {
+		names = s.runner.Sources()
+	}
+	for _, name := range names {
+		st := CollectorStatus{Source: name, Status: "never_run", Running: s.runner.Running(name)}
+		if r, ok := last[name]; ok {
+			started := r.Started
+			st.Type, st.RunID, st.Trigger, st.Started, st.Finished = r.Type, r.RunID, r.Trigger, &started, r.Finished
+			st.Status, st.Error, st.Requests, st.Retries, st.Rows = r.Status, r.Error, r.Requests, r.Retries, r.Rows
+		}
+		if next := s.runner.NextRun(name); !next.IsZero() {
+			st.NextRun = &next
+		}
+		items = append(items, st)
+	}
+	c.JSON(http.StatusOK, list[CollectorStatus]{Items: items})
+}
+
+func (s *Server) runCollector(c *gin.Context) {
+	if _, err := parseQuery(c.Request.URL.Query()); err != nil {
+		s.fail(c, err)
+		return
+	}
+	name := c.Param("source")
+	if s.runner == nil {
+		s.fail(c, notFound("unknown source "+name))
+		return
+	}
+	runID, err := s.runner.Trigger(name)
+	switch {
+	case errors.Is(err, collector.ErrUnknownSource):
+		s.fail(c, notFound("unknown source "+name))
+	case errors.Is(err, collector.ErrRunning):
+		s.fail(c, conflict("source "+name+" is already running"))
+	case err != nil:
+		s.fail(c, err)
+	default:
+		c.JSON(http.StatusAccepted, gin.H{"source": name, "run_id": runID, "status": "running"})
+	}
+}

@@ -1,0 +1,60 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Error codes of the JSON error body (DESIGN.md §7).
+const (
+	CodeInvalidArgument  = "invalid_argument"
+	CodeUnauthenticated  = "unauthenticated"
+	CodePermissionDenied = "permission_denied"
+	CodeNotFound         = "not_found"
+	CodeConflict         = "conflict"
+	CodeRateLimited      = "rate_limited"
+	CodeInternal         = "internal"
+	CodeUnavailable      = "unavailable"
+)
+
+// apiError is an error with an HTTP status and a public message. Anything
+// else that reaches the error middleware is a 500 whose detail is logged,
+// not shown.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func invalid(msg string) error  { return &apiError{http.StatusBadRequest, CodeInvalidArgument, msg} }
+func notFound(msg string) error { return &apiError{http.StatusNotFound, CodeNotFound, msg} }
+func conflict(msg string) error { return &apiError{http.StatusConflict, CodeConflict, msg} }
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func abort(c *gin.Context, status int, code, msg string) {
+	c.AbortWithStatusJSON(status, errorBody{errorDetail{code, msg}})
+}
+
+// fail answers an error from a handler.
+func (s *Server) fail(c *gin.Context, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		abort(c, ae.status, ae.code, ae.message)
+		return
+	}
+	s.log.ErrorContext(c.Request.Context(), "request failed", "method", c.Request.Method,
+		"path", c.FullPath(), "err", err)
+	abort(c, http.StatusInternalServerError, CodeInternal, "internal error; see the server log")
+}

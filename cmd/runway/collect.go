@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+func cmdCollect(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) error {
+	cfg, names, err := loadConfig("collect", args, stderr, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	if len(cfg.Sources) == 0 {
+		return fmt.Errorf("%w: the config has no sources to collect", errUsage)
+	}
+	a, err := open(ctx, cfg, log, names)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	tty := isTerminal(stderr)
+	failed := 0
+	for _, name := range a.runner.Sources() {
+		var p *progressLine
+		var progress func(string, int, int)
+		if tty {
+			p = &progressLine{w: stderr, source: name, start: time.Now()}
+			progress = p.update
+		}
+		res, err := a.runner.RunOnce(ctx, name, progress)
+		if p != nil {
+			p.clear()
+		}
+		dur := res.Finished.Sub(res.Started).Round(time.Millisecond)
+		if err != nil {
+			failed++
+			fmt.Fprintf(stdout, "%s: FAILED after %s, %d requests: %s\n", name, dur, res.Requests, oneLine(errors.Unwrap(err).Error()))
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok in %s, %d requests (%d retries), %d rows\n", name, dur, res.Requests, res.Retries, res.TotalRows())
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d source(s) failed", failed, len(a.runner.Sources()))
+	}
+	return nil
+}
+
+// progressLine redraws one status line on a terminal.
+type progressLine struct {
+	mu     sync.Mutex
+	w      io.Writer
+	source string
+	start  time.Time
+	last   time.Time
+}
+
+func (p *progressLine) update(stage string, done, total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if now.Sub(p.last) < 100*time.Millisecond && (total == 0 || done < total) {
+		return
+	}
+	p.last = now
+	elapsed := now.Sub(p.start).Round(time.Second)
+	if total > 0 {
+		const width = 30
+		fill := min(width, done*width/total)
+		bar := make([]byte, width)
+		for i := range bar {
+			bar[i] = ' '
+			if i < fill {
+				bar[i] = '='
+			}
+		}
+		fmt.Fprintf(p.w, "\r\033[K%s %s [%s] %d/%d %s", p.source, stage, bar, done, total, elapsed)
+		return
+	}
+	fmt.Fprintf(p.w, "\r\033[K%s %s %d %s", p.source, stage, done, elapsed)
+}
+
+func (p *progressLine) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprint(p.w, "\r\033[K")
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

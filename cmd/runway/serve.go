@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/runway-analytics/runway/api"
+	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/jira"
+	"github.com/runway-analytics/runway/collector/warehouse"
+)
+
+// factories is the explicit list of source types this build can collect.
+var factories = map[string]collector.Factory{
+	"jira": jira.New,
+}
+
+// app is what serve, collect and demo share: the warehouse, the runner and
+// the metrics registry.
+type app struct {
+	cfg    config.Config
+	log    *slog.Logger
+	db     warehouse.DB
+	reg    *prometheus.Registry
+	runner *collector.Runner
+}
+
+// open connects to the warehouse, applies migrations, records the
+// configured sources and projects, and builds the runner with the sources
+// named in only (all when empty).
+func open(ctx context.Context, cfg config.Config, log *slog.Logger, only []string) (*app, error) {
+	db, err := warehouse.Open(ctx, cfg.Storage.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("opening storage: %w", err)
+	}
+	a := &app{cfg: cfg, log: log, db: db, reg: prometheus.NewRegistry()}
+	if err := a.init(ctx, only); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) init(ctx context.Context, only []string) error {
+	if _, err := warehouse.Migrate(ctx, a.db, a.log); err != nil {
+		return fmt.Errorf("migrating storage: %w", err)
+	}
+	if err := collector.SyncConfig(ctx, a.db, a.cfg); err != nil {
+		return err
+	}
+	v, rev, gov := buildInfo()
+	bi := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "runway_build_info",
+		Help: "Runway build: version, VCS revision and Go version."}, []string{"version", "revision", "goversion"})
+	bi.WithLabelValues(v, rev, gov).Set(1)
+	a.reg.MustRegister(bi, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.runner = collector.NewRunner(a.db, a.log, collector.NewMetrics(a.reg), collector.RunnerOptions{Jitter: 30 * time.Second})
+
+	want := map[string]bool{}
+	for _, n := range only {
+		want[n] = true
+	}
+	for _, s := range a.cfg.Sources {
+		if len(want) > 0 && !want[s.Name] {
+			continue
+		}
+		delete(want, s.Name)
+		f, ok := factories[s.Type]
+		if !ok {
+			return fmt.Errorf("source %s: type %s is not supported by this build yet (supported: jira)", s.Name, s.Type)
+		}
+		if err := a.runner.Add(s, f); err != nil {
+			return err
+		}
+	}
+	for n := range want {
+		return fmt.Errorf("%w: no source named %q in the config", errUsage, n)
+	}
+	return nil
+}
+
+func (a *app) close() {
+	if err := a.db.Close(); err != nil {
+		a.log.Warn("closing storage", "err", err)
+	}
+}
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv env) error {
+	cfg, rest, err := loadConfig("serve", args, stderr, getenv)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%w: unexpected arguments %v", errUsage, rest)
+	}
+	log := newLogger(cfg.Log, stderr)
+	a, err := open(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	return a.serve(ctx, nil)
+}
+
+// serve runs the scheduler and the HTTP listener until ctx is cancelled,
+// then shuts both down gracefully. ready, if set, receives the bound
+// address once the listener is up.
+func (a *app) serve(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", a.cfg.API.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", a.cfg.API.Listen, err)
+	}
+	srv := &http.Server{
+		Handler: api.New(api.Options{DB: a.db, Runner: a.runner, Tokens: a.cfg.API.Tokens,
+			Logger: a.log, Gatherer: a.reg}).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if err := a.runner.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("runway serving", "addr", ln.Addr().String(), "backend", a.db.Backend(),
+		"database", a.db.Database(), "sources", len(a.runner.Sources()))
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	select {
+	case err := <-errc:
+		stopCtx, cancel := context.WithTimeout(context.Background(), a.cfg.API.ShutdownTimeout.D())
+		defer cancel()
+		_ = a.runner.Stop(stopCtx)
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down", "timeout", a.cfg.API.ShutdownTimeout.D())
+	timeout := a.cfg.API.ShutdownTimeout.D()
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	// Stop scheduling and drain HTTP at the same time; running collections
+	// get until the deadline, then are cancelled and recorded as failed.
+	var wg sync.WaitGroup
+	var runErr, httpErr error
+	wg.Go(func() { runErr = a.runner.Stop(stopCtx) })
+	wg.Go(func() { httpErr = srv.Shutdown(stopCtx) })
+	wg.Wait()
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http server: %w", err)
+	}
+	if runErr != nil {
+		a.log.Warn("scheduler shutdown", "err", runErr)
+	}
+	if httpErr != nil {
+		a.log.Warn("http shutdown", "err", httpErr)
+	}
+	a.log.Info("stopped")
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) error {
+	cfg, rest, err := loadConfig("migrate", args, stderr, getenv)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%w: unexpected arguments %v", errUsage, rest)
+	}
+	log := newLogger(cfg.Log, stderr)
+	db, err := warehouse.Open(ctx, cfg.Storage.DSN)
+	if err != nil {
+		return fmt.Errorf("opening storage: %w", err)
+	}
+	defer db.Close()
+	applied, err := warehouse.Migrate(ctx, db, log)
+	if err != nil {
+		return fmt.Errorf("migrating storage: %w", err)
+	}
+	v, err := warehouse.SchemaVersion(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema at version %d on %s (database %s); applied %d migration(s) now\n",
+		v, db.Backend(), db.Database(), len(applied))
+	return nil
+}

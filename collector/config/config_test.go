@@ -1,0 +1,121 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoadFull(t *testing.T) {
+	cfg, err := Load("testdata/full.yaml", envOf(map[string]string{
+		"RUNWAY_READ_TOKEN": "read-token", "JIRA_TOKEN": "jira-token",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.API.Listen != "0.0.0.0:9090" || len(cfg.API.Tokens) != 2 {
+		t.Fatalf("api = %+v", cfg.API)
+	}
+	if got := cfg.API.Tokens[1].Value.Reveal(); got != "admin-secret-token" {
+		t.Errorf("token_file value = %q", got)
+	}
+	if got := cfg.API.Tokens[0].Value.Reveal(); got != "read-token" {
+		t.Errorf("token_env value = %q", got)
+	}
+	s := cfg.Sources[0]
+	if s.Token.Reveal() != "jira-token" || s.Since.D() != 90*24*time.Hour || len(s.Boards) != 2 || s.Boards[1] != 14 {
+		t.Errorf("source = %+v", s)
+	}
+	if cfg.SLA["urgent"].D() != 4*time.Hour || cfg.SLA["low"].D() != 168*time.Hour {
+		t.Errorf("sla = %v", cfg.SLA)
+	}
+	// Secrets never print.
+	for _, out := range []string{fmt.Sprint(s.Token), fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg)} {
+		if strings.Contains(out, "jira-token") || strings.Contains(out, "admin-secret-token") || strings.Contains(out, "read-token") {
+			t.Errorf("secret printed: %s", out)
+		}
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	cfg, err := Load("testdata/full.yaml", envOf(map[string]string{
+		"RUNWAY_READ_TOKEN": "r", "JIRA_TOKEN": "j",
+		"RUNWAY_STORAGE_DSN":          "chdb:///var/lib/runway",
+		"RUNWAY_API_LISTEN":           "127.0.0.1:9999",
+		"RUNWAY_SOURCES_0_SCHEDULE":   "@hourly",
+		"RUNWAY_SOURCES_0_PROJECTS":   "A, B,C",
+		"RUNWAY_SOURCES_0_BOARDS":     "1,2",
+		"RUNWAY_SLA_URGENT":           "2h",
+		"RUNWAY_API_SHUTDOWN_TIMEOUT": "5s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Sources[0]
+	if cfg.Storage.DSN != "chdb:///var/lib/runway" || cfg.API.Listen != "127.0.0.1:9999" || s.Schedule != "@hourly" ||
+		strings.Join(s.Projects, "|") != "A|B|C" || len(s.Boards) != 2 || s.Boards[0] != 1 ||
+		cfg.SLA["urgent"].D() != 2*time.Hour || cfg.API.ShutdownTimeout.D() != 5*time.Second {
+		t.Errorf("overrides not applied: %+v", cfg)
+	}
+	_, err = Load("testdata/full.yaml", envOf(map[string]string{"RUNWAY_READ_TOKEN": "r", "JIRA_TOKEN": "j", "RUNWAY_SOURCES_0_BOARDS": "x"}))
+	if err == nil || !strings.Contains(err.Error(), "RUNWAY_SOURCES_0_BOARDS") {
+		t.Errorf("bad override error = %v", err)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := Load("", envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Storage.DSN != "chdb://./data" || cfg.API.Listen != DefaultListen {
+		t.Errorf("defaults = %+v", cfg)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	env := envOf(map[string]string{"JIRA_TOKEN": "j"})
+	for _, tc := range []struct{ file, want string }{
+		{"unknown_key.yaml", "line 5: field listn not found"},
+		{"bad_cron.yaml", `sources[0].schedule: bad cron spec "every 5 minutes"`},
+		{"bad_type.yaml", `sources[0].type: unknown source type "trello"`},
+		{"duplicate_source.yaml", `sources[1].name: duplicate source name "acme"`},
+		{"bad_dsn.yaml", `storage.dsn: "postgres://localhost/runway": want chdb:///path or clickhouse://host:9000/db`},
+		{"open_listener.yaml", `api.listen: "0.0.0.0:8080" is not a loopback address and api.tokens is empty`},
+		{"wrong_type.yaml", "cannot unmarshal !!str `twelve` into int64"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			_, err := Load("testdata/"+tc.file, env)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %q, want it to contain %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error spans lines: %q", err)
+			}
+		})
+	}
+}
+
+func TestMissingSecret(t *testing.T) {
+	_, err := Load("testdata/full.yaml", envOf(map[string]string{"JIRA_TOKEN": "j"}))
+	if err == nil || !strings.Contains(err.Error(), "environment variable RUNWAY_READ_TOKEN is not set") {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func TestExampleConfigLoads(t *testing.T) {
+	_, err := Load("../../deploy/runway.example.yaml", envOf(map[string]string{
+		"RUNWAY_READ_TOKEN": "r", "RUNWAY_ADMIN_TOKEN": "a", "JIRA_TOKEN": "j"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+}

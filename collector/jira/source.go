@@ -1,0 +1,282 @@
+// Package jira collects boards, sprints, statuses and issues with their
+// status and Sprint-field history from Jira Cloud (REST v3 and Agile 1.0;
+// Data Center with a bearer token), and derives sprint membership events
+// and intervals from the history (DESIGN.md §4, §5).
+package jira
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/httpx"
+)
+
+// Type is the source type this package implements.
+const Type = "jira"
+
+const (
+	// CursorIssues holds the RFC 3339 time of the newest issue update seen.
+	CursorIssues = "issues_updated"
+	// overlap re-reads issues updated shortly before the cursor: JQL dates
+	// have minute precision.
+	overlap      = 5 * time.Minute
+	defaultSince = 365 * 24 * time.Hour
+	jqlTime      = "2006-01-02 15:04"
+)
+
+type source struct {
+	cfg config.Source
+	api client
+	log *slog.Logger
+	now func() time.Time
+}
+
+// New builds a Jira source. It matches collector.Factory. deps.HTTP must be
+// configured with the site's base URL and credentials (Basic e-mail:token
+// for Cloud, Bearer for a Data Center personal access token).
+func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
+	var errs []string
+	if cfg.Name == "" {
+		errs = append(errs, "name is required")
+	}
+	if cfg.Type != "" && cfg.Type != Type {
+		errs = append(errs, fmt.Sprintf("type is %q, want %q", cfg.Type, Type))
+	}
+	if deps.HTTP == nil {
+		errs = append(errs, "no HTTP client")
+	}
+	for _, b := range cfg.Boards {
+		if b <= 0 {
+			errs = append(errs, fmt.Sprintf("boards: bad board id %d", b))
+		}
+	}
+	for _, p := range cfg.Projects {
+		if strings.TrimSpace(p) == "" {
+			errs = append(errs, "projects: empty project key")
+		}
+	}
+	if cfg.Since < 0 {
+		errs = append(errs, "since: negative")
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("jira source %q: %s", cfg.Name, strings.Join(errs, "; "))
+	}
+	log := deps.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &source{cfg: cfg, api: client{http: deps.HTTP}, log: log, now: time.Now}, nil
+}
+
+func (s *source) Name() string { return s.cfg.Name }
+func (s *source) Type() string { return Type }
+
+// Collect writes statuses, boards, sprints and the issues updated since the
+// cursor (with their status changes, sprint membership events and
+// intervals). The cursor moves only when everything succeeded.
+func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
+	now := s.now().UTC()
+
+	fields, err := s.api.fields(ctx)
+	if err != nil {
+		return err
+	}
+	sprintField, pointsField := discoverFields(fields, s.cfg.PointsField)
+	if sprintField == "" {
+		s.log.WarnContext(ctx, "jira: no Sprint field on this site; sprint membership is not collected", "source", s.cfg.Name)
+	}
+
+	statuses, err := s.api.statuses(ctx)
+	if err != nil {
+		return err
+	}
+	m := newMapper(s.cfg.Name, sprintField, pointsField, statuses, now)
+	for _, st := range statuses {
+		sink.Write(m.statusRow(st))
+	}
+
+	boards, err := s.boards(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range boards {
+		sink.Write(m.boardRow(b))
+	}
+	if err := s.sprints(ctx, sink, m, boards); err != nil {
+		return err
+	}
+
+	from, prev, err := s.since(sink, now)
+	if err != nil {
+		return err
+	}
+	jql := buildJQL(s.projects(boards), from)
+	want := []string{"summary", "status", "issuetype", "project", "created", "updated",
+		"resolutiondate", "assignee", "parent", "labels"}
+	for _, f := range []string{sprintField, pointsField} {
+		if f != "" && !slices.Contains(want, f) {
+			want = append(want, f)
+		}
+	}
+
+	maxUpdated, done := prev, 0
+	err = s.api.search(ctx, jql, want, func(raws []json.RawMessage) error {
+		for _, raw := range raws {
+			is, err := decodeIssue(raw, done)
+			if err != nil {
+				return s.api.endpointError(pathSearch, err)
+			}
+			if is.Changelog.incomplete() {
+				full, err := s.api.changelog(ctx, is.Key)
+				if err != nil {
+					return err
+				}
+				is.Changelog.Histories = mergeHistories(is.Changelog.Histories, full)
+			}
+			rows, err := m.issue(is)
+			if err != nil {
+				return s.api.endpointError(pathSearch, err)
+			}
+			sink.Write(rows.all()...)
+			if rows.Issue.Updated.After(maxUpdated) {
+				maxUpdated = rows.Issue.Updated
+			}
+			done++
+		}
+		sink.Progress("issues", done, 0)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if maxUpdated.After(prev) {
+		sink.SetCursor(CursorIssues, maxUpdated.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// boards lists the boards to collect: the configured ids, else the boards of
+// the configured projects, else all boards the user can see.
+func (s *source) boards(ctx context.Context) ([]board, error) {
+	all, err := s.api.boards(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []board
+	switch {
+	case len(s.cfg.Boards) > 0:
+		for _, id := range s.cfg.Boards {
+			i := slices.IndexFunc(all, func(b board) bool { return b.ID == id })
+			if i < 0 {
+				return nil, fmt.Errorf("%s: board %d is not visible to the API user (configured in boards)", s.api.http.Source(), id)
+			}
+			out = append(out, all[i])
+		}
+	case len(s.cfg.Projects) > 0:
+		for _, b := range all {
+			if slices.ContainsFunc(s.cfg.Projects, func(p string) bool { return strings.EqualFold(p, b.Location.ProjectKey) }) {
+				out = append(out, b)
+			}
+		}
+	default:
+		out = all
+	}
+	return out, nil
+}
+
+// sprints writes the sprints of every board, once per sprint id (a sprint
+// shown on two boards belongs to its origin board).
+func (s *source) sprints(ctx context.Context, sink collector.Sink, m *mapper, boards []board) error {
+	seen := map[int64]bool{}
+	for i, b := range boards {
+		if b.Type == "kanban" {
+			continue // kanban boards have no sprints (Jira answers 400)
+		}
+		ss, err := s.api.sprints(ctx, b.ID)
+		if err != nil {
+			if b.Type != "scrum" && httpx.IsStatus(err, http.StatusBadRequest) {
+				// A board type that may not support sprints ("simple").
+				s.log.DebugContext(ctx, "jira: board has no sprints", "board", b.ID, "error", err)
+				continue
+			}
+			return err
+		}
+		for _, sp := range ss {
+			if seen[sp.ID] && sp.ID > 0 {
+				continue
+			}
+			seen[sp.ID] = true
+			row, err := m.sprintRow(sp, b.ID)
+			if err != nil {
+				return s.api.endpointError(pathSprints(b.ID), err)
+			}
+			sink.Write(row)
+		}
+		sink.Progress("boards", i+1, len(boards))
+	}
+	return nil
+}
+
+// since returns the lower bound of the issue search and the stored cursor
+// (zero on a first run).
+func (s *source) since(sink collector.Sink, now time.Time) (from, prev time.Time, err error) {
+	if v, ok := sink.Cursor(CursorIssues); ok && v != "" {
+		prev, err = time.Parse(time.RFC3339, v)
+		if err != nil {
+			return time.Time{}, time.Time{}, fmt.Errorf("%s: cursor %s: %q is not an RFC 3339 time", s.cfg.Name, CursorIssues, v)
+		}
+		return prev.UTC().Add(-overlap), prev.UTC(), nil
+	}
+	since := s.cfg.Since.D()
+	if since <= 0 {
+		since = defaultSince
+	}
+	return now.Add(-since), time.Time{}, nil
+}
+
+// projects are the configured project keys, else the projects of the
+// collected boards. None means every project.
+func (s *source) projects(boards []board) []string {
+	if len(s.cfg.Projects) > 0 {
+		return s.cfg.Projects
+	}
+	var keys []string
+	for _, b := range boards {
+		if k := b.Location.ProjectKey; k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// buildJQL selects the issues of projects updated at or after from (UTC,
+// minute precision), oldest update first.
+func buildJQL(projects []string, from time.Time) string {
+	var b strings.Builder
+	if len(projects) > 0 {
+		b.WriteString("project in (")
+		for i, p := range projects {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(jqlQuote(p))
+		}
+		b.WriteString(") AND ")
+	}
+	b.WriteString(`updated >= "` + from.UTC().Format(jqlTime) + `" ORDER BY updated ASC`)
+	return b.String()
+}
+
+// jqlQuote makes a JQL string literal: backslash and double quote escaped.
+func jqlQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}

@@ -1,0 +1,540 @@
+package collector
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	cryptorand "crypto/rand"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/httpx"
+	"github.com/runway-analytics/runway/collector/warehouse"
+)
+
+// Runner errors.
+var (
+	ErrUnknownSource = errors.New("unknown source")
+	ErrRunning       = errors.New("a run of this source is already in progress")
+	ErrStopped       = errors.New("runner is stopped")
+)
+
+// Run statuses recorded in collector_runs.
+const (
+	StatusRunning = "running"
+	StatusSuccess = "success"
+	StatusFailed  = "failed"
+)
+
+// RunnerOptions tune a Runner. Zero values take defaults.
+type RunnerOptions struct {
+	// Jitter delays each scheduled run by a random amount below it, so
+	// sources sharing a schedule don't hit the network at the same instant.
+	Jitter time.Duration
+	// DefaultTimeout bounds a run when its source sets no timeout.
+	DefaultTimeout time.Duration
+	// HTTPClient is the transport for source clients (tests may inject one).
+	HTTPClient *http.Client
+	// Now is the clock (tests).
+	Now func() time.Time
+}
+
+// Runner schedules sources, runs them and records every run.
+type Runner struct {
+	db      warehouse.DB
+	log     *slog.Logger
+	metrics *Metrics
+	opts    RunnerOptions
+
+	mu      sync.Mutex
+	entries map[string]*entry
+	order   []string
+	cron    *cron.Cron
+	started bool
+	stopped bool
+
+	baseCtx context.Context // parent of every run; cancelled at Stop's deadline
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+type entry struct {
+	src      Source
+	schedule string
+	timeout  time.Duration
+	stats    *httpx.Stats
+	running  atomic.Bool
+	cronID   cron.EntryID
+}
+
+// NewRunner builds a runner writing to db.
+func NewRunner(db warehouse.DB, log *slog.Logger, metrics *Metrics, opts RunnerOptions) *Runner {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.DefaultTimeout == 0 {
+		opts.DefaultTimeout = 30 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return time.Now().UTC() }
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Runner{db: db, log: log, metrics: metrics, opts: opts, entries: map[string]*entry{},
+		baseCtx: ctx, cancel: cancel}
+}
+
+// Add builds a source from its configuration with factory: it gets an HTTP
+// client with the source's base URL, credentials, retries, metrics and
+// per-run request counters.
+func (r *Runner) Add(cfg config.Source, factory Factory) error {
+	stats := &httpx.Stats{}
+	var auth func(*http.Request)
+	token := cfg.Token.Reveal()
+	switch {
+	case cfg.Type == "zendesk":
+		auth = httpx.BasicAuth(cfg.Email+"/token", token)
+	case cfg.Type == "jira" && cfg.Email != "":
+		auth = httpx.BasicAuth(cfg.Email, token)
+	default:
+		auth = httpx.BearerAuth(token)
+	}
+	client := httpx.New(httpx.Options{
+		Source:     cfg.Name,
+		BaseURL:    cfg.BaseURL,
+		HTTPClient: r.opts.HTTPClient,
+		Auth:       auth,
+		Metrics:    r.metrics.HTTP,
+		Stats:      stats,
+		Logger:     r.log.With("source", cfg.Name),
+	})
+	src, err := factory(cfg, Deps{HTTP: client, Logger: r.log.With("source", cfg.Name)})
+	if err != nil {
+		return fmt.Errorf("source %s: %w", cfg.Name, err)
+	}
+	return r.add(src, cfg.Schedule, cfg.Timeout.D(), stats)
+}
+
+// AddSource registers an already built source (tests, custom sources).
+func (r *Runner) AddSource(src Source, schedule string) error {
+	return r.add(src, schedule, 0, nil)
+}
+
+func (r *Runner) add(src Source, schedule string, timeout time.Duration, stats *httpx.Stats) error {
+	if schedule != "" {
+		if _, err := config.CronParser.Parse(schedule); err != nil {
+			return fmt.Errorf("source %s: bad schedule %q: %w", src.Name(), schedule, err)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.entries[src.Name()]; dup {
+		return fmt.Errorf("source %s: registered twice", src.Name())
+	}
+	if timeout == 0 {
+		timeout = r.opts.DefaultTimeout
+	}
+	r.entries[src.Name()] = &entry{src: src, schedule: schedule, timeout: timeout, stats: stats}
+	r.order = append(r.order, src.Name())
+	if r.metrics != nil {
+		r.metrics.initSource(src.Name())
+	}
+	return nil
+}
+
+// Sources lists registered source names in registration order.
+func (r *Runner) Sources() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.order...)
+}
+
+// Start schedules every source with a schedule. Runs use the runner's own
+// context, not ctx, so that Stop decides when they are cancelled.
+func (r *Runner) Start(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return ErrStopped
+	}
+	if r.started {
+		return nil
+	}
+	r.loadLastSuccess(ctx)
+	cronLog := cronLogger{r.log}
+	r.cron = cron.New(
+		cron.WithParser(config.CronParser),
+		cron.WithLocation(time.UTC),
+		cron.WithChain(cron.Recover(cronLog), cron.SkipIfStillRunning(cronLog)),
+	)
+	for _, name := range r.order {
+		e := r.entries[name]
+		if e.schedule == "" {
+			continue
+		}
+		id, err := r.cron.AddFunc(e.schedule, func() { r.scheduled(name) })
+		if err != nil {
+			return fmt.Errorf("source %s: scheduling %q: %w", name, e.schedule, err)
+		}
+		e.cronID = id
+	}
+	r.cron.Start()
+	r.started = true
+	return nil
+}
+
+func (r *Runner) scheduled(name string) {
+	if j := r.opts.Jitter; j > 0 {
+		select {
+		case <-time.After(rand.N(j)):
+		case <-r.baseCtx.Done():
+			return
+		}
+	}
+	if _, err := r.run(r.baseCtx, name, "schedule"); err != nil && !errors.Is(err, ErrRunning) {
+		r.log.Warn("scheduled run failed", "source", name, "err", err)
+	}
+}
+
+// Stop stops scheduling, waits for running collections until ctx is done,
+// then cancels them and waits for them to record their failure.
+func (r *Runner) Stop(ctx context.Context) error {
+	r.mu.Lock()
+	r.stopped = true
+	c := r.cron
+	r.mu.Unlock()
+	if c != nil {
+		<-c.Stop().Done()
+	}
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		r.cancel()
+		return nil
+	case <-ctx.Done():
+		r.log.Warn("cancelling running collections at shutdown deadline")
+		r.cancel()
+		<-done
+		return fmt.Errorf("collections cancelled at shutdown: %w", ctx.Err())
+	}
+}
+
+// RunResult summarises one run.
+type RunResult struct {
+	Source   string
+	RunID    string
+	Status   string
+	Err      error
+	Started  time.Time
+	Finished time.Time
+	Requests int64
+	Retries  int64
+	Bytes    int64
+	Rows     map[string]int
+}
+
+// TotalRows sums rows over tables.
+func (rr RunResult) TotalRows() int64 {
+	var n int64
+	for _, c := range rr.Rows {
+		n += int64(c)
+	}
+	return n
+}
+
+// RunOnce runs a source now and waits for it (runway collect, tests).
+// progress, when set, receives the source's progress reports.
+func (r *Runner) RunOnce(ctx context.Context, name string, progress func(stage string, done, total int)) (RunResult, error) {
+	return r.runWith(ctx, name, "manual", progress)
+}
+
+// Trigger starts a run in the background (POST /collectors/{source}/run).
+// It fails fast with ErrRunning when the source is already running.
+func (r *Runner) Trigger(name string) (string, error) {
+	r.mu.Lock()
+	e, ok := r.entries[name]
+	stopped := r.stopped
+	r.mu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("%w %q", ErrUnknownSource, name)
+	}
+	if stopped {
+		return "", ErrStopped
+	}
+	if e.running.Load() {
+		return "", ErrRunning
+	}
+	runID := newRunID(r.opts.Now())
+	started := make(chan error, 1)
+	go func() {
+		_, err := r.runID(r.baseCtx, name, "api", runID, nil, started)
+		if err != nil && !errors.Is(err, ErrRunning) {
+			r.log.Warn("triggered run failed", "source", name, "err", err)
+		}
+	}()
+	if err := <-started; err != nil {
+		return "", err
+	}
+	return runID, nil
+}
+
+func (r *Runner) run(ctx context.Context, name, trigger string) (RunResult, error) {
+	return r.runWith(ctx, name, trigger, nil)
+}
+
+func (r *Runner) runWith(ctx context.Context, name, trigger string, progress func(string, int, int)) (RunResult, error) {
+	return r.runID(ctx, name, trigger, newRunID(r.opts.Now()), progress, nil)
+}
+
+// runID is one run: claim the source, record the start, collect into a
+// buffered batch, commit rows then cursors only on success, record the end.
+// started (optional) receives nil once the run is claimed, or the reason it
+// could not start.
+func (r *Runner) runID(ctx context.Context, name, trigger, runID string, progress func(string, int, int), started chan<- error) (res RunResult, err error) {
+	r.mu.Lock()
+	e, ok := r.entries[name]
+	if ok && !r.stopped {
+		r.wg.Add(1)
+	}
+	stopped := r.stopped
+	r.mu.Unlock()
+	signal := func(err error) {
+		if started != nil {
+			started <- err
+			started = nil
+		}
+	}
+	switch {
+	case !ok:
+		err = fmt.Errorf("%w %q", ErrUnknownSource, name)
+		signal(err)
+		return RunResult{}, err
+	case stopped:
+		signal(ErrStopped)
+		return RunResult{}, ErrStopped
+	}
+	defer r.wg.Done()
+	if !e.running.CompareAndSwap(false, true) {
+		signal(ErrRunning)
+		return RunResult{}, ErrRunning
+	}
+	defer e.running.Store(false)
+	signal(nil)
+
+	if r.metrics != nil {
+		r.metrics.running.WithLabelValues(name).Set(1)
+		defer r.metrics.running.WithLabelValues(name).Set(0)
+	}
+	log := r.log.With("source", name, "run_id", runID)
+	res = RunResult{Source: name, RunID: runID, Started: r.opts.Now()}
+	record := warehouse.RunRow{Source: name, RunID: runID, Type: e.src.Type(), Trigger: trigger,
+		Started: res.Started, Status: StatusRunning, Version: uint64(time.Now().UnixNano())}
+	// The start record is best effort: a warehouse that is down fails the
+	// run below anyway, with a clearer error.
+	if werr := warehouse.InsertRows(ctx, r.db, []warehouse.RunRow{record}); werr != nil {
+		log.Warn("recording run start", "err", werr)
+	}
+	var before httpx.StatsSnapshot
+	if e.stats != nil {
+		before = e.stats.Snapshot()
+	}
+	log.Info("collection started", "trigger", trigger)
+
+	err = r.collect(ctx, e, runID, progress, &res)
+
+	res.Finished = r.opts.Now()
+	if e.stats != nil {
+		after := e.stats.Snapshot()
+		res.Requests = after.Requests - before.Requests
+		res.Retries = after.Retries - before.Retries
+		res.Bytes = after.Bytes - before.Bytes
+	}
+	res.Status, res.Err = StatusSuccess, err
+	if err != nil {
+		res.Status = StatusFailed
+	}
+	record.Finished = &res.Finished
+	record.Status = res.Status
+	if err != nil {
+		record.Error = err.Error()
+	}
+	record.Requests, record.Retries, record.Bytes, record.Rows = res.Requests, res.Retries, res.Bytes, res.TotalRows()
+	record.Version = uint64(time.Now().UnixNano())
+	// Record the end even when the run's own context was cancelled.
+	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if werr := warehouse.InsertRows(recCtx, r.db, []warehouse.RunRow{record}); werr != nil {
+		log.Error("recording run result", "err", werr)
+	}
+	dur := res.Finished.Sub(res.Started)
+	if r.metrics != nil {
+		r.metrics.duration.WithLabelValues(name).Set(dur.Seconds())
+		if err == nil {
+			r.metrics.runs.WithLabelValues(name, "success").Inc()
+			r.metrics.lastSuccess.WithLabelValues(name).Set(float64(res.Finished.UnixNano()) / 1e9)
+			for t, n := range res.Rows {
+				r.metrics.rows.WithLabelValues(name, t).Add(float64(n))
+			}
+		} else {
+			r.metrics.runs.WithLabelValues(name, "failure").Inc()
+		}
+	}
+	if err != nil {
+		log.Warn("collection failed", "err", err, "duration", dur.Round(time.Millisecond), "requests", res.Requests)
+		return res, fmt.Errorf("source %s: %w", name, err)
+	}
+	log.Info("collection finished", "duration", dur.Round(time.Millisecond), "requests", res.Requests,
+		"retries", res.Retries, "rows", res.TotalRows())
+	return res, nil
+}
+
+func (r *Runner) collect(ctx context.Context, e *entry, runID string, progress func(string, int, int), res *RunResult) error {
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	cursors, err := LoadCursors(ctx, r.db, e.src.Name())
+	if err != nil {
+		return err
+	}
+	b := newBatch(cursors, progress)
+	if err := e.src.Collect(ctx, b); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("collection interrupted: %w", err)
+	}
+	// Commit: data first, cursors last, so a crash in between only means
+	// the next run re-collects (idempotently) what this one wrote.
+	for _, table := range b.sortedTables() {
+		if err := warehouse.InsertMixed(ctx, r.db, b.rows[table]); err != nil {
+			return fmt.Errorf("committing rows: %w", err)
+		}
+	}
+	res.Rows = b.rowCounts()
+	if len(b.pending) > 0 {
+		now := r.opts.Now()
+		rows := make([]warehouse.CursorRow, 0, len(b.pending))
+		names := make([]string, 0, len(b.pending))
+		for n := range b.pending {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			rows = append(rows, warehouse.CursorRow{Source: e.src.Name(), Name: n, Value: b.pending[n],
+				RunID: runID, Updated: now, Version: uint64(time.Now().UnixNano())})
+		}
+		if err := warehouse.InsertRows(ctx, r.db, rows); err != nil {
+			return fmt.Errorf("committing cursors: %w", err)
+		}
+	}
+	return nil
+}
+
+// LoadCursors reads a source's committed cursors.
+func LoadCursors(ctx context.Context, db warehouse.DB, source string) (map[string]string, error) {
+	rows, err := db.Query(ctx, "SELECT name, value FROM {db}.cursors FINAL WHERE source = ?", source)
+	if err != nil {
+		return nil, fmt.Errorf("loading cursors: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var n, v string
+		if err := rows.Scan(&n, &v); err != nil {
+			return nil, fmt.Errorf("loading cursors: %w", err)
+		}
+		out[n] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("loading cursors: %w", err)
+	}
+	return out, nil
+}
+
+// loadLastSuccess seeds the last-success gauge from the run log, so a
+// restart does not make every source look like it never succeeded.
+func (r *Runner) loadLastSuccess(ctx context.Context) {
+	if r.metrics == nil {
+		return
+	}
+	rows, err := r.db.Query(ctx, "SELECT source, max(finished) FROM {db}.collector_runs FINAL WHERE status = ? GROUP BY source", StatusSuccess)
+	if err != nil {
+		r.log.Warn("reading last successful runs", "err", err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var src string
+		var t *time.Time
+		if rows.Scan(&src, &t) == nil && t != nil {
+			if _, ok := r.entries[src]; ok {
+				r.metrics.lastSuccess.WithLabelValues(src).Set(float64(t.Unix()))
+			}
+		}
+	}
+}
+
+// Running reports whether a source is running now.
+func (r *Runner) Running(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.entries[name]
+	return ok && e.running.Load()
+}
+
+// NextRun returns when the source is next scheduled (zero if unscheduled).
+func (r *Runner) NextRun(name string) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.entries[name]
+	if !ok || r.cron == nil || e.cronID == 0 {
+		return time.Time{}
+	}
+	return r.cron.Entry(e.cronID).Next.UTC()
+}
+
+func newRunID(now time.Time) string {
+	var b [4]byte
+	_, _ = cryptorand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// cronLogger adapts slog to cron.Logger.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+strings.TrimSpace(msg), append(kv, "err", err)...)
+}
+
+// LastRuns reads the latest recorded run of every source.
+func LastRuns(ctx context.Context, db warehouse.DB) (map[string]warehouse.RunRow, error) {
+	rows, err := db.Query(ctx, `SELECT source, run_id, type, trigger, started, finished, status, error, requests, retries, bytes, rows
+FROM {db}.collector_runs FINAL
+ORDER BY source, started DESC, run_id DESC
+LIMIT 1 BY source`)
+	if err != nil {
+		return nil, fmt.Errorf("reading collector runs: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]warehouse.RunRow{}
+	for rows.Next() {
+		var r warehouse.RunRow
+		if err := rows.Scan(&r.Source, &r.RunID, &r.Type, &r.Trigger, &r.Started, &r.Finished, &r.Status,
+			&r.Error, &r.Requests, &r.Retries, &r.Bytes, &r.Rows); err != nil {
+			return nil, fmt.Errorf("reading collector runs: %w", err)
+		}
+		out[r.Source] = r
+	}
+	return out, rows.Err()
+}

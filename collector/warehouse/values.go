@@ -1,0 +1,232 @@
+package warehouse
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Insert types: the Go value each column type takes in Insert rows. Both
+// backends accept exactly these, so a row built once writes the same anywhere.
+//
+//	String                     string
+//	Int64 / UInt64             int64 / uint64
+//	UInt8 (flags)              uint8
+//	Float64                    float64
+//	DateTime('UTC')            time.Time
+//	Nullable(DateTime('UTC'))  *time.Time
+//	Nullable(Float64)          *float64
+//	Array(String)              []string
+//	Array(Int64)               []int64
+//
+// Query results are converted by Assign from a backend-neutral value (nil,
+// string, int64, uint64, float64, bool, time.Time or []any) into the caller's
+// destination.
+
+// Assign converts a backend-neutral value into dest. Supported destinations:
+// *string, *int, *int64, *uint64, *uint8, *float64, *bool, *time.Time, the
+// nullable forms **string, **int64, **float64, **time.Time, *[]string,
+// *[]int64 and *any. A NULL into a non-pointer destination is an error, so a
+// query that can produce NULL must scan into a nullable destination.
+func Assign(dest any, src any) error {
+	switch d := dest.(type) {
+	case *any:
+		*d = src
+		return nil
+	case **string:
+		if src == nil {
+			*d = nil
+			return nil
+		}
+		var v string
+		if err := Assign(&v, src); err != nil {
+			return err
+		}
+		*d = &v
+		return nil
+	case **int64:
+		if src == nil {
+			*d = nil
+			return nil
+		}
+		var v int64
+		if err := Assign(&v, src); err != nil {
+			return err
+		}
+		*d = &v
+		return nil
+	case **float64:
+		if src == nil {
+			*d = nil
+			return nil
+		}
+		var v float64
+		if err := Assign(&v, src); err != nil {
+			return err
+		}
+		*d = &v
+		return nil
+	case **time.Time:
+		if src == nil {
+			*d = nil
+			return nil
+		}
+		var v time.Time
+		if err := Assign(&v, src); err != nil {
+			return err
+		}
+		*d = &v
+		return nil
+	}
+	if src == nil {
+		return fmt.Errorf("%w: NULL into %T (scan into a pointer destination)", ErrScan, dest)
+	}
+	switch d := dest.(type) {
+	case *string:
+		switch s := src.(type) {
+		case string:
+			*d = s
+		case time.Time:
+			*d = s.UTC().Format(time.RFC3339)
+		case int64:
+			*d = strconv.FormatInt(s, 10)
+		case uint64:
+			*d = strconv.FormatUint(s, 10)
+		case float64:
+			*d = strconv.FormatFloat(s, 'g', -1, 64)
+		default:
+			return mismatch(dest, src)
+		}
+	case *int64:
+		v, err := toInt64(src)
+		if err != nil {
+			return err
+		}
+		*d = v
+	case *int:
+		v, err := toInt64(src)
+		if err != nil {
+			return err
+		}
+		*d = int(v)
+	case *uint64:
+		switch s := src.(type) {
+		case uint64:
+			*d = s
+		case int64:
+			if s < 0 {
+				return mismatch(dest, src)
+			}
+			*d = uint64(s)
+		case string:
+			v, err := strconv.ParseUint(s, 10, 64)
+			if err != nil {
+				return mismatch(dest, src)
+			}
+			*d = v
+		default:
+			return mismatch(dest, src)
+		}
+	case *uint8:
+		v, err := toInt64(src)
+		if err != nil || v < 0 || v > math.MaxUint8 {
+			return mismatch(dest, src)
+		}
+		*d = uint8(v)
+	case *bool:
+		switch s := src.(type) {
+		case bool:
+			*d = s
+		default:
+			v, err := toInt64(src)
+			if err != nil {
+				return err
+			}
+			*d = v != 0
+		}
+	case *float64:
+		switch s := src.(type) {
+		case float64:
+			*d = s
+		case int64:
+			*d = float64(s)
+		case uint64:
+			*d = float64(s)
+		case string:
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return mismatch(dest, src)
+			}
+			*d = v
+		default:
+			return mismatch(dest, src)
+		}
+	case *time.Time:
+		s, ok := src.(time.Time)
+		if !ok {
+			return mismatch(dest, src)
+		}
+		*d = s.UTC()
+	case *[]string:
+		arr, ok := src.([]any)
+		if !ok {
+			return mismatch(dest, src)
+		}
+		out := make([]string, len(arr))
+		for i, e := range arr {
+			if err := Assign(&out[i], e); err != nil {
+				return err
+			}
+		}
+		*d = out
+	case *[]int64:
+		arr, ok := src.([]any)
+		if !ok {
+			return mismatch(dest, src)
+		}
+		out := make([]int64, len(arr))
+		for i, e := range arr {
+			if err := Assign(&out[i], e); err != nil {
+				return err
+			}
+		}
+		*d = out
+	default:
+		return fmt.Errorf("%w: unsupported destination %T", ErrScan, dest)
+	}
+	return nil
+}
+
+func toInt64(src any) (int64, error) {
+	switch s := src.(type) {
+	case int64:
+		return s, nil
+	case uint64:
+		if s > math.MaxInt64 {
+			return 0, fmt.Errorf("%w: %d overflows int64", ErrScan, s)
+		}
+		return int64(s), nil
+	case bool:
+		if s {
+			return 1, nil
+		}
+		return 0, nil
+	case float64:
+		if s != math.Trunc(s) {
+			return 0, fmt.Errorf("%w: %v is not a whole number", ErrScan, s)
+		}
+		return int64(s), nil
+	case string:
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%w: %q is not an integer", ErrScan, s)
+		}
+		return v, nil
+	}
+	return 0, fmt.Errorf("%w: %T is not an integer", ErrScan, src)
+}
+
+func mismatch(dest, src any) error {
+	return fmt.Errorf("%w: %T value %v into %T", ErrScan, src, src, dest)
+}

@@ -1,0 +1,115 @@
+// Package warehouse is Runway's access to ClickHouse. Collectors write through
+// it and the API reads through it. Two backends sit behind one small
+// interface, selected by the DSN scheme:
+//
+//	clickhouse://user:pass@host:9000/db   a ClickHouse server (native protocol)
+//	chdb:///path/to/dir                    embedded ClickHouse (libchdb via purego)
+//
+// Both backends run the same schema and the same SQL. Values reach SQL only
+// through Bind, which both backends share, so a statement means the same thing
+// on either; identifiers never come from user input.
+package warehouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// DB is what collectors and the API need from ClickHouse.
+type DB interface {
+	// Exec runs one statement that returns no rows. args bind to `?`.
+	Exec(ctx context.Context, query string, args ...any) error
+	// Query runs one SELECT. args bind to `?`. The caller closes Rows.
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	// Insert writes rows into table with an explicit column list (ClickHouse
+	// 18.16 answers an INSERT without one with an empty block). Each row holds
+	// one value per column, of the Go type the column maps to (see Insert
+	// types in values.go).
+	Insert(ctx context.Context, table string, columns []string, rows [][]any) error
+	// Ping checks that storage answers.
+	Ping(ctx context.Context) error
+	// Backend names the backend: "clickhouse" or "chdb".
+	Backend() string
+	// Database is the database all tables live in.
+	Database() string
+	Close() error
+}
+
+// Rows iterates a query result. Scan converts each column into the matching
+// destination; see Assign for the supported destination types.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Columns() []string
+	Err() error
+	Close() error
+}
+
+// Sentinel errors, kept in one place so callers can test with errors.Is.
+var (
+	// ErrLibraryMissing means a chdb:// DSN was used but libchdb could not be
+	// loaded. The message names CHDB_LIB_PATH.
+	ErrLibraryMissing = errors.New("embedded ClickHouse library (libchdb.so) not found: set CHDB_LIB_PATH to its path")
+	// ErrBadDSN means the storage DSN could not be understood.
+	ErrBadDSN = errors.New("invalid storage DSN")
+	// ErrClosed is returned by a DB used after Close.
+	ErrClosed = errors.New("warehouse is closed")
+	// ErrBind means a value could not be bound into a statement.
+	ErrBind = errors.New("cannot bind value")
+	// ErrScan means a column could not be converted into its destination.
+	ErrScan = errors.New("cannot scan column")
+)
+
+// Open connects to the warehouse named by dsn. The embedded library is only
+// loaded for chdb:// DSNs, so a clickhouse:// deployment never needs it.
+func Open(ctx context.Context, dsn string) (DB, error) {
+	scheme, _, ok := strings.Cut(dsn, "://")
+	if !ok {
+		return nil, fmt.Errorf("%w %q: want clickhouse://host:9000/db or chdb:///path", ErrBadDSN, redact(dsn))
+	}
+	switch scheme {
+	case "clickhouse":
+		return openServer(ctx, dsn)
+	case "chdb":
+		return openEmbedded(ctx, dsn)
+	default:
+		return nil, fmt.Errorf("%w %q: unknown scheme %q (want clickhouse or chdb)", ErrBadDSN, redact(dsn), scheme)
+	}
+}
+
+// CheckDSN validates a DSN without connecting, for config validation.
+func CheckDSN(dsn string) error {
+	scheme, rest, ok := strings.Cut(dsn, "://")
+	if !ok {
+		return fmt.Errorf("%w %q: want clickhouse://host:9000/db or chdb:///path", ErrBadDSN, redact(dsn))
+	}
+	switch scheme {
+	case "clickhouse":
+		u, err := url.Parse(dsn)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("%w %q: want clickhouse://user:pass@host:9000/db", ErrBadDSN, redact(dsn))
+		}
+	case "chdb":
+		if rest == "" {
+			return fmt.Errorf("%w %q: want chdb:///path/to/dir or chdb://./relative/dir", ErrBadDSN, dsn)
+		}
+	default:
+		return fmt.Errorf("%w %q: unknown scheme %q (want clickhouse or chdb)", ErrBadDSN, redact(dsn), scheme)
+	}
+	return nil
+}
+
+// redact hides a password in a DSN so it can be logged or shown in errors.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
