@@ -63,7 +63,9 @@ func (s *Server) Handler() http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(s.recovery, s.requestLog)
-	r.NoRoute(func(c *gin.Context) { abort(c, http.StatusNotFound, CodeNotFound, "no such endpoint: "+c.Request.URL.Path) })
+	r.NoRoute(func(c *gin.Context) {
+		abort(c, http.StatusNotFound, CodeNotFound, "no such endpoint: "+c.Request.URL.Path)
+	})
 	r.NoMethod(func(c *gin.Context) {
 		abort(c, http.StatusMethodNotAllowed, CodeInvalidArgument, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
 	})

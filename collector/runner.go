@@ -506,7 +506,8 @@ func (r *Runner) NextRun(name string) time.Time {
 func newRunID(now time.Time) string {
 	var b [4]byte
 	_, _ = cryptorand.Read(b[:])
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	// Sortable by start time to the microsecond, unique by the random tail.
+	return now.UTC().Format("20060102T150405.000000Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // cronLogger adapts slog to cron.Logger.
@@ -521,7 +522,7 @@ func (c cronLogger) Error(err error, msg string, kv ...any) {
 func LastRuns(ctx context.Context, db warehouse.DB) (map[string]warehouse.RunRow, error) {
 	rows, err := db.Query(ctx, `SELECT source, run_id, type, trigger, started, finished, status, error, requests, retries, bytes, rows
 FROM {db}.collector_runs FINAL
-ORDER BY source, started DESC, run_id DESC
+ORDER BY source, started DESC, version DESC
 LIMIT 1 BY source`)
 	if err != nil {
 		return nil, fmt.Errorf("reading collector runs: %w", err)

@@ -1,0 +1,372 @@
+package analytics
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runway-analytics/runway/collector/warehouse"
+)
+
+// Exact-text tests of the builders: the statements are the contract both
+// ClickHouse versions were verified against (results_test.go runs them), so
+// any change to the text must be deliberate.
+
+var (
+	bNow  = time.Date(2024, 2, 6, 10, 0, 0, 0, time.UTC)
+	bFrom = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	bTo   = time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func checkSQL(t *testing.T, name, got, want string, gotArgs, wantArgs []any) {
+	t.Helper()
+	if got != want {
+		gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+		for i := 0; i < len(gl) || i < len(wl); i++ {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Errorf("%s: first difference at line %d:\n got %q\nwant %q\nfull text:\n%s", name, i+1, g, w, got)
+				break
+			}
+		}
+	}
+	if !reflect.DeepEqual(gotArgs, wantArgs) {
+		t.Errorf("%s: args\n got %#v\nwant %#v", name, gotArgs, wantArgs)
+	}
+	// Every placeholder has its value, and the statement binds.
+	if _, err := warehouse.Bind(got, gotArgs...); err != nil {
+		t.Errorf("%s: %v", name, err)
+	}
+}
+
+func TestSprintSetSQL(t *testing.T) {
+	f := sprintSet(sprintSel{source: "jira", board: "B1", state: "closed", from: &bFrom, to: &bTo, now: bNow,
+		after: &SprintKey{Start: bFrom, Source: "jira", ID: "7"}, limit: 50})
+	checkSQL(t, "sprint set", f.sql, `SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+    if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+    if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+    ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+FROM {db}.sprints FINAL
+WHERE source = ?
+    AND board_id = ?
+    AND state = ?
+    AND t0 >= ?
+    AND t0 <= ?
+    AND (sort_at < ? OR (sort_at = ? AND (source > ? OR (source = ? AND sprint_id > ?))))
+ORDER BY sort_at DESC, source, sprint_id
+LIMIT 50`, f.args,
+		[]any{bNow, bNow, "jira", "B1", "closed", bFrom, bTo, bFrom, bFrom, "jira", "jira", "7"})
+
+	// No filters: no WHERE; no limit: no ORDER BY.
+	f = sprintSet(sprintSel{now: bNow})
+	checkSQL(t, "bare sprint set", f.sql, `SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+    if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+    if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+    ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+FROM {db}.sprints FINAL`, f.args, []any{bNow, bNow})
+
+	// A key without a start (a sprint with no dates) continues at the epoch.
+	f = sprintSet(sprintSel{now: bNow, after: &SprintKey{Source: "jira", ID: "9"}, limit: 10})
+	epoch := time.Unix(0, 0).UTC()
+	if want := []any{bNow, bNow, epoch, epoch, "jira", "jira", "9"}; !reflect.DeepEqual(f.args, want) {
+		t.Errorf("after without start: args %#v, want %#v", f.args, want)
+	}
+}
+
+func TestSprintsSQL(t *testing.T) {
+	sel, err := SprintFilter{Board: "B1", Now: bNow}.sel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql, args := buildSprints(sel)
+	set := []any{bNow, bNow, "B1"}
+	var want []any
+	for range 4 { // the page of sprints appears four times
+		want = append(want, set...)
+	}
+	checkSQL(t, "sprints", sql, `SELECT source, sprint_id, board_id, name, state, ifNull(t0, start_date) AS start_time,
+    end_date, complete_date,
+    (toFloat64(toUInt32(end_date)) - toFloat64(toUInt32(start_date))) / 86400 AS planned_days,
+    (toFloat64(toUInt32(t1)) - toFloat64(toUInt32(t0))) / 86400 AS actual_days,
+    committed, added, removed, completed, carried_over,
+    if(committed = 0, NULL, toFloat64(added + removed) / committed) AS scope_change_rate,
+    if(committed = 0, NULL, toFloat64(added) / committed) AS added_rate,
+    if(committed = 0, NULL, toFloat64(added - removed) / committed) AS net_change_rate,
+    if(committed = 0, NULL, toFloat64(committed_done) / committed) AS planning_accuracy,
+    if(committed = 0 OR committed + added - removed <= 0, NULL,
+        toFloat64(completed) / (committed + added - removed)) AS completion_rate,
+    committed_points, added_points, removed_points, completed_points
+FROM (
+    SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+        if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+        if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+        ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+    FROM {db}.sprints FINAL
+    WHERE board_id = ?
+    ORDER BY sort_at DESC, source, sprint_id
+    LIMIT 100
+) AS s
+ANY LEFT JOIN (
+    SELECT source, container_id AS sprint_id,
+        toInt64(uniqExactIf(issue_id, in_t0)) AS committed,
+        toInt64(countIf(is_added)) AS added,
+        toInt64(countIf(is_removed)) AS removed,
+        toInt64(uniqExactIf(issue_id, in_t1 AND done_t1)) AS completed,
+        toInt64(uniqExactIf(issue_id, in_t1 AND NOT done_t1)) AS carried_over,
+        toInt64(length(arrayIntersect(groupUniqArrayIf(issue_id, in_t0),
+            groupUniqArrayIf(issue_id, in_t1 AND done_t1)))) AS committed_done,
+        toFloat64(sumIf(pts, in_t0)) AS committed_points,
+        toFloat64(sumIf(pts, is_added)) AS added_points,
+        toFloat64(sumIf(pts, is_removed)) AS removed_points,
+        toFloat64(sumIf(pts, in_t1 AND done_t1)) AS completed_points
+    FROM (
+        SELECT source, container_id, issue_id, ifNull(points, 0) AS pts,
+            entered <= start_at AND (isNull(exited) OR assumeNotNull(exited) > start_at) AS in_t0,
+            entered > start_at AND entered <= end_at AS is_added,
+            isNotNull(exited) AND assumeNotNull(exited) > start_at AND assumeNotNull(exited) <= end_at
+                AND NOT (closing AND assumeNotNull(exited) >= end_at - 60) AND done_at_leaving = 0 AS is_removed,
+            entered <= end_at AND (isNull(exited) OR assumeNotNull(exited) > end_at
+                OR (closing AND assumeNotNull(exited) >= end_at - 60)) AS in_t1,
+            tupleElement(arrayElement(st, arrayCount(x -> tupleElement(x, 1) <= end_at, st)), 2) = 1 AS done_t1
+        FROM (
+            SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points,
+                start_at, end_at, closing
+            FROM (
+                SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points
+                FROM {db}.membership_intervals FINAL
+                WHERE kind = 'sprint' AND (source, container_id) IN (
+                    SELECT source, sprint_id FROM (
+                        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+                            if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+                            if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+                            ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+                        FROM {db}.sprints FINAL
+                        WHERE board_id = ?
+                        ORDER BY sort_at DESC, source, sprint_id
+                        LIMIT 100
+                    ) AS p
+                )
+            ) AS i
+            ALL INNER JOIN (
+                SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,
+                    state = 'closed' AND isNotNull(complete_date) AS closing
+                FROM (
+                    SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+                        if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+                        if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+                        ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+                    FROM {db}.sprints FINAL
+                    WHERE board_id = ?
+                    ORDER BY sort_at DESC, source, sprint_id
+                    LIMIT 100
+                ) AS p
+                WHERE isNotNull(t0)
+            ) AS w USING (source, container_id)
+        ) AS a
+        ANY LEFT JOIN (
+            SELECT source, issue_id, arraySort(groupArray((at, to_category = 'done'))) AS st
+            FROM {db}.issue_status_changes FINAL
+            WHERE (source, issue_id) IN (
+                SELECT source, issue_id
+                FROM {db}.membership_intervals FINAL
+                WHERE kind = 'sprint' AND (source, container_id) IN (
+                    SELECT source, sprint_id FROM (
+                        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+                            if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+                            if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+                            ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+                        FROM {db}.sprints FINAL
+                        WHERE board_id = ?
+                        ORDER BY sort_at DESC, source, sprint_id
+                        LIMIT 100
+                    ) AS p
+                )
+            )
+            GROUP BY source, issue_id
+        ) AS h USING (source, issue_id)
+    ) AS b
+    GROUP BY source, container_id
+) AS m USING (source, sprint_id)
+ORDER BY sort_at DESC, source, sprint_id`, args, want)
+}
+
+func TestSprintEventsSQL(t *testing.T) {
+	sql, args := buildSprintEvents(eventWindow{source: "jira", id: "7", t0: bFrom, t1: bNow, closing: true})
+	checkSQL(t, "sprint events", sql, `SELECT issue_id, issue_key, entered, exited, done_at_leaving, points,
+    is_added, is_exit, in_t1, done_t1, carried_at
+FROM (
+    SELECT source, issue_id, entered, exited, done_at_leaving, points,
+        entered > start_at AND entered <= end_at AS is_added,
+        isNotNull(exited) AND assumeNotNull(exited) > start_at AND assumeNotNull(exited) <= end_at
+            AND NOT (closing AND assumeNotNull(exited) >= end_at - 60) AS is_exit,
+        entered <= end_at AND (isNull(exited) OR assumeNotNull(exited) > end_at
+            OR (closing AND assumeNotNull(exited) >= end_at - 60)) AS in_t1,
+        tupleElement(arrayElement(st, arrayCount(x -> tupleElement(x, 1) <= end_at, st)), 2) = 1 AS done_t1,
+        if(isNotNull(exited) AND assumeNotNull(exited) <= end_at, assumeNotNull(exited), end_at) AS carried_at
+    FROM (
+        SELECT source, issue_id, entered, exited, done_at_leaving, points,
+            ? AS start_at, ? AS end_at, ? AS closing
+        FROM {db}.membership_intervals FINAL
+        WHERE source = ? AND kind = 'sprint' AND container_id = ?
+    ) AS i
+    ANY LEFT JOIN (
+        SELECT source, issue_id, arraySort(groupArray((at, to_category = 'done'))) AS st
+        FROM {db}.issue_status_changes FINAL
+        WHERE source = ? AND issue_id IN (
+            SELECT issue_id FROM {db}.membership_intervals FINAL
+            WHERE source = ? AND kind = 'sprint' AND container_id = ?
+        )
+        GROUP BY source, issue_id
+    ) AS h USING (source, issue_id)
+) AS e
+ANY LEFT JOIN (
+    SELECT source, issue_id, issue_key
+    FROM {db}.issues FINAL
+    WHERE source = ? AND issue_id IN (
+        SELECT issue_id FROM {db}.membership_intervals FINAL
+        WHERE source = ? AND kind = 'sprint' AND container_id = ?
+    )
+) AS k USING (source, issue_id)
+WHERE is_added OR is_exit OR (in_t1 AND NOT done_t1)
+ORDER BY issue_id, entered`, args,
+		[]any{bFrom, bNow, true, "jira", "7", "jira", "jira", "7", "jira", "jira", "7"})
+}
+
+func TestScopeChangeSQL(t *testing.T) {
+	g, err := ScopeChangeFilter{GroupBy: "board"}.check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql, args := buildScopeChange(g, sprintSel{source: "jira", now: bNow})
+	set := []any{bNow, bNow, "jira"}
+	checkSQL(t, "scope change", sql, `SELECT src, grp, toInt64(count()) AS sprints,
+    toInt64(sum(c_n)) AS committed, toInt64(sum(a_n)) AS added, toInt64(sum(r_n)) AS removed,
+    if(committed = 0, NULL, toFloat64(added + removed) / committed) AS scope_change_rate
+FROM (
+    SELECT source, sprint_id, source AS src, board_id AS grp
+    FROM (
+        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+            if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+            if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+            ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+        FROM {db}.sprints FINAL
+        WHERE source = ?
+    ) AS p
+    WHERE isNotNull(t0)
+) AS g
+ANY LEFT JOIN (
+    SELECT source, container_id AS sprint_id,
+        toInt64(uniqExactIf(issue_id, entered <= start_at AND (isNull(exited) OR assumeNotNull(exited) > start_at))) AS c_n,
+        toInt64(countIf(entered > start_at AND entered <= end_at)) AS a_n,
+        toInt64(countIf(isNotNull(exited) AND assumeNotNull(exited) > start_at AND assumeNotNull(exited) <= end_at
+            AND NOT (closing AND assumeNotNull(exited) >= end_at - 60) AND done_at_leaving = 0)) AS r_n
+    FROM (
+        SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points,
+            start_at, end_at, closing
+        FROM (
+            SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points
+            FROM {db}.membership_intervals FINAL
+            WHERE kind = 'sprint' AND (source, container_id) IN (
+                SELECT source, sprint_id FROM (
+                    SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+                        if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+                        if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+                        ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+                    FROM {db}.sprints FINAL
+                    WHERE source = ?
+                ) AS p
+            )
+        ) AS i
+        ALL INNER JOIN (
+            SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,
+                state = 'closed' AND isNotNull(complete_date) AS closing
+            FROM (
+                SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+                    if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+                    if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+                    ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+                FROM {db}.sprints FINAL
+                WHERE source = ?
+            ) AS p
+            WHERE isNotNull(t0)
+        ) AS w USING (source, container_id)
+    ) AS a
+    GROUP BY source, container_id
+) AS m USING (source, sprint_id)
+GROUP BY src, grp
+ORDER BY src, grp`, args, append(append(append([]any{}, set...), set...), set...))
+
+	g, err = ScopeChangeFilter{Entity: "sprint", GroupBy: "month"}.check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql, _ = buildScopeChange(g, sprintSel{now: bNow})
+	if want := "    SELECT source, sprint_id, '' AS src, substring(toString(toStartOfMonth(assumeNotNull(t0))), 1, 7) AS grp\n"; !strings.Contains(sql, want) {
+		t.Errorf("month grouping: want line %q in\n%s", want, sql)
+	}
+}
+
+func TestDurationsSQL(t *testing.T) {
+	g, err := DurationFilter{}.check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql, args := buildDurations(g, sprintSel{from: &bFrom, now: bNow})
+	checkSQL(t, "durations", sql, `SELECT src, grp, toInt64(count()) AS n, toFloat64(avg(days)) AS mean_days,
+    toFloat64(quantile(0.5)(days)) AS p50_days, toFloat64(quantile(0.9)(days)) AS p90_days,
+    toFloat64(max(days)) AS max_days
+FROM (
+    SELECT '' AS src, 'all' AS grp,
+        (toFloat64(toUInt32(t1)) - toFloat64(toUInt32(assumeNotNull(t0)))) / 86400 AS days
+    FROM (
+        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+            if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+            if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+            ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+        FROM {db}.sprints FINAL
+        WHERE t0 >= ?
+    ) AS p
+    WHERE isNotNull(t0)
+) AS d
+GROUP BY src, grp
+ORDER BY src, grp`, args, []any{bNow, bNow, bFrom})
+
+	for groupBy, line := range map[string]string{
+		"board": "    SELECT source AS src, board_id AS grp,\n",
+		"state": "    SELECT '' AS src, state AS grp,\n",
+		"month": "    SELECT '' AS src, substring(toString(toStartOfMonth(assumeNotNull(t0))), 1, 7) AS grp,\n",
+	} {
+		g, err := DurationFilter{GroupBy: groupBy}.check()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sql, _ := buildDurations(g, sprintSel{now: bNow}); !strings.Contains(sql, line) {
+			t.Errorf("group_by %s: want line %q in\n%s", groupBy, line, sql)
+		}
+	}
+}
+
+// Request values only ever reach the statement as bound args: a hostile
+// filter value leaves the SQL text unchanged.
+func TestValuesAreBound(t *testing.T) {
+	evil := "B1' OR 1=1 --"
+	plain, _ := buildSprints(sprintSel{source: "s", board: "b", state: "closed", now: bNow, limit: 5})
+	hostile, args := buildSprints(sprintSel{source: evil, board: evil, state: "closed", now: bNow, limit: 5})
+	if plain != hostile {
+		t.Errorf("filter values changed the statement text")
+	}
+	bound, err := warehouse.Bind(hostile, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(bound, `'B1\' OR 1=1 --'`) {
+		t.Errorf("value not bound as one quoted literal:\n%s", bound)
+	}
+}

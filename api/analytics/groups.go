@@ -1,0 +1,74 @@
+package analytics
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Entities the rollups take.
+const (
+	EntitySprint    = "sprint"
+	EntityMilestone = "milestone"
+	EntityProject   = "project"
+	EntityTicket    = "ticket"
+)
+
+// Group-by values.
+const (
+	GroupByNone  = ""
+	GroupByBoard = "board"
+	GroupByMonth = "month"
+	GroupByState = "state"
+	// GroupByProject is accepted by the API for scope change but not
+	// implemented for sprints yet.
+	GroupByProject = "project"
+)
+
+// AllGroup is the group name of an ungrouped rollup.
+const AllGroup = "all"
+
+// grouping is an allow-listed group-by: the SQL of its source and group
+// columns over a sprint set row (source, board_id, state, t0 ...). Group
+// SQL is only ever taken from this table, never from request text.
+type grouping struct{ src, grp string }
+
+// monthOfT0 is toStartOfMonth(t0) as YYYY-MM (t0 is DateTime('UTC'), so the
+// month is the UTC one on both versions). formatDateTime is avoided: its
+// Date support differs across versions.
+const monthOfT0 = "substring(toString(toStartOfMonth(assumeNotNull(t0))), 1, 7)"
+
+var sprintGroupings = map[string]grouping{
+	GroupByNone:  {src: "''", grp: "'" + AllGroup + "'"},
+	GroupByBoard: {src: "source", grp: "board_id"},
+	GroupByMonth: {src: "''", grp: monthOfT0},
+	GroupByState: {src: "''", grp: "state"},
+}
+
+// checkEntity accepts "" (meaning sprint) and "sprint"; it names the later
+// entities as unsupported and anything else as invalid.
+func checkEntity(entity string) error {
+	switch entity {
+	case "", EntitySprint:
+		return nil
+	case EntityMilestone, EntityProject, EntityTicket:
+		return fmt.Errorf("%w: entity %q", ErrUnsupported, entity)
+	}
+	return fmt.Errorf("%w: entity %q (want %s)", ErrInvalidArgument, entity,
+		strings.Join([]string{EntitySprint, EntityMilestone, EntityProject, EntityTicket}, ", "))
+}
+
+// pickGrouping returns the allow-listed grouping named by groupBy.
+func pickGrouping(groupBy string, allowed ...string) (grouping, error) {
+	for _, a := range allowed {
+		if a == groupBy {
+			return sprintGroupings[a], nil
+		}
+	}
+	want := make([]string, 0, len(allowed))
+	for _, a := range allowed {
+		if a != "" {
+			want = append(want, a)
+		}
+	}
+	return grouping{}, fmt.Errorf("%w: group_by %q (want %s)", ErrInvalidArgument, groupBy, strings.Join(want, ", "))
+}

@@ -1,0 +1,107 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/runway-analytics/runway/collector/warehouse"
+)
+
+// ScopeChangeFilter selects a scope-change rollup.
+type ScopeChangeFilter struct {
+	Entity  string // "sprint" (or ""); milestones come later
+	GroupBy string // "board" or "month" (month of t0, YYYY-MM)
+	Source  string // "" for all sources
+	// From and To bound t0 (inclusive).
+	From, To *time.Time
+	Now      time.Time // t1 of active sprints; zero: time.Now()
+}
+
+// ScopeChangeGroup sums the scope metrics of the started (active and
+// closed) sprints of one group. Each sprint counts its own issues, so an
+// issue in two sprints counts once in each, and a board total is the sum of
+// its sprints. ScopeChangeRate is (added + removed) / committed over those
+// sums, null when committed is 0.
+type ScopeChangeGroup struct {
+	Group string `json:"group"`
+	// Source is the board's source for group_by=board ("" otherwise):
+	// board ids are only unique within a source.
+	Source          string   `json:"source,omitempty"`
+	Sprints         int64    `json:"sprints"`
+	Committed       int64    `json:"committed"`
+	Added           int64    `json:"added"`
+	Removed         int64    `json:"removed"`
+	ScopeChangeRate *float64 `json:"scope_change_rate"`
+}
+
+func (f ScopeChangeFilter) check() (grouping, error) {
+	if err := checkEntity(f.Entity); err != nil {
+		return grouping{}, err
+	}
+	if f.GroupBy == GroupByProject {
+		return grouping{}, fmt.Errorf("%w: group_by %q for sprints", ErrUnsupported, f.GroupBy)
+	}
+	g, err := pickGrouping(f.GroupBy, GroupByBoard, GroupByMonth)
+	if err != nil {
+		return grouping{}, err
+	}
+	return g, checkRange(f.From, f.To)
+}
+
+// buildScopeChange renders the rollup. Columns: src, grp, sprints,
+// committed, added, removed, scope_change_rate; ordered by src, grp.
+func buildScopeChange(g grouping, s sprintSel) (string, []any) {
+	set := sprintSet(s)
+	var q query
+	q.add("SELECT src, grp, toInt64(count()) AS sprints,\n" +
+		"    toInt64(sum(c_n)) AS committed, toInt64(sum(a_n)) AS added, toInt64(sum(r_n)) AS removed,\n" +
+		"    if(committed = 0, NULL, toFloat64(added + removed) / committed) AS scope_change_rate\n" +
+		"FROM (\n" +
+		"    SELECT source, sprint_id, " + g.src + " AS src, " + g.grp + " AS grp\n" +
+		"    FROM (\n")
+	q.nest(indent2(set))
+	q.add("\n    ) AS p\n" +
+		"    WHERE isNotNull(t0)\n" +
+		") AS g\n" +
+		"ANY LEFT JOIN (\n" +
+		"    SELECT source, container_id AS sprint_id,\n" +
+		"        toInt64(uniqExactIf(issue_id, " + exprInT0 + ")) AS c_n,\n" +
+		"        toInt64(countIf(" + exprAdded + ")) AS a_n,\n" +
+		"        toInt64(countIf(" + indentCont(exprRemoved) + ")) AS r_n\n" +
+		"    FROM (\n")
+	q.nest(indent2(windowedIntervals(set)))
+	q.add("\n    ) AS a\n" +
+		"    GROUP BY source, container_id\n" +
+		") AS m USING (source, sprint_id)\n" +
+		"GROUP BY src, grp\n" +
+		"ORDER BY src, grp")
+	return q.sb.String(), q.args
+}
+
+// ScopeChange sums committed, added and removed per group over the started
+// sprints whose t0 is within [From, To].
+func ScopeChange(ctx context.Context, db warehouse.DB, f ScopeChangeFilter) ([]ScopeChangeGroup, error) {
+	g, err := f.check()
+	if err != nil {
+		return nil, err
+	}
+	sql, args := buildScopeChange(g, sprintSel{source: f.Source, from: f.From, to: f.To, now: nowOr(f.Now)})
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("scope change: %w", err)
+	}
+	defer rows.Close()
+	out := []ScopeChangeGroup{}
+	for rows.Next() {
+		var r ScopeChangeGroup
+		if err := rows.Scan(&r.Source, &r.Group, &r.Sprints, &r.Committed, &r.Added, &r.Removed, &r.ScopeChangeRate); err != nil {
+			return nil, fmt.Errorf("scope change: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("scope change: %w", err)
+	}
+	return out, nil
+}

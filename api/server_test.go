@@ -1,0 +1,165 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/runway-analytics/runway/api"
+	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/warehouse"
+	"github.com/runway-analytics/runway/collector/warehouse/whtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(whtest.Main(m)) }
+
+// quickSource finishes at once, writing nothing.
+type quickSource struct{ name string }
+
+func (s quickSource) Name() string                                  { return s.name }
+func (s quickSource) Type() string                                  { return "test" }
+func (s quickSource) Collect(context.Context, collector.Sink) error { return nil }
+
+type fixture struct {
+	srv    *httptest.Server
+	runner *collector.Runner
+}
+
+func newFixture(t *testing.T, db warehouse.DB, tokens []config.Token) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	r := collector.NewRunner(db, nil, collector.NewMetrics(reg), collector.RunnerOptions{})
+	if err := r.AddSource(quickSource{"acme-jira"}, "@every 1h"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Stop(context.Background()) })
+	s := api.New(api.Options{DB: db, Runner: r, Tokens: tokens, Gatherer: reg})
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return &fixture{srv: srv, runner: r}
+}
+
+func (f *fixture) do(t *testing.T, method, path, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var testTokens = []config.Token{
+	{Name: "managers", Scope: "read", Value: "read-token"},
+	{Name: "ops", Scope: "admin", Value: "admin-token"},
+}
+
+func TestAuthAndCollectors(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		f := newFixture(t, db, testTokens)
+
+		for _, tc := range []struct {
+			method, path, token string
+			status              int
+			body                string
+		}{
+			{"GET", "/healthz", "", 200, `{"status":"ok"}`},
+			{"GET", "/api/v1/collectors", "", 401, `{"error":{"code":"unauthenticated","message":"missing bearer token"}}`},
+			{"GET", "/api/v1/collectors", "wrong", 401, `{"error":{"code":"unauthenticated","message":"invalid bearer token"}}`},
+			{"POST", "/api/v1/collectors/acme-jira/run", "read-token", 403, `{"error":{"code":"permission_denied","message":"token \"managers\" has scope \"read\"; this endpoint needs admin"}}`},
+			{"POST", "/api/v1/collectors/nope/run", "admin-token", 404, `{"error":{"code":"not_found","message":"unknown source nope"}}`},
+			{"GET", "/api/v1/collectors?soruce=x", "read-token", 400, `{"error":{"code":"invalid_argument","message":"unknown parameter(s): soruce (allowed: limit, cursor)"}}`},
+			{"GET", "/api/v1/nothing", "read-token", 404, `{"error":{"code":"not_found","message":"no such endpoint: /api/v1/nothing"}}`},
+		} {
+			status, body := f.do(t, tc.method, tc.path, tc.token)
+			if status != tc.status || strings.TrimSpace(body) != tc.body {
+				t.Errorf("%s %s: %d %s, want %d %s", tc.method, tc.path, status, body, tc.status, tc.body)
+			}
+		}
+
+		status, body := f.do(t, "GET", "/readyz", "")
+		if status != 200 || !strings.Contains(body, `"backend":"`+db.Backend()+`"`) {
+			t.Errorf("readyz: %d %s", status, body)
+		}
+
+		// Before any run the source is listed as never run.
+		status, body = f.do(t, "GET", "/api/v1/collectors", "read-token")
+		var got struct {
+			Items      []api.CollectorStatus `json:"items"`
+			NextCursor string                `json:"next_cursor"`
+		}
+		if err := json.Unmarshal([]byte(body), &got); err != nil || status != 200 {
+			t.Fatalf("collectors: %d %s %v", status, body, err)
+		}
+		if len(got.Items) != 1 || got.Items[0].Source != "acme-jira" || got.Items[0].Status != "never_run" || got.Items[0].NextRun == nil {
+			t.Fatalf("collectors before run: %s", body)
+		}
+
+		status, body = f.do(t, "POST", "/api/v1/collectors/acme-jira/run", "admin-token")
+		if status != 202 || !strings.Contains(body, `"status":"running"`) {
+			t.Fatalf("run: %d %s", status, body)
+		}
+		// The run finishes quickly; wait for it to be recorded.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, body = f.do(t, "GET", "/api/v1/collectors", "read-token")
+			if strings.Contains(body, `"status":"success"`) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("run never recorded: %s", body)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			t.Fatal(err)
+		}
+		if it := got.Items[0]; it.Type != "test" || it.Trigger != "api" || it.Started == nil || it.Finished == nil || it.Running {
+			t.Errorf("collector after run: %s", body)
+		}
+
+		status, body = f.do(t, "GET", "/metrics", "")
+		for _, want := range []string{
+			`runway_collector_runs_total{result="success",source="acme-jira"} 1`,
+			`runway_collector_last_success_timestamp_seconds{source="acme-jira"}`,
+			`runway_collector_run_duration_seconds{source="acme-jira"}`,
+		} {
+			if status != 200 || !strings.Contains(body, want) {
+				t.Errorf("/metrics lacks %q", want)
+			}
+		}
+	})
+}
+
+func TestNoTokensMeansOpen(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		f := newFixture(t, db, nil)
+		if status, body := f.do(t, "GET", "/api/v1/collectors", ""); status != 200 {
+			t.Errorf("collectors without tokens: %d %s", status, body)
+		}
+	})
+}

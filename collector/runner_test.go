@@ -1,0 +1,228 @@
+package collector_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/warehouse"
+	"github.com/runway-analytics/runway/collector/warehouse/whtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(whtest.Main(m)) }
+
+// stepSource is a source defined by the test: each run calls the next step.
+type stepSource struct {
+	name  string
+	mu    sync.Mutex
+	steps []func(ctx context.Context, s collector.Sink) error
+	seen  []string // cursor value each run started from
+}
+
+func (s *stepSource) Name() string { return s.name }
+func (s *stepSource) Type() string { return "test" }
+func (s *stepSource) Collect(ctx context.Context, sink collector.Sink) error {
+	s.mu.Lock()
+	step := s.steps[0]
+	s.steps = s.steps[1:]
+	v, _ := sink.Cursor("page")
+	s.seen = append(s.seen, v)
+	s.mu.Unlock()
+	return step(ctx, sink)
+}
+
+func boards(ids ...string) []warehouse.Row {
+	var out []warehouse.Row
+	for _, id := range ids {
+		out = append(out, warehouse.BoardRow{Source: "src", BoardID: id, Name: "Board " + id, Type: "scrum", Version: 1})
+	}
+	return out
+}
+
+func countBoards(t *testing.T, db warehouse.DB) int64 {
+	t.Helper()
+	rows, err := db.Query(context.Background(), "SELECT count() FROM {db}.boards FINAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n
+}
+
+func TestRunnerCursorsAndCommit(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		ctx := context.Background()
+		if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
+			t.Fatal(err)
+		}
+		src := &stepSource{name: "src", steps: []func(context.Context, collector.Sink) error{
+			func(_ context.Context, s collector.Sink) error { // run 1: two boards, cursor 1
+				s.Write(boards("1", "2")...)
+				s.SetCursor("page", "1")
+				return nil
+			},
+			func(_ context.Context, s collector.Sink) error { // run 2: fails half-way
+				s.Write(boards("3")...)
+				s.SetCursor("page", "2")
+				return errors.New("upstream said no")
+			},
+			func(_ context.Context, s collector.Sink) error { // run 3: re-collects board 2, adds 4
+				s.Write(boards("2", "4")...)
+				s.SetCursor("page", "3")
+				return nil
+			},
+		}}
+		reg := prometheus.NewRegistry()
+		r := collector.NewRunner(db, nil, collector.NewMetrics(reg), collector.RunnerOptions{})
+		if err := r.AddSource(src, ""); err != nil {
+			t.Fatal(err)
+		}
+
+		res, err := r.RunOnce(ctx, "src", nil)
+		if err != nil || res.Status != collector.StatusSuccess || res.Rows["boards"] != 2 {
+			t.Fatalf("run 1: %+v %v", res, err)
+		}
+		if n := countBoards(t, db); n != 2 {
+			t.Fatalf("after run 1: %d boards, want 2", n)
+		}
+
+		_, err = r.RunOnce(ctx, "src", nil)
+		if err == nil || !strings.Contains(err.Error(), "upstream said no") {
+			t.Fatalf("run 2 error = %v", err)
+		}
+		if n := countBoards(t, db); n != 2 {
+			t.Fatalf("failed run committed rows: %d boards, want 2", n)
+		}
+		cur, err := collector.LoadCursors(ctx, db, "src")
+		if err != nil || cur["page"] != "1" {
+			t.Fatalf("cursor after failed run = %v %v, want 1", cur, err)
+		}
+		last, err := collector.LastRuns(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lr := last["src"]; lr.Status != collector.StatusFailed || lr.Error != "upstream said no" || lr.Finished == nil {
+			t.Fatalf("last run = %+v", lr)
+		}
+
+		if _, err := r.RunOnce(ctx, "src", nil); err != nil {
+			t.Fatal(err)
+		}
+		// Board 2 was written twice; FINAL still counts it once.
+		if n := countBoards(t, db); n != 3 {
+			t.Fatalf("after run 3: %d boards, want 3", n)
+		}
+		cur, _ = collector.LoadCursors(ctx, db, "src")
+		if cur["page"] != "3" {
+			t.Fatalf("cursor = %v, want 3", cur)
+		}
+		// Each run started from the cursor of the last successful one.
+		if got := strings.Join(src.seen, ","); got != ",1,1" {
+			t.Fatalf("runs started from cursors %q, want \",1,1\"", got)
+		}
+		if got := metricValue(t, reg, "runway_collector_runs_total", "success", "src"); got != 2 {
+			t.Errorf("success runs = %v", got)
+		}
+		if got := metricValue(t, reg, "runway_collector_runs_total", "failure", "src"); got != 1 {
+			t.Errorf("failed runs = %v", got)
+		}
+		if got := metricValue(t, reg, "runway_collector_rows_written_total", "src", "boards"); got != 4 {
+			t.Errorf("rows written = %v, want 4 (2 + 2)", got)
+		}
+	})
+}
+
+// metricValue reads one counter or gauge series from reg; label values are
+// given in label-name order, as the registry sorts them.
+func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			for i, l := range m.GetLabel() {
+				if i < len(labels) && l.GetValue() != labels[i] {
+					continue series
+				}
+			}
+			if m.Counter != nil {
+				return m.GetCounter().GetValue()
+			}
+			return m.GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("metric %s%v not found", name, labels)
+	return 0
+}
+
+func TestRunnerBusyAndShutdown(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		ctx := context.Background()
+		if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
+			t.Fatal(err)
+		}
+		started := make(chan struct{})
+		src := &stepSource{name: "slow", steps: []func(context.Context, collector.Sink) error{
+			func(ctx context.Context, s collector.Sink) error {
+				close(started)
+				<-ctx.Done() // runs until shutdown cancels it
+				return ctx.Err()
+			},
+		}}
+		r := collector.NewRunner(db, nil, collector.NewMetrics(prometheus.NewRegistry()), collector.RunnerOptions{})
+		if err := r.AddSource(src, "@every 1h"); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if next := r.NextRun("slow"); next.Before(time.Now().Add(59 * time.Minute)) {
+			t.Errorf("next run = %v", next)
+		}
+		if _, err := r.Trigger("nope"); !errors.Is(err, collector.ErrUnknownSource) {
+			t.Errorf("unknown source: %v", err)
+		}
+		runID, err := r.Trigger("slow")
+		if err != nil || runID == "" {
+			t.Fatal(err)
+		}
+		<-started
+		if _, err := r.Trigger("slow"); !errors.Is(err, collector.ErrRunning) {
+			t.Fatalf("second trigger: %v, want ErrRunning", err)
+		}
+		stopCtx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancel()
+		if err := r.Stop(stopCtx); err == nil {
+			t.Fatal("Stop returned nil although it had to cancel a run")
+		}
+		last, err := collector.LastRuns(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lr := last["slow"]; lr.RunID != runID || lr.Status != collector.StatusFailed || !strings.Contains(lr.Error, "context canceled") {
+			t.Fatalf("cancelled run recorded as %+v", lr)
+		}
+		if _, err := r.Trigger("slow"); !errors.Is(err, collector.ErrStopped) {
+			t.Errorf("trigger after stop: %v", err)
+		}
+	})
+}
