@@ -32,9 +32,9 @@ const AllGroup = "all"
 // SQL is only ever taken from this table, never from request text.
 type grouping struct{ src, grp string }
 
-// monthOfT0 is toStartOfMonth(t0) as YYYY-MM (t0 is DateTime('UTC'), so the
-// month is the UTC one on both versions). formatDateTime is avoided: its
-// Date support differs across versions.
+// monthOfT0 is toStartOfMonth(t0) as YYYY-MM: t0 is DateTime('UTC'), so the
+// month is the UTC one whatever the server's zone, and a Date's text form
+// is YYYY-MM-DD on both versions.
 const monthOfT0 = "substring(toString(toStartOfMonth(assumeNotNull(t0))), 1, 7)"
 
 var sprintGroupings = map[string]grouping{

@@ -16,6 +16,7 @@ import (
 const (
 	pathFields    = "/rest/api/3/field"
 	pathStatuses  = "/rest/api/3/status"
+	pathMyself    = "/rest/api/3/myself"
 	pathBoards    = "/rest/agile/1.0/board"
 	pathSearch    = "/rest/api/3/search/jql"
 	agilePageSize = 50  // Agile API's maximum for boards and sprints
@@ -45,8 +46,15 @@ func (c client) endpointError(path string, err error) error {
 
 func (c client) fields(ctx context.Context) ([]field, error) {
 	var fs []field
-	_, err := c.http.GetJSON(ctx, pathFields, nil, &fs)
-	return fs, err
+	if _, err := c.http.GetJSON(ctx, pathFields, nil, &fs); err != nil {
+		return nil, err
+	}
+	for i, f := range fs {
+		if f.ID == "" {
+			return nil, c.endpointError(pathFields, fmt.Errorf("field #%d (%q): missing id", i, f.Name))
+		}
+	}
+	return fs, nil
 }
 
 func (c client) statuses(ctx context.Context) ([]status, error) {
@@ -60,6 +68,16 @@ func (c client) statuses(ctx context.Context) ([]status, error) {
 		}
 	}
 	return ss, nil
+}
+
+// timeZone returns the API user's profile time zone (an IANA name, ""
+// when the profile has none): JQL date literals are read in it.
+func (c client) timeZone(ctx context.Context) (string, error) {
+	var me struct {
+		TimeZone string `json:"timeZone"`
+	}
+	_, err := c.http.GetJSON(ctx, pathMyself, nil, &me)
+	return me.TimeZone, err
 }
 
 // page is the Agile API's and the changelog endpoint's offset paging.
@@ -85,6 +103,9 @@ func pageAll[T any](ctx context.Context, c client, path string, query url.Values
 		var p page[T]
 		if _, err := c.http.GetJSON(ctx, path, q, &p); err != nil {
 			return err
+		}
+		if p.Values == nil {
+			return c.endpointError(path, errors.New("page without values"))
 		}
 		if err := fn(p.Values); err != nil {
 			return err
@@ -149,6 +170,9 @@ func (c client) search(ctx context.Context, jql string, fields []string, fn func
 		var p searchPageResp
 		if _, err := c.http.GetJSON(ctx, pathSearch, q, &p); err != nil {
 			return err
+		}
+		if p.Issues == nil {
+			return c.endpointError(pathSearch, errors.New("page without issues"))
 		}
 		if err := fn(p.Issues); err != nil {
 			return err

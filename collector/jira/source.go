@@ -29,6 +29,9 @@ const (
 	// have minute precision.
 	overlap      = 5 * time.Minute
 	defaultSince = 365 * 24 * time.Hour
+	// maxBehindUTC is the largest negative UTC offset (-12:00): the extra
+	// overlap when the API user's time zone is unknown.
+	maxBehindUTC = 12 * time.Hour
 	jqlTime      = "2006-01-02 15:04"
 )
 
@@ -118,7 +121,11 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	if err != nil {
 		return err
 	}
-	jql := buildJQL(s.projects(boards), from)
+	loc, err := s.jqlZone(ctx)
+	if err != nil {
+		return err
+	}
+	jql := buildJQL(s.projects(boards), from, loc)
 	want := []string{"summary", "status", "issuetype", "project", "created", "updated",
 		"resolutiondate", "assignee", "parent", "labels"}
 	for _, f := range []string{sprintField, pointsField} {
@@ -197,6 +204,7 @@ func (s *source) boards(ctx context.Context) ([]board, error) {
 func (s *source) sprints(ctx context.Context, sink collector.Sink, m *mapper, boards []board) error {
 	seen := map[int64]bool{}
 	for i, b := range boards {
+		sink.Progress("sprints", i, len(boards))
 		if b.Type == "kanban" {
 			continue // kanban boards have no sprints (Jira answers 400)
 		}
@@ -220,8 +228,8 @@ func (s *source) sprints(ctx context.Context, sink collector.Sink, m *mapper, bo
 			}
 			sink.Write(row)
 		}
-		sink.Progress("boards", i+1, len(boards))
 	}
+	sink.Progress("sprints", len(boards), len(boards))
 	return nil
 }
 
@@ -242,6 +250,23 @@ func (s *source) since(sink collector.Sink, now time.Time) (from, prev time.Time
 	return now.Add(-since), time.Time{}, nil
 }
 
+// jqlZone returns the zone Jira reads JQL dates in: the API user's profile
+// time zone. A zone Go does not know is logged and read as UTC; buildJQL
+// then widens the window by the largest offset behind UTC.
+func (s *source) jqlZone(ctx context.Context) (*time.Location, error) {
+	tz, err := s.api.timeZone(ctx)
+	if err != nil {
+		return nil, err
+	}
+	loc, lerr := time.LoadLocation(tz)
+	if tz == "" || lerr != nil {
+		s.log.WarnContext(ctx, "jira: unknown time zone of the API user; widening the incremental window",
+			"source", s.cfg.Name, "time_zone", tz)
+		return nil, nil
+	}
+	return loc, nil
+}
+
 // projects are the configured project keys, else the projects of the
 // collected boards. None means every project.
 func (s *source) projects(boards []board) []string {
@@ -258,9 +283,19 @@ func (s *source) projects(boards []board) []string {
 	return keys
 }
 
-// buildJQL selects the issues of projects updated at or after from (UTC,
-// minute precision), oldest update first.
-func buildJQL(projects []string, from time.Time) string {
+// buildJQL selects the issues of projects updated at or after from, oldest
+// update first. JQL dates have minute precision and are read in the API
+// user's time zone loc (nil: unknown).
+func buildJQL(projects []string, from time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc, from = time.UTC, from.Add(-maxBehindUTC)
+	}
+	// A local time repeated by a daylight-saving change may be read as its
+	// later instance: start before the change.
+	_, now := from.In(loc).Zone()
+	if _, before := from.Add(-2 * time.Hour).In(loc).Zone(); now != before {
+		from = from.Add(-2 * time.Hour)
+	}
 	var b strings.Builder
 	if len(projects) > 0 {
 		b.WriteString("project in (")
@@ -272,7 +307,7 @@ func buildJQL(projects []string, from time.Time) string {
 		}
 		b.WriteString(") AND ")
 	}
-	b.WriteString(`updated >= "` + from.UTC().Format(jqlTime) + `" ORDER BY updated ASC`)
+	b.WriteString(`updated >= "` + from.In(loc).Format(jqlTime) + `" ORDER BY updated ASC`)
 	return b.String()
 }
 

@@ -1,0 +1,294 @@
+package jira
+
+import (
+	"context"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/simulate"
+	"github.com/runway-analytics/runway/collector/warehouse"
+)
+
+// TestCollectSimulatedOrg collects a generated org through the simulated
+// Jira (small pages, truncated embedded changelogs, one 429 and one 500) and
+// checks that the rows reproduce the generator's truth for every sprint,
+// before and after an incremental run.
+func TestCollectSimulatedOrg(t *testing.T) {
+	now := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
+	org := simulate.Generate(simulate.Options{Seed: 42, Now: now, Teams: 3, Months: 4, IssuesPerSprint: 8,
+		Projects: []string{"PLAT", "MOB"}})
+	clock := now
+	site := simulate.NewJira(org, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, PageSize: 25,
+		ChangelogEmbedLimit: 3, Now: func() time.Time { return clock }})
+	site.FailNext(simulate.PathSearch, http.StatusTooManyRequests, 1, "1")
+	site.FailNext(simulate.PathBoard, http.StatusInternalServerError, 1, "")
+
+	h := newHarness(t, site, config.Source{}, now)
+	first := newMemSink(nil)
+	if err := h.src.Collect(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	reqs := site.Requests()
+	if n := reqs[simulate.PathSearch]; n < 4 { // ≥ 3 pages + the 429
+		t.Errorf("%d search requests, want ≥ 3 pages", n)
+	}
+	changelogs := 0
+	for p, n := range reqs {
+		if strings.HasPrefix(p, simulate.PathIssue) && strings.HasSuffix(p, "/changelog") {
+			changelogs += n
+		}
+	}
+	if changelogs == 0 {
+		t.Error("no changelog was fetched: the embed limit should truncate some")
+	}
+	if h.stats.Retries.Load() != 2 || !slices.Contains(h.sleeps, time.Second) {
+		t.Errorf("retries %d, sleeps %v: want the 429 (Retry-After: 1s) and the 500 retried", h.stats.Retries.Load(), h.sleeps)
+	}
+	if len(org.Issues) < 3*25 {
+		t.Fatalf("org has %d issues, want ≥ 3 search pages", len(org.Issues))
+	}
+	got := collectState(first)
+	if n := len(got.issues); n != len(org.Issues) {
+		t.Errorf("collected %d issues, org has %d", n, len(org.Issues))
+	}
+	compareTruth(t, org, got, now)
+
+	// Incremental: touch a few issues an hour later and collect again from
+	// the cursor.
+	cursor := first.set[CursorIssues]
+	if cursor == "" {
+		t.Fatal("no cursor after the first run")
+	}
+	clock = now.Add(time.Hour)
+	touched := org.Touch(clock, 6)
+	site.ResetRequests()
+	h.src.now = func() time.Time { return clock }
+	second := newMemSink(map[string]string{CursorIssues: cursor})
+	if err := h.src.Collect(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := time.Parse(time.RFC3339, cursor)
+	from := c.Add(-overlap).Truncate(time.Minute)
+	check(t, "incremental JQL", site.SearchJQLs(),
+		[]string{`project in ("MOB", "PLAT") AND updated >= "` + from.Format(jqlTime) + `" ORDER BY updated ASC`})
+	var want, keys []string
+	for _, is := range org.Issues {
+		if !is.Updated.Before(from) {
+			want = append(want, is.Key)
+		}
+	}
+	for _, r := range rowsOf[warehouse.IssueRow](second) {
+		keys = append(keys, r.Key)
+	}
+	slices.Sort(want)
+	slices.Sort(keys)
+	check(t, "issues of the incremental run", keys, want)
+	for _, k := range touched {
+		if !slices.Contains(keys, k) {
+			t.Errorf("touched issue %s not collected", k)
+		}
+	}
+	if n := site.Requests()[simulate.PathSearch]; n != (len(want)+24)/25 {
+		t.Errorf("incremental run made %d search requests for %d issues", n, len(want))
+	}
+	check(t, "second cursor", second.set[CursorIssues], clock.Format(time.RFC3339))
+
+	// The warehouse keeps the newest rows per issue: overlay run 2 on run 1.
+	merged := collectState(first)
+	merged.overlay(collectState(second))
+	compareTruth(t, org, merged, clock)
+}
+
+// simState is what the warehouse would hold after the runs: sprints, and
+// per issue its latest intervals and status changes.
+type simState struct {
+	sprints   map[string]warehouse.SprintRow
+	issues    map[string]warehouse.IssueRow
+	intervals map[string][]warehouse.MembershipIntervalRow // by issue id
+	statuses  map[string][]warehouse.StatusChangeRow       // by issue id
+}
+
+func collectState(s *memSink) *simState {
+	st := &simState{sprints: map[string]warehouse.SprintRow{}, issues: map[string]warehouse.IssueRow{},
+		intervals: map[string][]warehouse.MembershipIntervalRow{}, statuses: map[string][]warehouse.StatusChangeRow{}}
+	for _, r := range rowsOf[warehouse.SprintRow](s) {
+		st.sprints[r.SprintID] = r
+	}
+	for _, r := range rowsOf[warehouse.IssueRow](s) {
+		st.issues[r.IssueID] = r
+	}
+	for _, r := range rowsOf[warehouse.MembershipIntervalRow](s) {
+		st.intervals[r.IssueID] = append(st.intervals[r.IssueID], r)
+	}
+	for _, r := range rowsOf[warehouse.StatusChangeRow](s) {
+		st.statuses[r.IssueID] = append(st.statuses[r.IssueID], r)
+	}
+	return st
+}
+
+// overlay replaces everything of the issues (and sprints) newer collected.
+func (st *simState) overlay(n *simState) {
+	for id, r := range n.sprints {
+		st.sprints[id] = r
+	}
+	for id, r := range n.issues {
+		st.issues[id] = r
+		st.intervals[id] = n.intervals[id]
+		st.statuses[id] = n.statuses[id]
+	}
+}
+
+// doneAt replays an issue's status changes: every change at or before t
+// applies.
+func (st *simState) doneAt(issueID string, t time.Time) bool {
+	cat := ""
+	for _, c := range st.statuses[issueID] { // chronological, as mapped
+		if c.At.After(t) {
+			break
+		}
+		cat = c.ToCategory
+	}
+	return cat == "done"
+}
+
+// report computes §5's sprint numbers from intervals and status changes,
+// with the simulator's conventions (see simulate.SprintTruth): an entry at
+// t0 is committed, and a closed sprint's exits from completeDate −
+// CarryOverWindow on are carry-over, not removals.
+func (st *simState) report(sp warehouse.SprintRow, now time.Time) simulate.SprintTruth {
+	out := simulate.SprintTruth{SprintID: sp.SprintID, Name: sp.Name, State: sp.State}
+	out.BoardID, _ = strconv.Atoi(sp.BoardID)
+	if sp.State == "future" {
+		return out
+	}
+	t0 := sp.Start
+	if sp.Activated != nil {
+		t0 = sp.Activated
+	}
+	closed := sp.State == "closed"
+	t1 := now
+	if closed {
+		t1 = *sp.Complete
+	}
+	out.StartT0, out.EndT1 = *t0, t1
+	carryFrom := t1.Add(-simulate.CarryOverWindow)
+	for issueID, ivs := range st.intervals {
+		committed, in := false, false
+		pts := 0.0
+		for _, iv := range ivs {
+			if iv.ContainerID != sp.SprintID {
+				continue
+			}
+			if iv.Points != nil {
+				pts = *iv.Points
+			}
+			if !iv.Entered.After(*t0) && (iv.Exited == nil || iv.Exited.After(*t0)) {
+				committed = true
+			}
+			if iv.Entered.After(*t0) && !iv.Entered.After(t1) {
+				out.Added++
+				out.AddedPoints += pts
+			}
+			if x := iv.Exited; x != nil && x.After(*t0) && !x.After(t1) && !(closed && !x.Before(carryFrom)) && iv.DoneAtLeaving == 0 {
+				out.Removed++
+				out.RemovedPoints += pts
+			}
+			if !iv.Entered.After(t1) && (iv.Exited == nil || iv.Exited.After(t1) || (closed && !iv.Exited.Before(carryFrom))) {
+				in = true
+			}
+		}
+		if committed {
+			out.Committed++
+			out.CommittedPoints += pts
+		}
+		if in {
+			if st.doneAt(issueID, t1) {
+				out.Completed++
+				out.CompletedPoints += pts
+				if committed {
+					out.PlanningDone++
+				}
+			} else {
+				out.CarriedOver++
+				out.CarriedOverPoints += pts
+			}
+		}
+	}
+	return out
+}
+
+func compareTruth(t *testing.T, org *simulate.Org, st *simState, now time.Time) {
+	t.Helper()
+	truths := org.AllSprintTruths(now)
+	nonZero := 0
+	for _, s := range org.Sprints {
+		id := strconv.Itoa(s.ID)
+		row, ok := st.sprints[id]
+		if !ok {
+			if !s.Created.After(now) {
+				t.Errorf("sprint %s not collected", id)
+			}
+			continue
+		}
+		want := truths[id]
+		want.Events = nil
+		got := st.report(row, now)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("sprint %s (%s):\n got %+v\nwant %+v", id, row.State, got, want)
+		}
+		if want.Committed+want.Added+want.Removed > 0 {
+			nonZero++
+		}
+	}
+	if nonZero < 10 {
+		t.Errorf("only %d sprints with scope: the org is too small to mean much", nonZero)
+	}
+}
+
+// TestCollectSimulatedCorruption: every corrupted response of the simulator
+// fails the run with an error naming the endpoint, and no cursor moves.
+func TestCollectSimulatedCorruption(t *testing.T) {
+	now := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
+	org := simulate.Generate(simulate.Options{Seed: 3, Now: now, Teams: 2, Months: 2, IssuesPerSprint: 6,
+		Projects: []string{"PLAT", "MOB"}})
+	var withChangelog string
+	for _, is := range org.Issues {
+		if len(is.Histories) > 2 {
+			withChangelog = is.Key
+			break
+		}
+	}
+	endpoints := []string{pathFields, pathStatuses, pathMyself, pathBoards, pathSprints(1), pathSearch, pathChangelog(withChangelog)}
+	modes := []string{simulate.CorruptTruncate, simulate.CorruptWrongTypes, simulate.CorruptMissingFields,
+		simulate.CorruptHTML, simulate.CorruptEmpty}
+	for _, ep := range endpoints {
+		for _, mode := range modes {
+			if ep == pathMyself && (mode == simulate.CorruptWrongTypes || mode == simulate.CorruptMissingFields) {
+				continue // the profile has no id or key to corrupt
+			}
+			t.Run(ep+"/"+mode, func(t *testing.T) {
+				site := simulate.NewJira(org, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, PageSize: 20,
+					ChangelogEmbedLimit: 2, Now: func() time.Time { return now }})
+				site.CorruptNext(ep, mode)
+				h := newHarness(t, site, config.Source{}, now)
+				sink := newMemSink(nil)
+				err := h.src.Collect(context.Background(), sink)
+				if err == nil {
+					t.Fatal("Collect succeeded on a corrupted response")
+				}
+				if !strings.Contains(err.Error(), "GET "+ep) {
+					t.Errorf("error %q does not name GET %s", err, ep)
+				}
+				if len(sink.set) != 0 {
+					t.Errorf("cursor set: %v", sink.set)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,536 @@
+// Package simulate fakes upstream APIs for tests and for `runway demo`.
+//
+// Generate builds a realistic, seeded engineering org (projects, scrum
+// boards, sprints, issues and their full Sprint-field and status history)
+// whose truth is known: SprintTruth replays the org's own event lists in
+// plain Go, so collectors and warehouse queries can be checked against it.
+// Jira serves that org through Jira Cloud's REST v3 and Agile 1.0 payload
+// shapes, with paging, truncated embedded changelogs, rate-limit headers and
+// fault injection.
+package simulate
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Status ids of the simulated Jira workflow.
+const (
+	StatusToDo       = "10000"
+	StatusInProgress = "3"
+	StatusInReview   = "10002"
+	StatusDone       = "10001"
+)
+
+// Status category keys, as Jira names them.
+const (
+	CategoryNew           = "new"
+	CategoryIndeterminate = "indeterminate"
+	CategoryDone          = "done"
+)
+
+// Sprint states, as the Agile API names them.
+const (
+	SprintClosed = "closed"
+	SprintActive = "active"
+	SprintFuture = "future"
+)
+
+// Changelog item fields the generator produces. Other fields (Rank) appear
+// as noise that collectors must ignore.
+const (
+	FieldSprint = "Sprint"
+	FieldStatus = "status"
+	FieldRank   = "Rank"
+)
+
+// Jira field ids of the custom fields the simulator exposes.
+const (
+	SprintFieldID      = "customfield_10020"
+	StoryPointsFieldID = "customfield_10016"
+	RankFieldID        = "customfield_10019"
+)
+
+// CarryOverWindow is how long before a closed sprint's completeDate an exit
+// still counts as carry-over (Jira moving open issues as the sprint
+// completes), not as a removal.
+const CarryOverWindow = 60 * time.Second
+
+// Status is one workflow status.
+type Status struct {
+	ID           string
+	Name         string
+	Category     string // new | indeterminate | done
+	CategoryID   int
+	CategoryName string
+	ColorName    string
+}
+
+// DefaultStatuses is the simulated workflow: To Do → In Progress → In Review → Done.
+var DefaultStatuses = []Status{
+	{ID: StatusToDo, Name: "To Do", Category: CategoryNew, CategoryID: 2, CategoryName: "To Do", ColorName: "blue-gray"},
+	{ID: StatusInProgress, Name: "In Progress", Category: CategoryIndeterminate, CategoryID: 4, CategoryName: "In Progress", ColorName: "yellow"},
+	{ID: StatusInReview, Name: "In Review", Category: CategoryIndeterminate, CategoryID: 4, CategoryName: "In Progress", ColorName: "yellow"},
+	{ID: StatusDone, Name: "Done", Category: CategoryDone, CategoryID: 3, CategoryName: "Done", ColorName: "green"},
+}
+
+// Project is a Jira project.
+type Project struct {
+	ID   string // numeric
+	Key  string
+	Name string
+}
+
+// User is an account that authors histories and is assigned issues.
+type User struct {
+	AccountID   string
+	DisplayName string
+}
+
+// Board is a scrum board located in one project.
+type Board struct {
+	ID         int
+	Name       string
+	Type       string // "scrum"
+	ProjectKey string
+}
+
+// Sprint is a Jira sprint. Absent dates are nil.
+type Sprint struct {
+	ID            int
+	Name          string
+	State         string // closed | active | future, as of Org.Now
+	Goal          string
+	OriginBoardID int
+	// BoardIDs lists every board whose sprint list returns this sprint,
+	// origin board first. A sprint is shared when a board's project has
+	// issues in another board's sprint.
+	BoardIDs  []int
+	Created   time.Time
+	Start     *time.Time
+	End       *time.Time
+	Activated *time.Time
+	Complete  *time.Time
+}
+
+// T0 is the sprint's actual start: activatedDate when present, else startDate.
+func (s *Sprint) T0() (time.Time, bool) {
+	if s.Activated != nil {
+		return *s.Activated, true
+	}
+	if s.Start != nil && s.State != SprintFuture {
+		return *s.Start, true
+	}
+	return time.Time{}, false
+}
+
+// stateAt is the sprint's state as seen at now.
+func (s *Sprint) stateAt(now time.Time) string {
+	if s.Complete != nil && !s.Complete.After(now) {
+		return SprintClosed
+	}
+	if t0, ok := s.T0(); ok && !t0.After(now) {
+		return SprintActive
+	}
+	return SprintFuture
+}
+
+// Item is one field change inside a history.
+type Item struct {
+	Field string // FieldSprint, FieldStatus or noise such as FieldRank
+	// Sprint changes: the whole field value before and after, in field order.
+	FromSprints, ToSprints []int
+	// Status changes: status ids.
+	FromStatus, ToStatus string
+	// Other fields: rendered verbatim.
+	From, To, FromString, ToString string
+}
+
+// History is one changelog entry of an issue.
+type History struct {
+	ID       string // numeric, increasing with time across the org
+	At       time.Time
+	AuthorID string
+	Items    []Item
+}
+
+// Issue is a Jira issue with its complete history. Values set at creation
+// (InitialSprints, InitialStatus) have no changelog item: they equal the
+// `from` of the first item of that field, or the current value when there
+// is none.
+type Issue struct {
+	ID             string // numeric
+	Key            string
+	Project        string // project key
+	Type           string // Story | Task | Bug | Epic
+	Summary        string
+	Created        time.Time
+	Updated        time.Time
+	Points         *float64
+	ParentKey      string
+	AssigneeID     string
+	InitialStatus  string
+	InitialSprints []int
+	Histories      []History // chronological
+}
+
+// Org is a simulated Jira site. Its exported fields may be read freely
+// while no goroutine mutates it (Touch, SetStatus, SetSprints); the Jira
+// handler and SprintTruth take the org's lock themselves.
+type Org struct {
+	Seed     int64
+	Now      time.Time
+	Projects []Project
+	Boards   []Board
+	Sprints  []*Sprint
+	Issues   []*Issue // ordered by id
+	Statuses []Status
+	Users    []User
+
+	mu          sync.RWMutex
+	nextHistory int64
+	touchRand   *rand.Rand
+	sprintByID  map[int]*Sprint
+	issueByKey  map[string]*Issue // key and id
+	statusByID  map[string]Status
+	boardByID   map[int]*Board
+	userByID    map[string]User
+	projByKey   map[string]*Project
+	// sprintIssues indexes every issue ever in a sprint.
+	sprintIssues map[int][]*Issue
+}
+
+// Sprint returns the sprint with the given id, or nil.
+func (o *Org) Sprint(id int) *Sprint { return o.sprintByID[id] }
+
+// Issue returns the issue with the given key or id, or nil.
+func (o *Org) Issue(keyOrID string) *Issue { return o.issueByKey[keyOrID] }
+
+// Board returns the board with the given id, or nil.
+func (o *Org) Board(id int) *Board { return o.boardByID[id] }
+
+// Status returns the status with the given id.
+func (o *Org) Status(id string) (Status, bool) {
+	s, ok := o.statusByID[id]
+	return s, ok
+}
+
+// SprintsOfBoard returns the sprints a board's sprint list shows, by id.
+func (o *Org) SprintsOfBoard(boardID int) []*Sprint {
+	var out []*Sprint
+	for _, s := range o.Sprints {
+		if slices.Contains(s.BoardIDs, boardID) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// IssuesInSprintEver returns every issue that was in the sprint at some time.
+func (o *Org) IssuesInSprintEver(sprintID int) []*Issue {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	return slices.Clone(o.sprintIssues[sprintID])
+}
+
+// index (re)builds the lookup maps. Callers hold the write lock or own o.
+func (o *Org) index() {
+	o.sprintByID = make(map[int]*Sprint, len(o.Sprints))
+	for _, s := range o.Sprints {
+		o.sprintByID[s.ID] = s
+	}
+	o.boardByID = make(map[int]*Board, len(o.Boards))
+	for i := range o.Boards {
+		o.boardByID[o.Boards[i].ID] = &o.Boards[i]
+	}
+	o.statusByID = make(map[string]Status, len(o.Statuses))
+	for _, s := range o.Statuses {
+		o.statusByID[s.ID] = s
+	}
+	o.userByID = make(map[string]User, len(o.Users))
+	for _, u := range o.Users {
+		o.userByID[u.AccountID] = u
+	}
+	o.projByKey = make(map[string]*Project, len(o.Projects))
+	for i := range o.Projects {
+		o.projByKey[o.Projects[i].Key] = &o.Projects[i]
+	}
+	o.issueByKey = make(map[string]*Issue, 2*len(o.Issues))
+	o.sprintIssues = make(map[int][]*Issue)
+	var maxHist int64
+	for _, is := range o.Issues {
+		o.issueByKey[is.Key] = is
+		o.issueByKey[is.ID] = is
+		o.indexIssueSprints(is)
+		for _, h := range is.Histories {
+			if n, err := strconv.ParseInt(h.ID, 10, 64); err == nil && n > maxHist {
+				maxHist = n
+			}
+		}
+	}
+	if maxHist >= o.nextHistory {
+		o.nextHistory = maxHist + 1
+	}
+	if o.touchRand == nil {
+		o.touchRand = rand.New(rand.NewPCG(uint64(o.Seed), 0x70c4))
+	}
+}
+
+func (o *Org) indexIssueSprints(is *Issue) {
+	seen := map[int]bool{}
+	add := func(ids []int) {
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				if !slices.Contains(o.sprintIssues[id], is) {
+					o.sprintIssues[id] = append(o.sprintIssues[id], is)
+				}
+			}
+		}
+	}
+	add(is.InitialSprints)
+	for _, h := range is.Histories {
+		for _, it := range h.Items {
+			if it.Field == FieldSprint {
+				add(it.FromSprints)
+				add(it.ToSprints)
+			}
+		}
+	}
+}
+
+// statusCategory returns the category of a status id.
+func (o *Org) statusCategory(id string) string { return o.statusByID[id].Category }
+
+// StatusAt is the issue's status id after every status change at or before t.
+func (is *Issue) StatusAt(t time.Time) string {
+	st := is.InitialStatus
+	for _, h := range is.Histories {
+		if h.At.After(t) {
+			break
+		}
+		for _, it := range h.Items {
+			if it.Field == FieldStatus {
+				st = it.ToStatus
+			}
+		}
+	}
+	return st
+}
+
+// SprintsAt is the issue's Sprint field after every change at or before t.
+func (is *Issue) SprintsAt(t time.Time) []int {
+	sp := is.InitialSprints
+	for _, h := range is.Histories {
+		if h.At.After(t) {
+			break
+		}
+		for _, it := range h.Items {
+			if it.Field == FieldSprint {
+				sp = it.ToSprints
+			}
+		}
+	}
+	return slices.Clone(sp)
+}
+
+// CurrentStatus is the status after the last history.
+func (is *Issue) CurrentStatus() string { return is.StatusAt(maxTime) }
+
+// CurrentSprints is the Sprint field after the last history.
+func (is *Issue) CurrentSprints() []int { return is.SprintsAt(maxTime) }
+
+// visibleHistories returns the histories at or before now.
+func (is *Issue) visibleHistories(now time.Time) []History {
+	n := sort.Search(len(is.Histories), func(i int) bool { return is.Histories[i].At.After(now) })
+	return is.Histories[:n]
+}
+
+// updatedAt is the issue's updated time as seen at now.
+func (is *Issue) updatedAt(now time.Time) time.Time {
+	if !is.Updated.After(now) {
+		return is.Updated
+	}
+	u := is.Created
+	if hs := is.visibleHistories(now); len(hs) > 0 && hs[len(hs)-1].At.After(u) {
+		u = hs[len(hs)-1].At
+	}
+	return u
+}
+
+// resolvedAt is when the issue last entered a done status, as seen at now.
+func (o *Org) resolvedAt(is *Issue, now time.Time) *time.Time {
+	if o.statusCategory(is.StatusAt(now)) != CategoryDone {
+		return nil
+	}
+	t := is.Created
+	for _, h := range is.visibleHistories(now) {
+		for _, it := range h.Items {
+			if it.Field == FieldStatus && o.statusCategory(it.ToStatus) == CategoryDone &&
+				o.statusCategory(it.FromStatus) != CategoryDone {
+				t = h.At
+			}
+		}
+	}
+	return &t
+}
+
+var maxTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// allocHistoryID returns the next history id. Callers hold the write lock.
+func (o *Org) allocHistoryID() string {
+	id := o.nextHistory
+	o.nextHistory++
+	return strconv.FormatInt(id, 10)
+}
+
+func (o *Org) lastEvent(is *Issue) time.Time {
+	t := is.Created
+	if n := len(is.Histories); n > 0 && is.Histories[n-1].At.After(t) {
+		t = is.Histories[n-1].At
+	}
+	return t
+}
+
+// SetStatus records a status change of the issue at `at` (a new history,
+// updated = at). `at` must not be before the issue's last history.
+func (o *Org) SetStatus(keyOrID, statusID string, at time.Time) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.setStatusLocked(keyOrID, statusID, at.UTC())
+}
+
+func (o *Org) setStatusLocked(keyOrID, statusID string, at time.Time) error {
+	is := o.issueByKey[keyOrID]
+	if is == nil {
+		return fmt.Errorf("simulate: no issue %q", keyOrID)
+	}
+	if _, ok := o.statusByID[statusID]; !ok {
+		return fmt.Errorf("simulate: no status %q", statusID)
+	}
+	if at.Before(o.lastEvent(is)) {
+		return fmt.Errorf("simulate: %s: change at %s precedes its last event", is.Key, at.Format(time.RFC3339))
+	}
+	cur := is.CurrentStatus()
+	if cur == statusID {
+		return nil
+	}
+	is.Histories = append(is.Histories, History{
+		ID: o.allocHistoryID(), At: at, AuthorID: o.authorFor(is),
+		Items: []Item{{Field: FieldStatus, FromStatus: cur, ToStatus: statusID}},
+	})
+	if at.After(is.Updated) {
+		is.Updated = at
+	}
+	return nil
+}
+
+// SetSprints records a Sprint-field change of the issue at `at`: the field
+// becomes exactly sprintIDs (keep closed sprints in the list to mimic Jira).
+func (o *Org) SetSprints(keyOrID string, sprintIDs []int, at time.Time) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	at = at.UTC()
+	is := o.issueByKey[keyOrID]
+	if is == nil {
+		return fmt.Errorf("simulate: no issue %q", keyOrID)
+	}
+	for _, id := range sprintIDs {
+		if o.sprintByID[id] == nil {
+			return fmt.Errorf("simulate: no sprint %d", id)
+		}
+	}
+	if at.Before(o.lastEvent(is)) {
+		return fmt.Errorf("simulate: %s: change at %s precedes its last event", is.Key, at.Format(time.RFC3339))
+	}
+	cur := is.CurrentSprints()
+	if slices.Equal(cur, sprintIDs) {
+		return nil
+	}
+	is.Histories = append(is.Histories, History{
+		ID: o.allocHistoryID(), At: at, AuthorID: o.authorFor(is),
+		Items: []Item{{Field: FieldSprint, FromSprints: cur, ToSprints: slices.Clone(sprintIDs)}},
+	})
+	if at.After(is.Updated) {
+		is.Updated = at
+	}
+	o.indexIssueSprints(is)
+	return nil
+}
+
+// Touch changes the status of n distinct issues at `now` (each gets one new
+// history and updated = now), so an incremental collection by
+// `updated >= cursor` fetches exactly those. The status moves one step along
+// To Do → In Progress → In Review → Done; Done issues reopen to In Progress.
+// Issues whose last event is after now are skipped. It returns the touched
+// keys, in the order chosen (deterministic for the org's seed).
+func (o *Org) Touch(now time.Time, n int) []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	now = now.UTC()
+	var cands []*Issue
+	for _, is := range o.Issues {
+		if !o.lastEvent(is).After(now) && is.Type != "Epic" {
+			cands = append(cands, is)
+		}
+	}
+	if n > len(cands) {
+		n = len(cands)
+	}
+	next := map[string]string{
+		StatusToDo: StatusInProgress, StatusInProgress: StatusInReview,
+		StatusInReview: StatusDone, StatusDone: StatusInProgress,
+	}
+	keys := make([]string, 0, n)
+	for i := 0; i < n; i++ {
+		j := i + o.touchRand.IntN(len(cands)-i)
+		cands[i], cands[j] = cands[j], cands[i]
+		is := cands[i]
+		to := next[is.CurrentStatus()]
+		if to == "" {
+			to = StatusInProgress
+		}
+		if err := o.setStatusLocked(is.Key, to, now); err == nil {
+			is.Updated = now
+			keys = append(keys, is.Key)
+		}
+	}
+	return keys
+}
+
+func (o *Org) authorFor(is *Issue) string {
+	if is.AssigneeID != "" {
+		return is.AssigneeID
+	}
+	if len(o.Users) > 0 {
+		return o.Users[0].AccountID
+	}
+	return ""
+}
+
+// sprintIDsString renders a Sprint field value as Jira's changelog does: "3, 4".
+func sprintIDsString(ids []int) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.Itoa(id)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (o *Org) sprintNamesString(ids []int) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		if s := o.sprintByID[id]; s != nil {
+			parts[i] = s.Name
+		} else {
+			parts[i] = strconv.Itoa(id)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
