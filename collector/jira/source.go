@@ -94,7 +94,7 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	}
 	sprintField, pointsField := discoverFields(fields, s.cfg.PointsField)
 	if sprintField == "" {
-		s.log.WarnContext(ctx, "jira: no Sprint field on this site; sprint membership is not collected", "source", s.cfg.Name)
+		s.log.WarnContext(ctx, "jira: no Sprint field on this site; sprint membership is not collected")
 	}
 
 	statuses, err := s.api.statuses(ctx)
@@ -261,7 +261,7 @@ func (s *source) jqlZone(ctx context.Context) (*time.Location, error) {
 	loc, lerr := time.LoadLocation(tz)
 	if tz == "" || lerr != nil {
 		s.log.WarnContext(ctx, "jira: unknown time zone of the API user; widening the incremental window",
-			"source", s.cfg.Name, "time_zone", tz)
+			"time_zone", tz)
 		return nil, nil
 	}
 	return loc, nil

@@ -332,14 +332,13 @@ func TestCollectCancelled(t *testing.T) {
 	check(t, "cursor", len(sink.set), 0)
 }
 
-func TestCollectUnauthorized(t *testing.T) {
+func TestCollectClientErrorNotRetried(t *testing.T) {
 	f := org()
-	srvH := newHarness(t, f, config.Source{}, runAt)
-	// A 4xx other than 429 is not retried.
+	h := newHarness(t, f, config.Source{}, runAt)
 	f.inject(pathFields, fakeResp{code: 401, body: `{"errorMessages":["You are not authenticated."]}`})
-	err := srvH.src.Collect(context.Background(), newMemSink(nil))
-	if !httpx.IsStatus(err, 401) || srvH.stats.Retries.Load() != 0 {
-		t.Errorf("err = %v (retries %d), want an unretried 401", err, srvH.stats.Retries.Load())
+	err := h.src.Collect(context.Background(), newMemSink(nil))
+	if !httpx.IsStatus(err, 401) || h.stats.Retries.Load() != 0 {
+		t.Errorf("err = %v (retries %d), want an unretried 401", err, h.stats.Retries.Load())
 	}
 }
 

@@ -53,8 +53,8 @@ const (
 )
 
 // chdbLib is one loaded libchdb with the C functions Runway uses bound to Go
-// functions. C pointers are held as uintptr: they point into C memory, which
-// the Go garbage collector neither scans nor moves.
+// functions. Result handles are held as uintptr: they point into C memory,
+// which the Go garbage collector neither scans nor moves.
 type chdbLib struct {
 	path string
 
@@ -515,7 +515,7 @@ func (d *chdbDB) Close() error {
 func (d *chdbDB) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
 	head, err := insertHead(d.db, table, columns)
 	if err != nil {
-		return err
+		return fmt.Errorf("chdb: %w", err)
 	}
 	if len(rows) == 0 {
 		return nil
