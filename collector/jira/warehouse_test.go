@@ -1,0 +1,242 @@
+package jira_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/runway-analytics/runway/api/analytics"
+	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/jira"
+	"github.com/runway-analytics/runway/collector/simulate"
+	"github.com/runway-analytics/runway/collector/warehouse"
+	"github.com/runway-analytics/runway/collector/warehouse/whtest"
+)
+
+// These tests run the whole slice: simulated Jira → Jira source → runner →
+// ClickHouse (both backends) → sprint report SQL, and compare the reports
+// with the generator's own truth, computed in plain Go from its event list.
+
+func TestMain(m *testing.M) { os.Exit(whtest.Main(m)) }
+
+const simEmail, simToken = "bot@acme.test", "sim-token"
+
+type slice struct {
+	org    *simulate.Org
+	site   *simulate.Jira
+	runner *collector.Runner
+	db     warehouse.DB
+	clock  time.Time
+}
+
+func newSlice(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int) *slice {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := &slice{db: db, clock: opts.Now}
+	s.org = simulate.Generate(opts)
+	s.site = simulate.NewJira(s.org, simulate.JiraOptions{Email: simEmail, Token: simToken, PageSize: pageSize,
+		Now: func() time.Time { return s.clock }})
+	srv := httptest.NewServer(s.site)
+	t.Cleanup(srv.Close)
+	s.runner = collector.NewRunner(db, nil, collector.NewMetrics(prometheus.NewRegistry()), collector.RunnerOptions{})
+	err := s.runner.Add(config.Source{Name: "sim", Type: "jira", BaseURL: srv.URL, Email: simEmail,
+		Token: config.Secret(simToken), Since: config.Span(400 * 24 * time.Hour)}, jira.New)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// checkTruth compares every sprint's report with the generator's truth.
+func (s *slice) checkTruth(t *testing.T, now time.Time) {
+	t.Helper()
+	reports, err := analytics.Sprints(context.Background(), s.db, analytics.SprintFilter{Now: now, Limit: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	truths := s.org.AllSprintTruths(now)
+	if len(reports) != len(truths) {
+		t.Fatalf("%d sprint reports, generator has %d sprints", len(reports), len(truths))
+	}
+	var withAdds, withRemovals, withCarry int
+	for _, r := range reports {
+		tr, ok := truths[r.ID]
+		if !ok {
+			t.Errorf("sprint %s not in the generator", r.ID)
+			continue
+		}
+		got := fmt.Sprintf("C=%d A=%d R=%d D=%d carried=%d", r.Committed, r.Added, r.Removed, r.Completed, r.CarriedOver)
+		want := fmt.Sprintf("C=%d A=%d R=%d D=%d carried=%d", tr.Committed, tr.Added, tr.Removed, tr.Completed, tr.CarriedOver)
+		if got != want {
+			t.Errorf("sprint %s (%s, %s): %s, truth %s", r.ID, r.Name, r.State, got, want)
+		}
+		if !sameRate(r.ScopeChangeRate, tr.ScopeChangeRate()) || !sameRate(r.PlanningAccuracy, tr.PlanningAccuracy()) ||
+			!sameRate(r.CompletionRate, tr.CompletionRate()) {
+			t.Errorf("sprint %s rates: scope %v/%v planning %v/%v completion %v/%v", r.ID,
+				fp(r.ScopeChangeRate), fp(tr.ScopeChangeRate()), fp(r.PlanningAccuracy), fp(tr.PlanningAccuracy()),
+				fp(r.CompletionRate), fp(tr.CompletionRate()))
+		}
+		if tr.Added > 0 {
+			withAdds++
+		}
+		if tr.Removed > 0 {
+			withRemovals++
+		}
+		if tr.CarriedOver > 0 {
+			withCarry++
+		}
+	}
+	// The comparison means something only if the org has scope changes.
+	if withAdds == 0 || withRemovals == 0 || withCarry == 0 {
+		t.Errorf("org too tame: %d sprints with additions, %d with removals, %d with carry-over", withAdds, withRemovals, withCarry)
+	}
+}
+
+func sameRate(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	d := *a - *b
+	return d < 1e-9 && d > -1e-9
+}
+
+func fp(p *float64) string {
+	if p == nil {
+		return "null"
+	}
+	return fmt.Sprintf("%.4f", *p)
+}
+
+func TestSprintReportsEqualGeneratorTruth(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		ctx := context.Background()
+		now := time.Now().UTC().Truncate(time.Second)
+		s := newSlice(t, db, simulate.Options{Seed: 11, Now: now, Teams: 3, Months: 6, IssuesPerSprint: 10}, 40)
+		// One rate limit and one server error on the way: both retried.
+		s.site.FailNext(simulate.PathSearch, http.StatusTooManyRequests, 1, "1")
+		s.site.FailNext(simulate.PathBoard, http.StatusInternalServerError, 1, "")
+
+		res, err := s.runner.RunOnce(ctx, "sim", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Retries != 2 {
+			t.Errorf("retries = %d, want 2 (one 429, one 500)", res.Retries)
+		}
+		if n := s.site.Requests()[simulate.PathSearch]; n < 4 {
+			t.Errorf("%d search requests: want ≥ 3 pages plus the 429", n)
+		}
+		s.checkTruth(t, now)
+
+		// Incremental: an hour later five issues change; the next run asks
+		// only for issues updated since the cursor and the reports follow.
+		later := now.Add(time.Hour)
+		s.clock = later
+		touched := s.org.Touch(later.Add(-time.Minute), 5)
+		s.site.ResetRequests()
+		res, err = s.runner.RunOnce(ctx, "sim", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Rows["issues"]; got < len(touched) || got > len(touched)+10 {
+			t.Errorf("incremental run wrote %d issues, %d were touched (plus the cursor's 5-minute overlap)", got, len(touched))
+		}
+		jqls := s.site.SearchJQLs()
+		if len(jqls) == 0 || !strings.Contains(jqls[len(jqls)-1], "updated >=") {
+			t.Errorf("incremental JQL = %v", jqls)
+		}
+		s.checkTruth(t, later)
+	})
+}
+
+// TestMalformedPayloadCommitsNothing: a corrupt page fails the run with an
+// error naming the endpoint; no row of the failed run is visible and the
+// cursor stays where the last good run left it.
+func TestMalformedPayloadCommitsNothing(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		ctx := context.Background()
+		now := time.Now().UTC().Truncate(time.Second)
+		s := newSlice(t, db, simulate.Options{Seed: 5, Now: now, Teams: 2, Months: 3, IssuesPerSprint: 8}, 20)
+		s.site.CorruptNext(simulate.PathSearch, simulate.CorruptTruncate)
+		_, err := s.runner.RunOnce(ctx, "sim", nil)
+		if err == nil || !strings.Contains(err.Error(), simulate.PathSearch) {
+			t.Fatalf("error = %v, want one naming %s", err, simulate.PathSearch)
+		}
+		for _, table := range []string{"issues", "sprints", "boards", "membership_intervals", "cursors"} {
+			if n := count(t, db, table); n != 0 {
+				t.Errorf("failed run left %d rows in %s", n, table)
+			}
+		}
+		if _, err := s.runner.RunOnce(ctx, "sim", nil); err != nil {
+			t.Fatal(err)
+		}
+		issues := count(t, db, "issues")
+		cur, _ := collector.LoadCursors(ctx, db, "sim")
+		// A corrupt page in the second run changes nothing either.
+		s.clock = now.Add(time.Hour)
+		s.org.Touch(now.Add(50*time.Minute), 3)
+		s.site.CorruptNext(simulate.PathSearch, simulate.CorruptWrongTypes)
+		if _, err := s.runner.RunOnce(ctx, "sim", nil); err == nil {
+			t.Fatal("corrupt page did not fail the run")
+		}
+		cur2, _ := collector.LoadCursors(ctx, db, "sim")
+		if count(t, db, "issues") != issues || cur2[jira.CursorIssues] != cur[jira.CursorIssues] {
+			t.Errorf("failed incremental run moved data or cursor: %v → %v", cur, cur2)
+		}
+		s.checkTruth(t, now)
+	})
+}
+
+func count(t testing.TB, db warehouse.DB, table string) int64 {
+	t.Helper()
+	rows, err := db.Query(context.Background(), "SELECT toInt64(count()) FROM {db}."+table+" FINAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n
+}
+
+// BenchmarkCollectSite: a full collection of a large simulated site
+// (≈ 20,000 issues, 300 sprints) into each backend. Reports requests, rows
+// and rows/s of the whole run (fetch, map and commit).
+func BenchmarkCollectSite(b *testing.B) {
+	for _, be := range whtest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) {
+			now := time.Now().UTC().Truncate(time.Second)
+			for range b.N {
+				db := be.DB
+				s := newSlice(b, db, simulate.Options{Seed: 1, Now: now, Teams: 12, Months: 12, IssuesPerSprint: 40}, 100)
+				b.ResetTimer()
+				res, err := s.runner.RunOnce(context.Background(), "sim", nil)
+				b.StopTimer()
+				if err != nil {
+					b.Fatal(err)
+				}
+				wall := res.Finished.Sub(res.Started).Seconds()
+				b.ReportMetric(float64(len(s.org.Issues)), "issues")
+				b.ReportMetric(float64(len(s.org.Sprints)), "sprints")
+				b.ReportMetric(float64(res.Requests), "requests")
+				b.ReportMetric(float64(res.TotalRows()), "rows")
+				b.ReportMetric(float64(res.TotalRows())/wall, "rows/s")
+			}
+		})
+	}
+}
