@@ -223,7 +223,7 @@ func BenchmarkCollectSite(b *testing.B) {
 			now := time.Now().UTC().Truncate(time.Second)
 			for range b.N {
 				db := be.DB
-				s := newSlice(b, db, simulate.Options{Seed: 1, Now: now, Teams: 12, Months: 12, IssuesPerSprint: 40}, 100)
+				s := newSlice(b, db, simulate.Options{Seed: 1, Now: now, Teams: 13, Months: 12, IssuesPerSprint: 80}, 100)
 				b.ResetTimer()
 				res, err := s.runner.RunOnce(context.Background(), "sim", nil)
 				b.StopTimer()
