@@ -144,7 +144,9 @@ func Generate(opts Options) *Org {
 		g.runBoard(b)
 	}
 	g.materialize()
-	g.org.index()
+	if err := g.org.Index(); err != nil {
+		panic("simulate: generated an inconsistent org: " + err.Error())
+	}
 	g.shareSprints()
 	return g.org
 }
@@ -252,6 +254,9 @@ func (g *gen) calendar(b *gBoard, team string) {
 			End:           tp(end),
 		}
 		act := g.activation(s, i)
+		if b.idx == 0 && i == 3 { // guaranteed: activated hours after startDate
+			act = tp(s.Add(g.dur(2*hour, 4*hour)))
+		}
 		if end.Add(6*hour).Before(g.now) && i < 10000 {
 			c := end
 			switch u := g.r.Float64(); {
@@ -512,6 +517,13 @@ func (g *gen) plan(b *gBoard, sp *gSprint, carry []*gIssue, planFrom time.Time) 
 		sp.members = append(sp.members, gi)
 		need--
 	}
+	if need > 0 && sp.s.Activated != nil && sp.s.Activated.Sub(*sp.s.Start) >= hour {
+		// added after startDate but before activatedDate: committed (t0 = activatedDate)
+		gi := fresh(nil)
+		g.add(gi, sp, sp.s.Start.Add(sp.s.Activated.Sub(*sp.s.Start)/2))
+		sp.members = append(sp.members, gi)
+		need--
+	}
 	if need > 0 && sp.idx%3 == 1 { // added exactly at start: committed
 		gi := fresh(nil)
 		g.add(gi, sp, sp.t0)
@@ -748,6 +760,9 @@ func (g *gen) complete(b *gBoard, sp *gSprint) []*gIssue {
 			ok = g.op(gi, gop{at: at, kind: opAdd, sp: nx})
 		} else {
 			at := c.Add([]time.Duration{0, 0, time.Second, -5 * time.Second, -30 * time.Second}[g.r.IntN(5)])
+			if forced {
+				at = c.Add(-30 * time.Second)
+			}
 			ok = g.op(gi, gop{at: at, kind: opMove, sp: sp, sp2: nx})
 		}
 		if ok {

@@ -83,6 +83,11 @@ func checkConsistent(t *testing.T, o *Org, bound time.Time) {
 			t.Errorf("%s: created %v updated %v now %v", is.Key, is.Created, is.Updated, o.Now)
 		}
 		sp, st := is.InitialSprints, is.InitialStatus
+		for _, id := range sp {
+			if o.Sprint(id).Created.After(is.Created) {
+				t.Errorf("%s: created into sprint %d before the sprint was created", is.Key, id)
+			}
+		}
 		prev := is.Created
 		for _, h := range is.Histories {
 			if h.At.Before(prev) || !h.At.Before(bound) {
@@ -97,6 +102,11 @@ func checkConsistent(t *testing.T, o *Org, bound time.Time) {
 			for _, it := range h.Items {
 				switch it.Field {
 				case FieldSprint:
+					for _, id := range it.ToSprints {
+						if o.Sprint(id).Created.After(h.At) {
+							t.Errorf("%s: enters sprint %d before the sprint was created", is.Key, id)
+						}
+					}
 					if !slices.Equal(it.FromSprints, sp) {
 						t.Errorf("%s: sprint item from %v, replay says %v", is.Key, it.FromSprints, sp)
 					}
@@ -372,6 +382,21 @@ func TestGenerateScenarios(t *testing.T) {
 					}
 					break
 				}
+			}
+		}
+	}
+}
+
+// Every seed of the default options must show every scenario.
+func TestGenerateScenariosManySeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	for seed := int64(100); seed < 140; seed++ {
+		sc := findScenarios(Generate(Options{Seed: seed, Now: testNow}))
+		for _, name := range requiredScenarios {
+			if sc[name] == 0 {
+				t.Errorf("seed %d: no %q", seed, name)
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -86,6 +87,15 @@ type Jira struct {
 	jqls        []string
 	windowStart time.Time
 	windowCount int
+	// cache holds the last search's sorted hits, so paging through a
+	// large org does not re-filter and re-sort it for every page.
+	cacheKey  string
+	cacheHits []searchHit
+}
+
+type searchHit struct {
+	is      *Issue
+	updated time.Time
 }
 
 type failRule struct {
@@ -966,26 +976,54 @@ func (j *Jira) search(w http.ResponseWriter, r *http.Request) {
 		jiraError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	type hit struct {
-		is      *Issue
-		updated time.Time
+	// The view depends on now only while some event is still after it.
+	view := "all"
+	if now.Before(o.maxEventAt) || q.relative {
+		view = now.UTC().Format(time.RFC3339Nano)
 	}
-	var hits []hit
-	for _, is := range o.Issues {
+	key := fmt.Sprintf("%s\x00%d\x00%s", p.JQL, o.version, view)
+	j.mu.Lock()
+	hits := j.cacheHits
+	cached := j.cacheKey == key
+	j.mu.Unlock()
+	if !cached {
+		hits = j.searchHits(q, now)
+		j.mu.Lock()
+		j.cacheKey, j.cacheHits = key, hits
+		j.mu.Unlock()
+	}
+	lo, hi := window(len(hits), offset, maxResults)
+	base := baseURL(r)
+	issues := make([]any, 0, hi-lo)
+	for _, h := range hits[lo:hi] {
+		issues = append(issues, j.issueJSON(base, h.is, now, fs, changelog))
+	}
+	resp := map[string]any{"issues": issues, "isLast": hi >= len(hits)}
+	if hi < len(hits) {
+		resp["nextPageToken"] = tokenFor(hi, p.JQL)
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// searchHits filters and sorts the issues a query selects at now. Callers
+// hold the org's read lock.
+func (j *Jira) searchHits(q *jqlQuery, now time.Time) []searchHit {
+	var hits []searchHit
+	for _, is := range j.org.Issues {
 		if is.Created.After(now) {
 			continue
 		}
 		u := is.updatedAt(now)
 		if q.match(is, u) {
-			hits = append(hits, hit{is, u})
+			hits = append(hits, searchHit{is, u})
 		}
 	}
 	order := q.order
 	if len(order) == 0 {
 		order = []orderTerm{{field: "id", desc: true}}
 	}
-	sort.SliceStable(hits, func(a, b int) bool {
-		x, y := hits[a], hits[b]
+	// The id tie-break makes the order total, so an unstable sort is exact.
+	slices.SortFunc(hits, func(x, y searchHit) int {
 		for _, t := range order {
 			c := 0
 			switch t.field {
@@ -1002,22 +1040,12 @@ func (j *Jira) search(w http.ResponseWriter, r *http.Request) {
 				c = -c
 			}
 			if c != 0 {
-				return c < 0
+				return c
 			}
 		}
-		return compareIDs(x.is.ID, y.is.ID) < 0
+		return compareIDs(x.is.ID, y.is.ID)
 	})
-	lo, hi := window(len(hits), offset, maxResults)
-	base := baseURL(r)
-	issues := make([]any, 0, hi-lo)
-	for _, h := range hits[lo:hi] {
-		issues = append(issues, j.issueJSON(base, h.is, now, fs, changelog))
-	}
-	resp := map[string]any{"issues": issues, "isLast": hi >= len(hits)}
-	if hi < len(hits) {
-		resp["nextPageToken"] = tokenFor(hi, p.JQL)
-	}
-	writeJSON(w, http.StatusOK, resp)
+	return hits
 }
 
 func compareIDs(a, b string) int {

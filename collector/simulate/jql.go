@@ -27,6 +27,7 @@ type jqlQuery struct {
 	noIssues   map[string]bool
 	times      []timeCond
 	order      []orderTerm
+	relative   bool // a date relative to now was used
 }
 
 type timeCond struct {
@@ -97,10 +98,11 @@ func tokenizeJQL(s string) ([]jqlTok, error) {
 }
 
 type jqlParser struct {
-	toks []jqlTok
-	pos  int
-	now  time.Time
-	org  *Org
+	toks     []jqlTok
+	pos      int
+	now      time.Time
+	org      *Org
+	relative bool
 }
 
 func (p *jqlParser) peek() (jqlTok, bool) {
@@ -192,6 +194,7 @@ func parseJQL(s string, now time.Time, org *Org) (*jqlQuery, error) {
 	if t, ok := p.peek(); ok {
 		return nil, jqlErrf("Error in the JQL Query: Unexpected '%s' at the end of the query.", t.s)
 	}
+	q.relative = p.relative
 	return q, nil
 }
 
@@ -350,6 +353,7 @@ func (p *jqlParser) parseDate(field, v string) (time.Time, error) {
 			if v[0] == '-' {
 				d = -d
 			}
+			p.relative = true
 			return p.now.Add(d).Truncate(time.Minute), nil
 		}
 	}

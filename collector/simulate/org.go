@@ -1,12 +1,41 @@
 // Package simulate fakes upstream APIs for tests and for `runway demo`.
 //
-// Generate builds a realistic, seeded engineering org (projects, scrum
-// boards, sprints, issues and their full Sprint-field and status history)
-// whose truth is known: SprintTruth replays the org's own event lists in
-// plain Go, so collectors and warehouse queries can be checked against it.
-// Jira serves that org through Jira Cloud's REST v3 and Agile 1.0 payload
-// shapes, with paging, truncated embedded changelogs, rate-limit headers and
-// fault injection.
+// Generate builds a realistic, seeded engineering org (projects, one scrum
+// board per team, 2–4 week sprints, issues with their complete Sprint-field
+// and status history) whose truth is known: SprintTruth replays the org's
+// own event lists in plain Go (DESIGN.md §5), so collectors and warehouse
+// queries can be checked against it. TinyOrg is a hand-built org with
+// numbers worked out by hand.
+//
+// Jira serves an org with Jira Cloud's REST v3 and Agile 1.0 payload shapes:
+// Basic auth (or a Data Center bearer token), startAt/maxResults and
+// nextPageToken paging, embedded changelogs truncated to the newest N
+// histories, the full changelog endpoint, rate-limit headers, and fault
+// injection (FailNext, CorruptNext).
+//
+// Every generated org (default options, any seed) contains: issues added
+// before a sprint starts (one exactly 3 minutes before t0, some exactly at
+// t0, some between startDate and a later activatedDate), issues created
+// straight into a running sprint (Sprint set at creation, no changelog
+// item), additions after start, removals while not done, removals followed
+// by re-additions, issues leaving a sprint while done, issues done before
+// completion, carry-over that keeps the closed sprint in the field ("3" →
+// "3, 4" at completeDate), carry-over that moves the issue out as the sprint
+// completes ("3" → "4" at completeDate, a few at completeDate − 5 s or
+// − 30 s, and some a second after), carry-over to the backlog (no item, the
+// closed sprint stays in the field), issues moved into another board's
+// running sprint, sprints listed under two boards (originBoardId stays the
+// first), sprints holding issues of two projects, one closed sprint with
+// C = 0, one future sprint without issues, closed sprints without
+// activatedDate, issues created In Progress, and issues updated without a
+// tracked change (comments), spreading `updated` over time.
+//
+// Changelog conventions: Sprint items carry the whole field value as
+// comma-separated sprint ids ("3, 4") in from/to and names in
+// fromString/toString; an empty value is "" (or null in some histories:
+// accept both). A status change into or out of Done also carries a
+// "resolution" item, and some histories only hold a "Rank" item: collectors
+// must select items by fieldId. Values set at creation have no item.
 package simulate
 
 import (
@@ -171,8 +200,8 @@ type Issue struct {
 	Type           string // Story | Task | Bug | Epic
 	Summary        string
 	Created        time.Time
-	Updated        time.Time
-	Points         *float64
+	Updated        time.Time // at or after the last history (comments move it too)
+	Points         *float64  // story points; nil for some issues
 	ParentKey      string
 	AssigneeID     string
 	InitialStatus  string
@@ -194,6 +223,8 @@ type Org struct {
 	Users    []User
 
 	mu          sync.RWMutex
+	version     uint64    // bumped by every mutation
+	maxEventAt  time.Time // latest created/updated/history time
 	nextHistory int64
 	touchRand   *rand.Rand
 	sprintByID  map[int]*Sprint
@@ -239,6 +270,105 @@ func (o *Org) IssuesInSprintEver(sprintID int) []*Issue {
 	return slices.Clone(o.sprintIssues[sprintID])
 }
 
+// Index prepares a hand-built org: it fills defaults (Statuses, BoardIDs,
+// missing history ids in time order), checks that every reference resolves
+// and that histories are chronological, and builds the lookup tables.
+// Generate calls it; call it yourself after filling an Org's fields.
+func (o *Org) Index() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.Statuses) == 0 {
+		o.Statuses = slices.Clone(DefaultStatuses)
+	}
+	if o.nextHistory == 0 {
+		o.nextHistory = 100000
+	}
+	boards := map[int]bool{}
+	for _, b := range o.Boards {
+		boards[b.ID] = true
+	}
+	sprints := map[int]bool{}
+	for _, s := range o.Sprints {
+		if !boards[s.OriginBoardID] {
+			return fmt.Errorf("simulate: sprint %d: no board %d", s.ID, s.OriginBoardID)
+		}
+		if len(s.BoardIDs) == 0 {
+			s.BoardIDs = []int{s.OriginBoardID}
+		}
+		sprints[s.ID] = true
+	}
+	statuses := map[string]bool{}
+	for _, s := range o.Statuses {
+		statuses[s.ID] = true
+	}
+	projects := map[string]bool{}
+	for _, p := range o.Projects {
+		projects[p.Key] = true
+	}
+	var maxHist int64
+	for _, is := range o.Issues {
+		for _, h := range is.Histories {
+			if n, err := strconv.ParseInt(h.ID, 10, 64); err == nil && n > maxHist {
+				maxHist = n
+			}
+		}
+	}
+	if maxHist >= o.nextHistory {
+		o.nextHistory = maxHist + 1
+	}
+	keys := map[string]bool{}
+	for _, is := range o.Issues {
+		if is.ID == "" || is.Key == "" || keys[is.ID] || keys[is.Key] {
+			return fmt.Errorf("simulate: issue %q/%q: missing or duplicate id or key", is.ID, is.Key)
+		}
+		keys[is.ID], keys[is.Key] = true, true
+		if !projects[is.Project] {
+			return fmt.Errorf("simulate: %s: no project %q", is.Key, is.Project)
+		}
+		if !statuses[is.InitialStatus] {
+			return fmt.Errorf("simulate: %s: no status %q", is.Key, is.InitialStatus)
+		}
+		check := func(ids []int) error {
+			for _, id := range ids {
+				if !sprints[id] {
+					return fmt.Errorf("simulate: %s: no sprint %d", is.Key, id)
+				}
+			}
+			return nil
+		}
+		if err := check(is.InitialSprints); err != nil {
+			return err
+		}
+		prev := is.Created
+		for i := range is.Histories {
+			h := &is.Histories[i]
+			if h.At.Before(prev) {
+				return fmt.Errorf("simulate: %s: history at %s is out of order", is.Key, h.At.Format(time.RFC3339))
+			}
+			prev = h.At
+			if h.ID == "" {
+				h.ID = o.allocHistoryID()
+			}
+			for _, it := range h.Items {
+				if err := check(it.FromSprints); err != nil {
+					return err
+				}
+				if err := check(it.ToSprints); err != nil {
+					return err
+				}
+				if it.Field == FieldStatus && (!statuses[it.FromStatus] || !statuses[it.ToStatus]) {
+					return fmt.Errorf("simulate: %s: unknown status in %s→%s", is.Key, it.FromStatus, it.ToStatus)
+				}
+			}
+		}
+		if is.Updated.Before(prev) {
+			is.Updated = prev
+		}
+	}
+	o.index()
+	return nil
+}
+
 // index (re)builds the lookup maps. Callers hold the write lock or own o.
 func (o *Org) index() {
 	o.sprintByID = make(map[int]*Sprint, len(o.Sprints))
@@ -272,6 +402,14 @@ func (o *Org) index() {
 			if n, err := strconv.ParseInt(h.ID, 10, 64); err == nil && n > maxHist {
 				maxHist = n
 			}
+		}
+	}
+	for _, is := range o.Issues {
+		if u := o.lastEvent(is); u.After(o.maxEventAt) {
+			o.maxEventAt = u
+		}
+		if is.Updated.After(o.maxEventAt) {
+			o.maxEventAt = is.Updated
 		}
 	}
 	if maxHist >= o.nextHistory {
@@ -398,6 +536,14 @@ func (o *Org) lastEvent(is *Issue) time.Time {
 	return t
 }
 
+// changed notes a mutation at `at`. Callers hold the write lock.
+func (o *Org) changed(at time.Time) {
+	o.version++
+	if at.After(o.maxEventAt) {
+		o.maxEventAt = at
+	}
+}
+
 // SetStatus records a status change of the issue at `at` (a new history,
 // updated = at). `at` must not be before the issue's last history.
 func (o *Org) SetStatus(keyOrID, statusID string, at time.Time) error {
@@ -425,6 +571,7 @@ func (o *Org) setStatusLocked(keyOrID, statusID string, at time.Time) error {
 		ID: o.allocHistoryID(), At: at, AuthorID: o.authorFor(is),
 		Items: []Item{{Field: FieldStatus, FromStatus: cur, ToStatus: statusID}},
 	})
+	o.changed(at)
 	if at.After(is.Updated) {
 		is.Updated = at
 	}
@@ -457,6 +604,7 @@ func (o *Org) SetSprints(keyOrID string, sprintIDs []int, at time.Time) error {
 		ID: o.allocHistoryID(), At: at, AuthorID: o.authorFor(is),
 		Items: []Item{{Field: FieldSprint, FromSprints: cur, ToSprints: slices.Clone(sprintIDs)}},
 	})
+	o.changed(at)
 	if at.After(is.Updated) {
 		is.Updated = at
 	}
