@@ -1,0 +1,482 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/gin-gonic/gin"
+
+	"github.com/runway-analytics/runway/api"
+	"github.com/runway-analytics/runway/api/analytics"
+	"github.com/runway-analytics/runway/collector/warehouse"
+	"github.com/runway-analytics/runway/collector/warehouse/whtest"
+)
+
+// loadDoc parses and validates api/openapi.json (the file the server
+// embeds).
+func loadDoc(t *testing.T) *openapi3.T {
+	t.Helper()
+	b, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(b)
+	if err != nil {
+		t.Fatalf("openapi.json does not parse: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.json is not a valid OpenAPI document: %v", err)
+	}
+	return doc
+}
+
+func TestOpenAPIDocumentIsValid(t *testing.T) {
+	doc := loadDoc(t)
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi %q, want 3.0.3", doc.OpenAPI)
+	}
+	errSchema := doc.Components.Schemas["Error"]
+	if errSchema == nil {
+		t.Fatal("no Error schema")
+	}
+	// Every error answer of every operation has the Error body; every
+	// operation of /api/v1 that needs a token documents 401 and 500; every
+	// 2xx answer has a body.
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			public := op.Security != nil && len(*op.Security) == 0
+			if !public {
+				for _, code := range []string{"400", "401", "429", "500"} {
+					if op.Responses.Value(code) == nil {
+						t.Errorf("%s %s does not document %s", method, path, code)
+					}
+				}
+			}
+			for code, resp := range op.Responses.Map() {
+				ct := resp.Value.Content
+				if len(ct) == 0 {
+					t.Errorf("%s %s %s: no content", method, path, code)
+					continue
+				}
+				if code[0] == '4' || code[0] == '5' {
+					mt := ct.Get("application/json")
+					if mt == nil || mt.Schema == nil || mt.Schema.Value != errSchema.Value {
+						t.Errorf("%s %s %s: error answers must use the Error schema", method, path, code)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestOpenAPIMatchesRoutes checks that the document lists exactly the
+// routes the engine serves, method and path.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc := loadDoc(t)
+	documented := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+path] = true
+		}
+	}
+
+	// Handler returns the *gin.Engine itself; its route table is the
+	// truth. Gin's :param and *param become OpenAPI's {param}.
+	engine, ok := api.New(api.Options{}).Handler().(*gin.Engine)
+	if !ok {
+		t.Fatal("Handler() is no longer a *gin.Engine: list the routes another way")
+	}
+	served := map[string]bool{}
+	for _, r := range engine.Routes() {
+		segs := strings.Split(r.Path, "/")
+		for i, s := range segs {
+			if strings.HasPrefix(s, ":") || strings.HasPrefix(s, "*") {
+				segs[i] = "{" + s[1:] + "}"
+			}
+		}
+		served[r.Method+" "+strings.Join(segs, "/")] = true
+	}
+	if len(served) == 0 {
+		t.Fatal("the engine serves no routes")
+	}
+	for _, r := range sortedKeys(served) {
+		if !documented[r] {
+			t.Errorf("served but not documented: %s", r)
+		}
+	}
+	for _, r := range sortedKeys(documented) {
+		if !served[r] {
+			t.Errorf("documented but not served: %s", r)
+		}
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestOpenAPISchemasMirrorGo checks every response schema against the Go
+// type it describes: the same JSON names, required exactly when the field
+// is always emitted (no omitempty), nullable exactly when it is a pointer,
+// and the JSON type and format the field encodes to.
+func TestOpenAPISchemasMirrorGo(t *testing.T) {
+	doc := loadDoc(t)
+	for name, typ := range map[string]reflect.Type{
+		"CollectorStatus":  reflect.TypeFor[api.CollectorStatus](),
+		"SprintReport":     reflect.TypeFor[analytics.SprintReport](),
+		"SprintDetail":     reflect.TypeFor[analytics.SprintDetail](),
+		"SprintEvent":      reflect.TypeFor[analytics.SprintEvent](),
+		"ScopeChangeGroup": reflect.TypeFor[analytics.ScopeChangeGroup](),
+		"DurationGroup":    reflect.TypeFor[analytics.DurationGroup](),
+	} {
+		ref := doc.Components.Schemas[name]
+		if ref == nil {
+			t.Errorf("no schema %s", name)
+			continue
+		}
+		checkMirror(t, name, ref.Value, typ)
+	}
+}
+
+type jsonField struct {
+	name      string
+	omitempty bool
+	typ       reflect.Type
+}
+
+// jsonFields lists the fields encoding/json writes for a struct type,
+// flattening embedded structs.
+func jsonFields(t reflect.Type) []jsonField {
+	var out []jsonField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			out = append(out, jsonFields(f.Type)...)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, jsonField{name: name, omitempty: slices.Contains(strings.Split(opts, ","), "omitempty"), typ: f.Type})
+	}
+	return out
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func checkMirror(t *testing.T, where string, s *openapi3.Schema, typ reflect.Type) {
+	t.Helper()
+	nullable := false
+	if typ.Kind() == reflect.Pointer {
+		nullable, typ = true, typ.Elem()
+	}
+	if s.Nullable != nullable {
+		t.Errorf("%s: nullable %v, but the Go type is %v", where, s.Nullable, typ)
+	}
+	is := func(want, format string) {
+		if !s.Type.Is(want) {
+			t.Errorf("%s: type %v, want %s (Go %v)", where, s.Type, want, typ)
+		}
+		if format != "" && s.Format != format {
+			t.Errorf("%s: format %q, want %q", where, s.Format, format)
+		}
+	}
+	switch {
+	case typ == timeType:
+		is("string", "date-time")
+	case typ.Kind() == reflect.String:
+		is("string", "")
+	case typ.Kind() == reflect.Bool:
+		is("boolean", "")
+	case typ.Kind() == reflect.Int64, typ.Kind() == reflect.Int:
+		is("integer", "int64")
+	case typ.Kind() == reflect.Float64:
+		is("number", "double")
+	case typ.Kind() == reflect.Slice:
+		is("array", "")
+		if s.Items == nil {
+			t.Errorf("%s: array without items", where)
+			return
+		}
+		checkMirror(t, where+"[]", s.Items.Value, typ.Elem())
+	case typ.Kind() == reflect.Struct:
+		is("object", "")
+		fields := jsonFields(typ)
+		var names, required []string
+		for _, f := range fields {
+			names = append(names, f.name)
+			if !f.omitempty {
+				required = append(required, f.name)
+			}
+			p := s.Properties[f.name]
+			if p == nil {
+				t.Errorf("%s: Go field %q is not a documented property", where, f.name)
+				continue
+			}
+			checkMirror(t, where+"."+f.name, p.Value, f.typ)
+		}
+		for name := range s.Properties {
+			if !slices.Contains(names, name) {
+				t.Errorf("%s: documented property %q is not in the Go type", where, name)
+			}
+		}
+		gotReq := slices.Clone(s.Required)
+		sort.Strings(gotReq)
+		sort.Strings(required)
+		if !slices.Equal(gotReq, required) {
+			t.Errorf("%s: required %v, want %v (every field without omitempty)", where, gotReq, required)
+		}
+	default:
+		t.Errorf("%s: no mapping for Go type %v", where, typ)
+	}
+}
+
+// strict forbids undocumented properties in every object schema of the
+// loaded document, so that response validation also catches fields the
+// server sends but the document lacks. (The file itself stays open for
+// additions, as a public API description should.)
+func strict(doc *openapi3.T) {
+	no := false
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(*openapi3.SchemaRef)
+	walk = func(r *openapi3.SchemaRef) {
+		if r == nil || r.Value == nil || seen[r.Value] {
+			return
+		}
+		s := r.Value
+		seen[s] = true
+		if s.Type.Is("object") && len(s.Properties) > 0 {
+			s.AdditionalProperties.Has = &no
+		}
+		for _, p := range s.Properties {
+			walk(p)
+		}
+		walk(s.Items)
+	}
+	for _, s := range doc.Components.Schemas {
+		walk(s)
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, resp := range op.Responses.Map() {
+				for _, mt := range resp.Value.Content {
+					walk(mt.Schema)
+				}
+			}
+		}
+	}
+}
+
+// validator checks live answers against the document.
+type validator struct {
+	doc    *openapi3.T
+	router routers.Router
+	base   string
+	opts   *openapi3filter.Options
+	hit    map[string]bool // "METHOD /path/template" of validated answers
+}
+
+func newValidator(t *testing.T, base string) *validator {
+	t.Helper()
+	doc := loadDoc(t)
+	strict(doc)
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Timestamps must be RFC 3339 in UTC (DESIGN.md §7), which is
+	// narrower than the date-time format.
+	utc := openapi3.NewCallbackValidator(func(s string) error {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return err
+		}
+		if !strings.HasSuffix(s, "Z") || tm.Location() != time.UTC {
+			return fmt.Errorf("%q is not UTC (want a Z suffix)", s)
+		}
+		return nil
+	})
+	return &validator{doc: doc, router: router, base: base, hit: map[string]bool{},
+		opts: &openapi3filter.Options{
+			IncludeResponseStatus: true, // an undocumented status is an error
+			MultiError:            true,
+			AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
+			SchemaValidationOptions: []openapi3.SchemaValidationOption{
+				openapi3.EnableFormatValidation(),
+				openapi3.WithStringFormatValidator("date-time", utc),
+			},
+		}}
+}
+
+// do sends a request and validates the answer against the document. When
+// wantStatus is not 0 the status must be it; for 2xx answers the request
+// must also be valid by the document (so its parameter declarations accept
+// what the server accepts). It returns the status and body.
+func (v *validator) do(t *testing.T, method, path, token string, wantStatus int) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, v.base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wantStatus != 0 && resp.StatusCode != wantStatus {
+		t.Errorf("%s %s: %d %s, want %d", method, path, resp.StatusCode, body, wantStatus)
+	}
+	if resp.StatusCode == http.StatusNotFound && bytes.HasPrefix(body, []byte(`{"error":{"code":"not_found","message":"no such endpoint`)) {
+		t.Errorf("%s %s: a documented path is not routed: %s", method, path, body)
+	}
+
+	route, params, err := v.router.FindRoute(req)
+	if err != nil {
+		t.Errorf("%s %s: not in the document: %v", method, path, err)
+		return resp.StatusCode, body
+	}
+	reqIn := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: v.opts}
+	if resp.StatusCode/100 == 2 {
+		if err := openapi3filter.ValidateRequest(context.Background(), reqIn); err != nil {
+			t.Errorf("%s %s: the server accepted a request the document rejects: %v", method, path, err)
+		}
+	}
+	in := &openapi3filter.ResponseValidationInput{RequestValidationInput: reqIn, Status: resp.StatusCode,
+		Header: resp.Header, Options: v.opts}
+	in.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s: %d answer does not match the document: %v\n%s", method, path, resp.StatusCode, err, body)
+	}
+	v.hit[method+" "+route.Path] = true
+	return resp.StatusCode, body
+}
+
+// TestOpenAPIResponses validates live answers of every endpoint, on both
+// backends, against the document.
+func TestOpenAPIResponses(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		f := newFixture(t, db, testTokens) // migrates; one source "acme-jira"
+		seedSprints(t, db)
+		v := newValidator(t, f.srv.URL)
+		const read, admin = "read-token", "admin-token"
+
+		// The served document is the file.
+		_, body := v.do(t, "GET", "/api/v1/openapi.json", "", 200)
+		file, err := os.ReadFile("openapi.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(body, file) {
+			t.Error("GET /api/v1/openapi.json does not serve api/openapi.json")
+		}
+
+		v.do(t, "GET", "/healthz", "", 200)
+		v.do(t, "GET", "/readyz", "", 200)
+		v.do(t, "GET", "/metrics", "", 200)
+
+		v.do(t, "GET", "/api/v1/collectors", read, 200) // never run: null times
+		v.do(t, "GET", "/api/v1/collectors?limit=10", admin, 200)
+		v.do(t, "GET", "/api/v1/collectors", "", 401)
+		v.do(t, "GET", "/api/v1/collectors", "wrong", 401)
+		v.do(t, "GET", "/api/v1/collectors?limit=0", read, 400)
+		v.do(t, "POST", "/api/v1/collectors/acme-jira/run", read, 403)
+		v.do(t, "POST", "/api/v1/collectors/acme-jira/run", "", 401)
+		v.do(t, "POST", "/api/v1/collectors/nope/run", admin, 404)
+		v.do(t, "POST", "/api/v1/collectors/acme-jira/run?now=1", admin, 400)
+		v.do(t, "POST", "/api/v1/collectors/acme-jira/run", admin, 202)
+		// Right after a start the source may still run (409) or be done
+		// (202): either answer must match the document.
+		v.do(t, "POST", "/api/v1/collectors/acme-jira/run", admin, 0)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, body := v.do(t, "GET", "/api/v1/collectors", read, 200)
+			if bytes.Contains(body, []byte(`"running":false`)) && bytes.Contains(body, []byte(`"finished":"`)) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("run never finished: %s", body)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+
+		for _, path := range []string{
+			"/api/v1/sprints",
+			"/api/v1/sprints?limit=2",
+			"/api/v1/sprints?state=future",
+			"/api/v1/sprints?source=jira&board=B1&state=closed&from=2024-01-01&to=2024-12-31T23:59:59Z&limit=1000",
+			"/api/v1/sprints?source=nope",
+			"/api/v1/sprints/jira/S10",
+			"/api/v1/sprints/jira/S11",
+			"/api/v1/sprints/jira/S12",
+			"/api/v1/sprints/jira/S30",
+			"/api/v1/scope-change",
+			"/api/v1/scope-change?entity=sprint&group_by=board&source=jira&from=2024-02-01&to=2024-02-29",
+			"/api/v1/scope-change?group_by=month",
+			"/api/v1/durations",
+			"/api/v1/durations?entity=sprint&group_by=board&from=2024-02-01&to=2024-02-29",
+			"/api/v1/durations?group_by=state",
+			"/api/v1/durations?group_by=month",
+		} {
+			v.do(t, "GET", path, read, 200)
+		}
+		// A cursor from a page works on the next request.
+		_, body = v.do(t, "GET", "/api/v1/sprints?limit=2", read, 200)
+		page := decodePage(t, "limit=2", body)
+		v.do(t, "GET", "/api/v1/sprints?limit=2&cursor="+*page.NextCursor, read, 200)
+
+		for _, path := range []string{
+			"/api/v1/sprints?soruce=jira",
+			"/api/v1/sprints?state=bogus",
+			"/api/v1/sprints?limit=1001",
+			"/api/v1/sprints?cursor=garbage",
+			"/api/v1/sprints/jira/S10?x=1",
+			"/api/v1/scope-change?entity=milestone",
+			"/api/v1/durations?entity=ticket",
+		} {
+			v.do(t, "GET", path, read, 400)
+		}
+		v.do(t, "GET", "/api/v1/sprints/jira/NOPE", read, 404)
+		v.do(t, "GET", "/api/v1/sprints", "", 401)
+
+		// Every documented operation was exercised.
+		for path, item := range v.doc.Paths.Map() {
+			for method := range item.Operations() {
+				if !v.hit[method+" "+path] {
+					t.Errorf("%s %s was never validated", method, path)
+				}
+			}
+		}
+	})
+}
