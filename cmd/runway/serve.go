@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/runway-analytics/runway/api"
+	"github.com/runway-analytics/runway/api/gauges"
 	"github.com/runway-analytics/runway/collector"
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/jira"
@@ -63,7 +64,8 @@ func (a *app) init(ctx context.Context, only []string) error {
 	bi := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "runway_build_info",
 		Help: "Runway build: version, VCS revision and Go version."}, []string{"version", "revision", "goversion"})
 	bi.WithLabelValues(v, rev, gov).Set(1)
-	a.reg.MustRegister(bi, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.reg.MustRegister(bi, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		gauges.New(a.db, a.log.With("component", "gauges"), time.Now, gauges.DefaultTimeout))
 	a.runner = collector.NewRunner(a.db, a.log, collector.NewMetrics(a.reg), collector.RunnerOptions{Jitter: 30 * time.Second})
 
 	want := map[string]bool{}
