@@ -105,7 +105,7 @@ func (s *Server) getSprint(c *gin.Context) {
 }
 
 func (s *Server) scopeChange(c *gin.Context) {
-	q, err := parseQuery(c.Request.URL.Query(), "entity", "group_by", "source", "from", "to")
+	q, err := parseQuery(c.Request.URL.Query(), "entity", "group_by", "source", "from", "to", "limit", "cursor")
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -131,14 +131,16 @@ func (s *Server) scopeChange(c *gin.Context) {
 		s.fail(c, analyticsErr(err))
 		return
 	}
-	if groups == nil {
-		groups = []analytics.ScopeChangeGroup{}
+	out, err := page(q, groups)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
-	c.JSON(http.StatusOK, list[analytics.ScopeChangeGroup]{Items: groups})
+	c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) durations(c *gin.Context) {
-	q, err := parseQuery(c.Request.URL.Query(), "entity", "group_by", "from", "to")
+	q, err := parseQuery(c.Request.URL.Query(), "entity", "group_by", "from", "to", "limit", "cursor")
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -148,7 +150,9 @@ func (s *Server) durations(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if f.GroupBy, err = q.oneOf("group_by", "board", "state", "month", "project", "type", "team", "priority"); err != nil {
+	// Sprint durations group by board, state or month; the other entities
+	// (and their groupings) arrive with their sources.
+	if f.GroupBy, err = q.oneOf("group_by", "board", "state", "month"); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -161,8 +165,10 @@ func (s *Server) durations(c *gin.Context) {
 		s.fail(c, analyticsErr(err))
 		return
 	}
-	if groups == nil {
-		groups = []analytics.DurationGroup{}
+	out, err := page(q, groups)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
-	c.JSON(http.StatusOK, list[analytics.DurationGroup]{Items: groups})
+	c.JSON(http.StatusOK, out)
 }

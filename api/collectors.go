@@ -33,10 +33,6 @@ func (s *Server) listCollectors(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if _, err := q.limit(); err != nil {
-		s.fail(c, err)
-		return
-	}
 	last, err := collector.LastRuns(c.Request.Context(), s.db)
 	if err != nil {
 		s.fail(c, err)
@@ -59,7 +55,12 @@ func (s *Server) listCollectors(c *gin.Context) {
 		}
 		items = append(items, st)
 	}
-	c.JSON(http.StatusOK, list[CollectorStatus]{Items: items})
+	out, err := page(q, items)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) runCollector(c *gin.Context) {
@@ -78,6 +79,8 @@ func (s *Server) runCollector(c *gin.Context) {
 		s.fail(c, notFound("unknown source "+name))
 	case errors.Is(err, collector.ErrRunning):
 		s.fail(c, conflict("source "+name+" is already running"))
+	case errors.Is(err, collector.ErrStopped):
+		s.fail(c, &apiError{http.StatusServiceUnavailable, CodeUnavailable, "shutting down; not starting new runs"})
 	case err != nil:
 		s.fail(c, err)
 	default:

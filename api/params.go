@@ -37,6 +37,9 @@ func parseQuery(raw url.Values, allowed ...string) (query, error) {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
+		if len(allowed) == 0 {
+			return query{}, invalid(fmt.Sprintf("unknown parameter(s): %s (this endpoint takes no query parameters)", strings.Join(unknown, ", ")))
+		}
 		return query{}, invalid(fmt.Sprintf("unknown parameter(s): %s (allowed: %s)", strings.Join(unknown, ", "), strings.Join(allowed, ", ")))
 	}
 	return query{raw}, nil
@@ -74,6 +77,12 @@ func (q query) timeParam(name string, endOfDay bool) (*time.Time, error) {
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		t = t.UTC()
+		// Storage keeps whole seconds: a lower bound with a fraction rounds
+		// up, or 10:00:00.5 would admit what started at 10:00:00. An upper
+		// bound rounds down, which the comparison does by itself.
+		if !endOfDay && t.Nanosecond() != 0 {
+			t = t.Truncate(time.Second).Add(time.Second)
+		}
 		return &t, nil
 	}
 	t, err := time.Parse(time.DateOnly, v)
@@ -118,6 +127,34 @@ func (q query) cursor(into any) (bool, error) {
 		return false, invalid("parameter cursor: not a cursor returned by this API")
 	}
 	return true, nil
+}
+
+// page cuts one page out of a fully computed list (rollups and collectors
+// are small: tens of groups), with an offset cursor.
+func page[T any](q query, all []T) (list[T], error) {
+	limit, err := q.limit()
+	if err != nil {
+		return list[T]{}, err
+	}
+	var cur struct {
+		Offset int `json:"o"`
+	}
+	if _, err := q.cursor(&cur); err != nil {
+		return list[T]{}, err
+	}
+	if cur.Offset < 0 || cur.Offset > len(all) {
+		return list[T]{}, invalid("parameter cursor: not a cursor returned by this API")
+	}
+	out := list[T]{Items: all[cur.Offset:]}
+	if len(out.Items) > limit {
+		out.Items = out.Items[:limit]
+		cur.Offset += limit
+		out.NextCursor = encodeCursor(cur)
+	}
+	if out.Items == nil {
+		out.Items = []T{}
+	}
+	return out, nil
 }
 
 // list is the envelope of every list endpoint.

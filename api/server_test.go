@@ -142,6 +142,27 @@ func TestAuthAndCollectors(t *testing.T) {
 			t.Errorf("collector after run: %s", body)
 		}
 
+		// Two more sources page through /collectors two at a time, in
+		// configuration order; the cursor is base64url of {"o":2}.
+		for _, name := range []string{"b-src", "c-src"} {
+			if err := f.runner.AddSource(quickSource{name}, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		status, body = f.do(t, "GET", "/api/v1/collectors?limit=2", "read-token")
+		if err := json.Unmarshal([]byte(body), &got); err != nil || status != 200 || len(got.Items) != 2 ||
+			got.Items[1].Source != "b-src" || got.NextCursor != "eyJvIjoyfQ" {
+			t.Fatalf("collectors page 1: %d %s", status, body)
+		}
+		status, body = f.do(t, "GET", "/api/v1/collectors?limit=2&cursor="+got.NextCursor, "read-token")
+		if err := json.Unmarshal([]byte(body), &got); err != nil || status != 200 || len(got.Items) != 1 ||
+			got.Items[0].Source != "c-src" || got.NextCursor != "" {
+			t.Fatalf("collectors page 2: %d %s", status, body)
+		}
+		if status, body := f.do(t, "GET", "/api/v1/collectors?cursor=garbage", "read-token"); status != 400 {
+			t.Errorf("garbage cursor: %d %s", status, body)
+		}
+
 		status, body = f.do(t, "GET", "/metrics", "")
 		for _, want := range []string{
 			`runway_collector_runs_total{result="success",source="acme-jira"} 1`,
@@ -151,6 +172,19 @@ func TestAuthAndCollectors(t *testing.T) {
 			if status != 200 || !strings.Contains(body, want) {
 				t.Errorf("/metrics lacks %q", want)
 			}
+		}
+	})
+}
+
+func TestRunAfterShutdownIsUnavailable(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		f := newFixture(t, db, nil)
+		if err := f.runner.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		status, body := f.do(t, "POST", "/api/v1/collectors/acme-jira/run", "")
+		if status != 503 || strings.TrimSpace(body) != `{"error":{"code":"unavailable","message":"shutting down; not starting new runs"}}` {
+			t.Errorf("run after stop: %d %s", status, body)
 		}
 	})
 }
