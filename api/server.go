@@ -31,6 +31,10 @@ type Options struct {
 	Gatherer prometheus.Gatherer
 	// Now is the clock used for "now" in reports (tests pin it).
 	Now func() time.Time
+	// RateLimit is the request rate allowed per token (or client IP without
+	// tokens), with bursts up to RateBurst; 0 disables limiting.
+	RateLimit float64
+	RateBurst int
 }
 
 // Server holds the API's dependencies.
@@ -41,6 +45,7 @@ type Server struct {
 	log    *slog.Logger
 	gather prometheus.Gatherer
 	now    func() time.Time
+	limit  *limiter
 }
 
 // New builds a server.
@@ -54,7 +59,8 @@ func New(o Options) *Server {
 	if o.Gatherer == nil {
 		o.Gatherer = prometheus.NewRegistry()
 	}
-	return &Server{db: o.DB, runner: o.Runner, tokens: o.Tokens, log: o.Logger, gather: o.Gatherer, now: o.Now}
+	return &Server{db: o.DB, runner: o.Runner, tokens: o.Tokens, log: o.Logger, gather: o.Gatherer, now: o.Now,
+		limit: newLimiter(o.RateLimit, o.RateBurst)}
 }
 
 // Handler returns the HTTP handler with every route.
@@ -76,8 +82,8 @@ func (s *Server) Handler() http.Handler {
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/openapi.json", s.openapi)
-	read := v1.Group("", s.auth("read"))
-	admin := v1.Group("", s.auth("admin"))
+	read := v1.Group("", s.auth("read"), s.limit.middleware)
+	admin := v1.Group("", s.auth("admin"), s.limit.middleware)
 	read.GET("/collectors", s.listCollectors)
 	admin.POST("/collectors/:source/run", s.runCollector)
 	s.analyticsRoutes(read)

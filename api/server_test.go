@@ -197,3 +197,43 @@ func TestNoTokensMeansOpen(t *testing.T) {
 		}
 	})
 }
+
+func TestRateLimitPerToken(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		if _, err := warehouse.Migrate(context.Background(), db, nil); err != nil {
+			t.Fatal(err)
+		}
+		// One request a second with bursts of two: the third request in a
+		// row is refused, for that token only.
+		s := api.New(api.Options{DB: db, Tokens: testTokens, RateLimit: 1, RateBurst: 2})
+		srv := httptest.NewServer(s.Handler())
+		defer srv.Close()
+		f := &fixture{srv: srv}
+		for i := range 2 {
+			if status, body := f.do(t, "GET", "/api/v1/collectors", "read-token"); status != 200 {
+				t.Fatalf("request %d: %d %s", i+1, status, body)
+			}
+		}
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/collectors", nil)
+		req.Header.Set("Authorization", "Bearer read-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "1" ||
+			strings.TrimSpace(string(body)) != `{"error":{"code":"rate_limited","message":"rate limit of 1 requests/s exceeded; retry in 1s"}}` {
+			t.Errorf("third request: %d Retry-After=%q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+		}
+		if status, body := f.do(t, "GET", "/api/v1/collectors", "admin-token"); status != 200 {
+			t.Errorf("another token is limited separately: %d %s", status, body)
+		}
+		// Health and metrics are never limited.
+		for range 5 {
+			if status, _ := f.do(t, "GET", "/healthz", ""); status != 200 {
+				t.Fatalf("healthz limited: %d", status)
+			}
+		}
+	})
+}

@@ -124,7 +124,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Options{DB: a.db, Runner: a.runner, Tokens: a.cfg.API.Tokens,
-			Logger: a.log, Gatherer: a.reg}).Handler(),
+			Logger: a.log, Gatherer: a.reg, RateLimit: a.cfg.API.RateLimit, RateBurst: a.cfg.API.RateBurst}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

@@ -44,6 +44,11 @@ type API struct {
 	// ShutdownTimeout bounds graceful shutdown (HTTP drain and running
 	// collections).
 	ShutdownTimeout Span `yaml:"shutdown_timeout"`
+	// RateLimit is the requests per second allowed per token (per client
+	// IP without tokens) on /api/v1, with bursts up to RateBurst; 0
+	// disables it.
+	RateLimit float64 `yaml:"rate_limit"`
+	RateBurst int     `yaml:"rate_burst"`
 }
 
 // Token is one bearer token with a scope (read or admin).
@@ -159,7 +164,7 @@ func parseSpan(v string) (time.Duration, error) {
 func Default() Config {
 	return Config{
 		Storage: Storage{DSN: "chdb://./data"},
-		API:     API{Listen: DefaultListen, ShutdownTimeout: Span(30 * time.Second)},
+		API:     API{Listen: DefaultListen, ShutdownTimeout: Span(30 * time.Second), RateLimit: 20, RateBurst: 40},
 		Log:     Log{Level: "info", Format: "text"},
 	}
 }
@@ -230,6 +235,9 @@ func (c *Config) Validate() error {
 		add("api.listen: %q: want host:port (e.g. %s)", c.API.Listen, DefaultListen)
 	} else if !isLoopback(host) && len(c.API.Tokens) == 0 {
 		add("api.listen: %q is not a loopback address and api.tokens is empty: configure tokens before exposing the API", c.API.Listen)
+	}
+	if c.API.RateLimit < 0 || c.API.RateBurst < 0 {
+		add("api.rate_limit, api.rate_burst: must not be negative (0 disables limiting)")
 	}
 	seenTok := map[string]bool{}
 	for i, t := range c.API.Tokens {
