@@ -20,6 +20,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
+
+	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
 // Config is the whole configuration file.
@@ -223,12 +225,8 @@ func (c *Config) Validate() error {
 
 	if c.Storage.DSN == "" {
 		add("storage.dsn: required (chdb:///path or clickhouse://host:9000/db)")
-	} else if s, _, ok := strings.Cut(c.Storage.DSN, "://"); !ok || (s != "chdb" && s != "clickhouse") {
-		add("storage.dsn: %q: want chdb:///path or clickhouse://host:9000/db", redactDSN(c.Storage.DSN))
-	} else if s == "clickhouse" {
-		if u, err := url.Parse(c.Storage.DSN); err != nil || u.Host == "" {
-			add("storage.dsn: %q: want clickhouse://user:pass@host:9000/db", redactDSN(c.Storage.DSN))
-		}
+	} else if err := warehouse.CheckDSN(c.Storage.DSN); err != nil {
+		add("storage.dsn: %v", err)
 	}
 
 	if host, _, err := net.SplitHostPort(c.API.Listen); err != nil {
@@ -381,15 +379,4 @@ func isLoopback(host string) bool {
 func IsLoopback(listen string) bool {
 	host, _, err := net.SplitHostPort(listen)
 	return err == nil && isLoopback(host)
-}
-
-func redactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return dsn
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }

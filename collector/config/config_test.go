@@ -86,7 +86,7 @@ func TestInvalid(t *testing.T) {
 		{"bad_cron.yaml", `sources[0].schedule: bad cron spec "every 5 minutes"`},
 		{"bad_type.yaml", `sources[0].type: unknown source type "trello"`},
 		{"duplicate_source.yaml", `sources[1].name: duplicate source name "acme"`},
-		{"bad_dsn.yaml", `storage.dsn: "postgres://localhost/runway": want chdb:///path or clickhouse://host:9000/db`},
+		{"bad_dsn.yaml", `storage.dsn: invalid storage DSN "postgres://localhost/runway": unknown scheme "postgres" (want clickhouse or chdb)`},
 		{"open_listener.yaml", `api.listen: "0.0.0.0:8080" is not a loopback address and api.tokens is empty`},
 		{"wrong_type.yaml", "cannot unmarshal !!str `twelve` into int64"},
 	} {
