@@ -46,6 +46,20 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	const email, token = "demo@runway.local", "demo-token"
 	jiraURL, stop := simulate.Serve(ctx, org, simulate.JiraOptions{Email: email, Token: token})
 	defer stop()
+	// Keep the org moving: a few issues change status every minute, so the
+	// scheduled incremental runs have something to pick up.
+	go func() {
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-tick.C:
+				org.Touch(now.UTC().Truncate(time.Second), 3)
+			}
+		}
+	}()
 
 	cfg.Sources = []config.Source{{
 		Name: "demo-jira", Type: "jira", BaseURL: jiraURL, Email: email,
