@@ -12,13 +12,15 @@ import (
 	"github.com/runway-analytics/runway/collector/httpx"
 )
 
-// Endpoints (Jira Cloud REST v3 and Agile 1.0).
+// Endpoints. Both flavours have Agile 1.0. Jira Cloud speaks REST v3,
+// searches through search/jql paged by nextPageToken and pages an issue's
+// changelog through /issue/{key}/changelog. Jira Data Center (and Server)
+// speaks REST v2, searches through search paged by startAt/total, and
+// returns an issue's whole changelog with GET /issue/{key}?expand=changelog.
 const (
-	pathFields    = "/rest/api/3/field"
-	pathStatuses  = "/rest/api/3/status"
-	pathMyself    = "/rest/api/3/myself"
+	restCloud     = "/rest/api/3"
+	restDC        = "/rest/api/2"
 	pathBoards    = "/rest/agile/1.0/board"
-	pathSearch    = "/rest/api/3/search/jql"
 	agilePageSize = 50  // Agile API's maximum for boards and sprints
 	searchPage    = 100 // Jira may return fewer (it caps pages with changelogs)
 	changelogPage = 100
@@ -28,8 +30,9 @@ func pathSprints(boardID int64) string {
 	return pathBoards + "/" + strconv.FormatInt(boardID, 10) + "/sprint"
 }
 
+// pathChangelog is Cloud's paged changelog of an issue.
 func pathChangelog(key string) string {
-	return "/rest/api/3/issue/" + url.PathEscape(key) + "/changelog"
+	return restCloud + "/issue/" + url.PathEscape(key) + "/changelog"
 }
 
 // client speaks to one Jira site. Errors name the endpoint: transport and
@@ -37,6 +40,24 @@ func pathChangelog(key string) string {
 // endpointError.
 type client struct {
 	http *httpx.Client
+	// dc selects Data Center (and Server): REST v2, startAt-paged search,
+	// the full changelog from GET issue. Otherwise Cloud.
+	dc bool
+}
+
+// rest is the path of a platform REST endpoint in the client's flavour.
+func (c client) rest(p string) string {
+	if c.dc {
+		return restDC + p
+	}
+	return restCloud + p
+}
+
+func (c client) pathSearch() string {
+	if c.dc {
+		return restDC + "/search"
+	}
+	return restCloud + "/search/jql"
 }
 
 // endpointError prefixes err with the source and endpoint, as httpx does.
@@ -46,12 +67,13 @@ func (c client) endpointError(path string, err error) error {
 
 func (c client) fields(ctx context.Context) ([]field, error) {
 	var fs []field
-	if _, err := c.http.GetJSON(ctx, pathFields, nil, &fs); err != nil {
+	path := c.rest("/field")
+	if _, err := c.http.GetJSON(ctx, path, nil, &fs); err != nil {
 		return nil, err
 	}
 	for i, f := range fs {
 		if f.ID == "" {
-			return nil, c.endpointError(pathFields, fmt.Errorf("field #%d (%q): missing id", i, f.Name))
+			return nil, c.endpointError(path, fmt.Errorf("field #%d (%q): missing id", i, f.Name))
 		}
 	}
 	return fs, nil
@@ -59,12 +81,13 @@ func (c client) fields(ctx context.Context) ([]field, error) {
 
 func (c client) statuses(ctx context.Context) ([]status, error) {
 	var ss []status
-	if _, err := c.http.GetJSON(ctx, pathStatuses, nil, &ss); err != nil {
+	path := c.rest("/status")
+	if _, err := c.http.GetJSON(ctx, path, nil, &ss); err != nil {
 		return nil, err
 	}
 	for i, s := range ss {
 		if s.ID == "" {
-			return nil, c.endpointError(pathStatuses, fmt.Errorf("status #%d (%q): missing id", i, s.Name))
+			return nil, c.endpointError(path, fmt.Errorf("status #%d (%q): missing id", i, s.Name))
 		}
 	}
 	return ss, nil
@@ -76,7 +99,7 @@ func (c client) timeZone(ctx context.Context) (string, error) {
 	var me struct {
 		TimeZone string `json:"timeZone"`
 	}
-	_, err := c.http.GetJSON(ctx, pathMyself, nil, &me)
+	_, err := c.http.GetJSON(ctx, c.rest("/myself"), nil, &me)
 	return me.TimeZone, err
 }
 
@@ -144,18 +167,23 @@ func (c client) sprints(ctx context.Context, boardID int64) ([]sprint, error) {
 	return out, err
 }
 
-// searchPageResp is a page of GET /rest/api/3/search/jql. Issues stay raw so
-// that one malformed issue gives an error naming it.
+// searchPageResp is a page of a search: Cloud's GET /rest/api/3/search/jql
+// (nextPageToken, isLast) or Data Center's GET /rest/api/2/search (startAt,
+// total). Issues stay raw so that one malformed issue gives an error naming
+// it.
 type searchPageResp struct {
 	Issues        []json.RawMessage `json:"issues"`
 	NextPageToken string            `json:"nextPageToken"`
 	IsLast        *bool             `json:"isLast"`
+	Total         *int              `json:"total"`
 }
 
 // search runs a JQL search with expand=changelog, calling fn with each
-// page's issues. Pages follow nextPageToken until isLast (or no token).
+// page's issues. Cloud pages follow nextPageToken until isLast (or no
+// token); Data Center pages advance startAt until total.
 func (c client) search(ctx context.Context, jql string, fields []string, fn func([]json.RawMessage) error) error {
-	token := ""
+	path := c.pathSearch()
+	token, startAt := "", 0
 	seen := map[string]bool{}
 	for {
 		q := url.Values{
@@ -164,32 +192,71 @@ func (c client) search(ctx context.Context, jql string, fields []string, fn func
 			"expand":     {"changelog"},
 			"maxResults": {strconv.Itoa(searchPage)},
 		}
-		if token != "" {
+		if c.dc {
+			q.Set("startAt", strconv.Itoa(startAt))
+		} else if token != "" {
 			q.Set("nextPageToken", token)
 		}
 		var p searchPageResp
-		if _, err := c.http.GetJSON(ctx, pathSearch, q, &p); err != nil {
+		if _, err := c.http.GetJSON(ctx, path, q, &p); err != nil {
 			return err
 		}
 		if p.Issues == nil {
-			return c.endpointError(pathSearch, errors.New("page without issues"))
+			return c.endpointError(path, errors.New("page without issues"))
+		}
+		if c.dc && p.Total == nil {
+			return c.endpointError(path, errors.New("page without total"))
 		}
 		if err := fn(p.Issues); err != nil {
 			return err
+		}
+		if c.dc {
+			// An empty page ends it too: the total may shrink while paging.
+			startAt += len(p.Issues)
+			if len(p.Issues) == 0 || startAt >= *p.Total {
+				return nil
+			}
+			continue
 		}
 		if (p.IsLast != nil && *p.IsLast) || p.NextPageToken == "" {
 			return nil
 		}
 		if seen[p.NextPageToken] {
-			return c.endpointError(pathSearch, errors.New("nextPageToken repeats: paging would not end"))
+			return c.endpointError(path, errors.New("nextPageToken repeats: paging would not end"))
 		}
 		seen[p.NextPageToken] = true
 		token = p.NextPageToken
 	}
 }
 
-// changelog fetches an issue's whole changelog (oldest first).
+// changelog fetches an issue's whole changelog, in the server's order
+// (the mapper sorts it). Cloud pages through /issue/{key}/changelog.
+// Data Center (most versions have no such endpoint) returns every history,
+// oldest first, with GET /issue/{key}?expand=changelog.
 func (c client) changelog(ctx context.Context, key string) ([]history, error) {
+	if c.dc {
+		path := c.rest("/issue/" + url.PathEscape(key))
+		var is struct {
+			Changelog *changelog `json:"changelog"`
+		}
+		// One cheap field: the changelog is what is wanted.
+		q := url.Values{"expand": {"changelog"}, "fields": {"updated"}}
+		if _, err := c.http.GetJSON(ctx, path, q, &is); err != nil {
+			return nil, err
+		}
+		switch cl := is.Changelog; {
+		case cl == nil || cl.Histories == nil:
+			return nil, c.endpointError(path, errors.New("issue without changelog"))
+		case cl.incomplete():
+			return nil, c.endpointError(path, fmt.Errorf("changelog has %d of %d histories", len(cl.Histories), cl.Total))
+		}
+		for i, h := range is.Changelog.Histories {
+			if h.ID == "" {
+				return nil, c.endpointError(path, fmt.Errorf("changelog history #%d: missing id", i))
+			}
+		}
+		return is.Changelog.Histories, nil
+	}
 	var out []history
 	err := pageAll(ctx, c, pathChangelog(key), nil, changelogPage, func(hs []history) error {
 		out = append(out, hs...)

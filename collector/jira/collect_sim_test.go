@@ -15,33 +15,67 @@ import (
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
+// simFlavour is how a test reaches the simulated Jira: Cloud (e-mail and
+// API token, REST v3) or Data Center (bearer personal access token, REST v2).
+type simFlavour struct {
+	name   string
+	cfg    config.Source // credentials for newHarness
+	search string        // search path
+	// fullChangelog reports whether a path fetches an issue's full changelog.
+	fullChangelog func(path string) bool
+	other         string // the other flavour's REST prefix: never requested
+}
+
+const simPAT = "dc-personal-access-token"
+
+var (
+	simCloud = simFlavour{name: "cloud", search: simulate.PathSearch, other: restDC + "/",
+		fullChangelog: func(p string) bool {
+			return strings.HasPrefix(p, simulate.PathIssue) && strings.HasSuffix(p, "/changelog")
+		}}
+	simDC = simFlavour{name: "datacenter", cfg: config.Source{Token: simPAT}, search: simulate.PathSearchDC, other: restCloud + "/",
+		fullChangelog: func(p string) bool { return strings.HasPrefix(p, simulate.PathIssueDC) }}
+)
+
 // TestCollectSimulatedOrg collects a generated org through the simulated
-// Jira (small pages, truncated embedded changelogs, one 429 and one 500) and
-// checks that the rows reproduce the generator's truth for every sprint,
-// before and after an incremental run.
+// Jira, Cloud and Data Center (small pages, truncated embedded changelogs,
+// one 429 and one 500), and checks that the rows reproduce the generator's
+// truth for every sprint, before and after an incremental run.
 func TestCollectSimulatedOrg(t *testing.T) {
+	for _, fl := range []simFlavour{simCloud, simDC} {
+		t.Run(fl.name, func(t *testing.T) { testCollectSimulatedOrg(t, fl) })
+	}
+}
+
+func testCollectSimulatedOrg(t *testing.T, fl simFlavour) {
 	now := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
 	org := simulate.Generate(simulate.Options{Seed: 42, Now: now, Teams: 3, Months: 4, IssuesPerSprint: 8,
 		Projects: []string{"PLAT", "MOB"}})
 	clock := now
-	site := simulate.NewJira(org, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, PageSize: 25,
-		ChangelogEmbedLimit: 3, Now: func() time.Time { return clock }})
-	site.FailNext(simulate.PathSearch, http.StatusTooManyRequests, 1, "1")
+	site := simulate.NewJira(org, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, BearerToken: simPAT,
+		PageSize: 25, ChangelogEmbedLimit: 3, Now: func() time.Time { return clock }})
+	site.FailNext(fl.search, http.StatusTooManyRequests, 1, "1")
 	site.FailNext(simulate.PathBoard, http.StatusInternalServerError, 1, "")
 
-	h := newHarness(t, site, config.Source{}, now)
+	h := newHarness(t, site, fl.cfg, now)
+	if h.src.api.dc != (fl.cfg.Email == "" && fl.cfg.Token != "") {
+		t.Fatalf("flavour: dc = %v", h.src.api.dc)
+	}
 	first := newMemSink(nil)
 	if err := h.src.Collect(context.Background(), first); err != nil {
 		t.Fatal(err)
 	}
 	reqs := site.Requests()
-	if n := reqs[simulate.PathSearch]; n < 4 { // ≥ 3 pages + the 429
+	if n := reqs[fl.search]; n < 4 { // ≥ 3 pages + the 429
 		t.Errorf("%d search requests, want ≥ 3 pages", n)
 	}
 	changelogs := 0
 	for p, n := range reqs {
-		if strings.HasPrefix(p, simulate.PathIssue) && strings.HasSuffix(p, "/changelog") {
+		if fl.fullChangelog(p) {
 			changelogs += n
+		}
+		if strings.HasPrefix(p, fl.other) {
+			t.Errorf("%s: %d requests to the other flavour's API", p, n)
 		}
 	}
 	if changelogs == 0 {
@@ -56,6 +90,16 @@ func TestCollectSimulatedOrg(t *testing.T) {
 	got := collectState(first)
 	if n := len(got.issues); n != len(org.Issues) {
 		t.Errorf("collected %d issues, org has %d", n, len(org.Issues))
+	}
+	// The Sprint field's current value (Data Center: legacy strings).
+	for _, r := range got.issues {
+		var want []string
+		for _, id := range org.Issue(r.Key).CurrentSprints() {
+			want = append(want, strconv.Itoa(id))
+		}
+		if !slices.Equal(r.SprintIDs, want) {
+			t.Errorf("%s: sprint ids %v, want %v", r.Key, r.SprintIDs, want)
+		}
 	}
 	compareTruth(t, org, got, now)
 
@@ -94,8 +138,19 @@ func TestCollectSimulatedOrg(t *testing.T) {
 			t.Errorf("touched issue %s not collected", k)
 		}
 	}
-	if n := site.Requests()[simulate.PathSearch]; n != (len(want)+24)/25 {
+	if n := site.Requests()[fl.search]; n != (len(want)+24)/25 {
 		t.Errorf("incremental run made %d search requests for %d issues", n, len(want))
+	}
+	// Full changelogs are fetched only for the issues the search returned.
+	for p := range site.Requests() {
+		if !fl.fullChangelog(p) {
+			continue
+		}
+		p = strings.TrimSuffix(p, "/changelog")
+		k := p[strings.LastIndex(p, "/")+1:]
+		if !slices.Contains(want, k) {
+			t.Errorf("incremental run fetched the changelog of %s, not updated since the cursor", k)
+		}
 	}
 	check(t, "second cursor", second.set[CursorIssues], clock.Format(time.RFC3339))
 
@@ -252,7 +307,8 @@ func compareTruth(t *testing.T, org *simulate.Org, st *simState, now time.Time) 
 }
 
 // TestCollectSimulatedCorruption: every corrupted response of the simulator
-// fails the run with an error naming the endpoint, and no cursor moves.
+// (Cloud and Data Center) fails the run with an error naming the endpoint,
+// and no cursor moves.
 func TestCollectSimulatedCorruption(t *testing.T) {
 	now := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
 	org := simulate.Generate(simulate.Options{Seed: 3, Now: now, Teams: 2, Months: 2, IssuesPerSprint: 6,
@@ -264,31 +320,39 @@ func TestCollectSimulatedCorruption(t *testing.T) {
 			break
 		}
 	}
-	endpoints := []string{pathFields, pathStatuses, pathMyself, pathBoards, pathSprints(1), pathSearch, pathChangelog(withChangelog)}
-	modes := []string{simulate.CorruptTruncate, simulate.CorruptWrongTypes, simulate.CorruptMissingFields,
-		simulate.CorruptHTML, simulate.CorruptEmpty}
-	for _, ep := range endpoints {
-		for _, mode := range modes {
-			if ep == pathMyself && (mode == simulate.CorruptWrongTypes || mode == simulate.CorruptMissingFields) {
-				continue // the profile has no id or key to corrupt
+	for _, fl := range []simFlavour{simCloud, simDC} {
+		api := client{dc: fl.name == simDC.name}
+		full := pathChangelog(withChangelog)
+		if api.dc {
+			full = api.rest("/issue/" + withChangelog)
+		}
+		endpoints := []string{api.rest("/field"), api.rest("/status"), api.rest("/myself"), pathBoards, pathSprints(1),
+			api.pathSearch(), full}
+		modes := []string{simulate.CorruptTruncate, simulate.CorruptWrongTypes, simulate.CorruptMissingFields,
+			simulate.CorruptHTML, simulate.CorruptEmpty}
+		for _, ep := range endpoints {
+			for _, mode := range modes {
+				if ep == api.rest("/myself") && (mode == simulate.CorruptWrongTypes || mode == simulate.CorruptMissingFields) {
+					continue // the profile has no id or key to corrupt
+				}
+				t.Run(fl.name+ep+"/"+mode, func(t *testing.T) {
+					site := simulate.NewJira(org, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, BearerToken: simPAT,
+						PageSize: 20, ChangelogEmbedLimit: 2, Now: func() time.Time { return now }})
+					site.CorruptNext(ep, mode)
+					h := newHarness(t, site, fl.cfg, now)
+					sink := newMemSink(nil)
+					err := h.src.Collect(context.Background(), sink)
+					if err == nil {
+						t.Fatal("Collect succeeded on a corrupted response")
+					}
+					if !strings.Contains(err.Error(), "GET "+ep) {
+						t.Errorf("error %q does not name GET %s", err, ep)
+					}
+					if len(sink.set) != 0 {
+						t.Errorf("cursor set: %v", sink.set)
+					}
+				})
 			}
-			t.Run(ep+"/"+mode, func(t *testing.T) {
-				site := simulate.NewJira(org, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, PageSize: 20,
-					ChangelogEmbedLimit: 2, Now: func() time.Time { return now }})
-				site.CorruptNext(ep, mode)
-				h := newHarness(t, site, config.Source{}, now)
-				sink := newMemSink(nil)
-				err := h.src.Collect(context.Background(), sink)
-				if err == nil {
-					t.Fatal("Collect succeeded on a corrupted response")
-				}
-				if !strings.Contains(err.Error(), "GET "+ep) {
-					t.Errorf("error %q does not name GET %s", err, ep)
-				}
-				if len(sink.set) != 0 {
-					t.Errorf("cursor set: %v", sink.set)
-				}
-			})
 		}
 	}
 }

@@ -55,6 +55,14 @@ type fakeResp struct {
 
 const fakeUser, fakeToken = "bot@acme.com", "s3cret"
 
+// Cloud endpoint paths, as fakeJira serves them.
+var (
+	pathFields   = restCloud + "/field"
+	pathStatuses = restCloud + "/status"
+	pathMyself   = restCloud + "/myself"
+	pathSearch   = client{}.pathSearch()
+)
+
 func newFakeJira() *fakeJira {
 	return &fakeJira{timeZone: "Etc/UTC", pageSize: 2, embed: 2, sprints: map[int64][]map[string]any{},
 		noSprints: map[int64]bool{}, next: map[string][]fakeResp{}}
@@ -329,7 +337,8 @@ func rowsOf[T warehouse.Row](s *memSink) []T {
 }
 
 // harness is a Jira source wired to a test server the way the runner wires
-// it: httpx with the base URL and Basic auth.
+// it: httpx with the base URL and Basic auth (Cloud), or Bearer auth when
+// cfg has a token and no e-mail (Data Center).
 type harness struct {
 	src    *source
 	stats  *httpx.Stats
@@ -345,9 +354,15 @@ func newHarness(t *testing.T, h http.Handler, cfg config.Source, now time.Time) 
 	if cfg.Name == "" {
 		cfg.Name = "acme-jira"
 	}
-	cfg.Type, cfg.BaseURL, cfg.Email = Type, srv.URL, fakeUser
+	cfg.Type, cfg.BaseURL = Type, srv.URL
+	auth := httpx.BasicAuth(fakeUser, fakeToken)
+	if cfg.Email == "" && cfg.Token != "" {
+		auth = httpx.BearerAuth(cfg.Token.Reveal())
+	} else {
+		cfg.Email = fakeUser
+	}
 	hc := httpx.New(httpx.Options{
-		Source: cfg.Name, BaseURL: srv.URL, HTTPClient: srv.Client(), Auth: httpx.BasicAuth(fakeUser, fakeToken),
+		Source: cfg.Name, BaseURL: srv.URL, HTTPClient: srv.Client(), Auth: auth,
 		MaxRetries: 3, Stats: hs.stats,
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			hs.mu.Lock()

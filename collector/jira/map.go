@@ -14,10 +14,13 @@ import (
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
-// Payload shapes (Jira Cloud REST v3 and Agile 1.0). Only what Runway reads
-// is declared; unknown fields are ignored.
+// Payload shapes (Jira Cloud REST v3, Data Center REST v2, Agile 1.0). The
+// two flavours share them: Data Center users have a name instead of an
+// accountId, its changelog items may lack fieldId, and its Sprint field may
+// hold legacy strings. Only what Runway reads is declared; unknown fields
+// are ignored.
 
-// field is one entry of GET /rest/api/3/field.
+// field is one entry of GET /rest/api/{3,2}/field.
 type field struct {
 	ID     string `json:"id"`
 	Name   string `json:"name"`
@@ -28,7 +31,7 @@ type field struct {
 	} `json:"schema"`
 }
 
-// status is one entry of GET /rest/api/3/status, and the issue's
+// status is one entry of GET /rest/api/{3,2}/status, and the issue's
 // fields.status.
 type status struct {
 	ID             string `json:"id"`
@@ -61,7 +64,7 @@ type sprint struct {
 	OriginBoardID int64  `json:"originBoardId"`
 }
 
-// issue is one issue of GET /rest/api/3/search/jql with expand=changelog.
+// issue is one issue of a search (or GET issue) with expand=changelog.
 // Fields stay raw: the sprint and points fields have site-specific ids, and
 // decoding each field separately lets errors name it.
 type issue struct {
@@ -71,8 +74,9 @@ type issue struct {
 	Changelog *changelog                 `json:"changelog"`
 }
 
-// changelog is the changelog embedded in an issue: newest history first,
-// at most maxResults histories of total.
+// changelog is the changelog embedded in an issue: at most maxResults
+// histories of total, in no order to rely on (Cloud embeds the newest
+// first; Data Center returns them oldest first).
 type changelog struct {
 	StartAt    int       `json:"startAt"`
 	MaxResults int       `json:"maxResults"`
@@ -396,7 +400,8 @@ func parseSprintIDs(v string) ([]string, error) {
 }
 
 // mergeHistories returns the union of changelog histories (embedded and
-// fetched in full), deduplicated by id and sorted oldest first.
+// fetched in full), deduplicated by id. The mapper sorts them
+// (sortHistories).
 func mergeHistories(lists ...[]history) []history {
 	seen := map[string]bool{}
 	var out []history

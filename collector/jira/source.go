@@ -44,7 +44,8 @@ type source struct {
 
 // New builds a Jira source. It matches collector.Factory. deps.HTTP must be
 // configured with the site's base URL and credentials (Basic e-mail:token
-// for Cloud, Bearer for a Data Center personal access token).
+// for Cloud, Bearer for a Data Center personal access token). The e-mail
+// picks the flavour: set, Jira Cloud; empty, Jira Data Center (or Server).
 func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
 	var errs []string
 	if cfg.Name == "" {
@@ -76,7 +77,7 @@ func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &source{cfg: cfg, api: client{http: deps.HTTP}, log: log, now: time.Now}, nil
+	return &source{cfg: cfg, api: client{http: deps.HTTP, dc: cfg.Email == ""}, log: log, now: time.Now}, nil
 }
 
 func (s *source) Name() string { return s.cfg.Name }
@@ -139,7 +140,7 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 		for _, raw := range raws {
 			is, err := decodeIssue(raw, done)
 			if err != nil {
-				return s.api.endpointError(pathSearch, err)
+				return s.api.endpointError(s.api.pathSearch(), err)
 			}
 			if is.Changelog.incomplete() {
 				full, err := s.api.changelog(ctx, is.Key)
@@ -150,7 +151,7 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 			}
 			rows, err := m.issue(is)
 			if err != nil {
-				return s.api.endpointError(pathSearch, err)
+				return s.api.endpointError(s.api.pathSearch(), err)
 			}
 			sink.Write(rows.all()...)
 			if rows.Issue.Updated.After(maxUpdated) {

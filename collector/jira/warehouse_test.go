@@ -27,7 +27,20 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(whtest.Main(m)) }
 
-const simEmail, simToken = "bot@acme.test", "sim-token"
+const simEmail, simToken, simPAT = "bot@acme.test", "sim-token", "sim-personal-access-token"
+
+// flavour is how the source reaches the simulated Jira.
+type flavour struct {
+	name   string
+	email  string // Cloud: Basic auth with e-mail and API token
+	token  string // Data Center: the simulator's bearer token
+	search string // the search endpoint
+}
+
+var (
+	cloud      = flavour{name: "cloud", email: simEmail, token: simToken, search: simulate.PathSearch}
+	dataCenter = flavour{name: "datacenter", token: simPAT, search: simulate.PathSearchDC}
+)
 
 type slice struct {
 	org    *simulate.Org
@@ -37,7 +50,7 @@ type slice struct {
 	clock  time.Time
 }
 
-func newSlice(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int) *slice {
+func newSlice(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int, fl flavour) *slice {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
@@ -45,13 +58,13 @@ func newSlice(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int
 	}
 	s := &slice{db: db, clock: opts.Now}
 	s.org = simulate.Generate(opts)
-	s.site = simulate.NewJira(s.org, simulate.JiraOptions{Email: simEmail, Token: simToken, PageSize: pageSize,
-		Now: func() time.Time { return s.clock }})
+	s.site = simulate.NewJira(s.org, simulate.JiraOptions{Email: simEmail, Token: simToken, BearerToken: simPAT,
+		PageSize: pageSize, Now: func() time.Time { return s.clock }})
 	srv := httptest.NewServer(s.site)
 	t.Cleanup(srv.Close)
 	s.runner = collector.NewRunner(db, nil, collector.NewMetrics(prometheus.NewRegistry()), collector.RunnerOptions{})
-	err := s.runner.Add(config.Source{Name: "sim", Type: "jira", BaseURL: srv.URL, Email: simEmail,
-		Token: config.Secret(simToken), Since: config.Span(400 * 24 * time.Hour)}, jira.New)
+	err := s.runner.Add(config.Source{Name: "sim", Type: "jira", BaseURL: srv.URL, Email: fl.email,
+		Token: config.Secret(fl.token), Since: config.Span(400 * 24 * time.Hour)}, jira.New)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,13 +131,21 @@ func fp(p *float64) string {
 	return fmt.Sprintf("%.4f", *p)
 }
 
+// TestSprintReportsEqualGeneratorTruth runs the slice against Jira Cloud
+// and Jira Data Center, into both backends.
 func TestSprintReportsEqualGeneratorTruth(t *testing.T) {
+	for _, fl := range []flavour{cloud, dataCenter} {
+		t.Run(fl.name, func(t *testing.T) { testSprintReportsEqualGeneratorTruth(t, fl) })
+	}
+}
+
+func testSprintReportsEqualGeneratorTruth(t *testing.T, fl flavour) {
 	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
 		ctx := context.Background()
 		now := time.Now().UTC().Truncate(time.Second)
-		s := newSlice(t, db, simulate.Options{Seed: 11, Now: now, Teams: 3, Months: 6, IssuesPerSprint: 10}, 40)
+		s := newSlice(t, db, simulate.Options{Seed: 11, Now: now, Teams: 3, Months: 6, IssuesPerSprint: 10}, 40, fl)
 		// One rate limit and one server error on the way: both retried.
-		s.site.FailNext(simulate.PathSearch, http.StatusTooManyRequests, 1, "1")
+		s.site.FailNext(fl.search, http.StatusTooManyRequests, 1, "1")
 		s.site.FailNext(simulate.PathBoard, http.StatusInternalServerError, 1, "")
 
 		res, err := s.runner.RunOnce(ctx, "sim", nil)
@@ -134,8 +155,18 @@ func TestSprintReportsEqualGeneratorTruth(t *testing.T) {
 		if res.Retries != 2 {
 			t.Errorf("retries = %d, want 2 (one 429, one 500)", res.Retries)
 		}
-		if n := s.site.Requests()[simulate.PathSearch]; n < 4 {
+		if n := s.site.Requests()[fl.search]; n < 4 {
 			t.Errorf("%d search requests: want ≥ 3 pages plus the 429", n)
+		}
+		fetched := 0 // full changelogs of issues whose embedded one is truncated
+		for p, n := range s.site.Requests() {
+			if fl == dataCenter && strings.HasPrefix(p, simulate.PathIssueDC) ||
+				fl == cloud && strings.HasPrefix(p, simulate.PathIssue) && strings.HasSuffix(p, "/changelog") {
+				fetched += n
+			}
+		}
+		if fetched == 0 {
+			t.Error("no full changelog fetched: the default embed limit should truncate some")
 		}
 		s.checkTruth(t, now)
 
@@ -167,7 +198,7 @@ func TestMalformedPayloadCommitsNothing(t *testing.T) {
 	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
 		ctx := context.Background()
 		now := time.Now().UTC().Truncate(time.Second)
-		s := newSlice(t, db, simulate.Options{Seed: 5, Now: now, Teams: 2, Months: 3, IssuesPerSprint: 8}, 20)
+		s := newSlice(t, db, simulate.Options{Seed: 5, Now: now, Teams: 2, Months: 3, IssuesPerSprint: 8}, 20, cloud)
 		s.site.CorruptNext(simulate.PathSearch, simulate.CorruptTruncate)
 		_, err := s.runner.RunOnce(ctx, "sim", nil)
 		if err == nil || !strings.Contains(err.Error(), simulate.PathSearch) {
@@ -223,7 +254,7 @@ func BenchmarkCollectSite(b *testing.B) {
 			now := time.Now().UTC().Truncate(time.Second)
 			for range b.N {
 				db := be.DB
-				s := newSlice(b, db, simulate.Options{Seed: 1, Now: now, Teams: 13, Months: 12, IssuesPerSprint: 80}, 100)
+				s := newSlice(b, db, simulate.Options{Seed: 1, Now: now, Teams: 13, Months: 12, IssuesPerSprint: 80}, 100, cloud)
 				b.ResetTimer()
 				res, err := s.runner.RunOnce(context.Background(), "sim", nil)
 				b.StopTimer()

@@ -43,6 +43,14 @@ const (
 	PathBulkFetch = "/rest/api/3/changelog/bulkfetch"
 	PathBoard     = "/rest/agile/1.0/board"   // [/{id}[/sprint]]
 	PathSprint    = "/rest/agile/1.0/sprint/" // + {id}
+
+	// Jira Data Center (and Server): REST v2, with search paged by startAt
+	// and the whole changelog on GET issue. Agile 1.0 is Cloud's.
+	PathFieldDC  = "/rest/api/2/field"
+	PathStatusDC = "/rest/api/2/status"
+	PathMyselfDC = "/rest/api/2/myself"
+	PathSearchDC = "/rest/api/2/search"
+	PathIssueDC  = "/rest/api/2/issue/" // + {keyOrId}
 )
 
 const (
@@ -50,7 +58,8 @@ const (
 	jiraTime  = "2006-01-02T15:04:05.000-0700"
 )
 
-// JiraOptions configures a simulated Jira Cloud site.
+// JiraOptions configures a simulated Jira site. It serves both flavours:
+// Cloud (REST v3) and Data Center (REST v2, the Path*DC endpoints).
 type JiraOptions struct {
 	// Email and Token are the Basic-auth credentials every request needs
 	// (DefaultEmail/DefaultToken when both are empty).
@@ -61,7 +70,8 @@ type JiraOptions struct {
 	// PageSize caps every maxResults and is the default page size. Default 50.
 	PageSize int
 	// ChangelogEmbedLimit is how many histories (the newest) search results
-	// and GET issue embed with expand=changelog. Default 10.
+	// and Cloud's GET issue embed with expand=changelog. Default 10. Data
+	// Center's GET issue embeds them all.
 	ChangelogEmbedLimit int
 	// Now is the site's clock: issues created after it, histories after it
 	// and sprint transitions after it are not visible yet. Default time.Now.
@@ -73,8 +83,8 @@ type JiraOptions struct {
 	RateWindow time.Duration
 }
 
-// Jira is a simulated Jira Cloud site serving an Org. It is an http.Handler
-// and safe for concurrent use.
+// Jira is a simulated Jira site (Cloud and Data Center) serving an Org. It
+// is an http.Handler and safe for concurrent use.
 type Jira struct {
 	org  *Org
 	opts JiraOptions
@@ -143,6 +153,12 @@ func NewJira(org *Org, opts JiraOptions) *Jira {
 	m.HandleFunc("GET "+PathBoard+"/{id}", j.board)
 	m.HandleFunc("GET "+PathBoard+"/{id}/sprint", j.boardSprints)
 	m.HandleFunc("GET "+PathSprint+"{id}", j.sprint)
+	m.HandleFunc("GET "+PathFieldDC, j.fields)
+	m.HandleFunc("GET "+PathStatusDC, j.statuses)
+	m.HandleFunc("GET "+PathMyselfDC, j.myself)
+	m.HandleFunc("GET "+PathSearchDC, j.search)
+	m.HandleFunc("POST "+PathSearchDC, j.search)
+	m.HandleFunc("GET "+PathIssueDC+"{key}", j.issue)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		jiraError(w, http.StatusNotFound, "No resource found for "+r.Method+" "+r.URL.Path)
 	})
@@ -211,7 +227,7 @@ func (j *Jira) SearchJQLs() []string {
 func (j *Jira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	jql, hasJQL := "", false
-	if path == PathSearch {
+	if path == PathSearch || path == PathSearchDC {
 		jql, hasJQL = searchJQL(r)
 	}
 	j.mu.Lock()
@@ -405,6 +421,25 @@ func jiraError(w http.ResponseWriter, status int, msgs ...string) {
 	writeJSON(w, status, map[string]any{"errorMessages": msgs, "errors": map[string]string{}})
 }
 
+// view is how a response renders: the site's base URL and the REST
+// flavour the request's path is in.
+type view struct {
+	base string // scheme://host
+	dc   bool   // Data Center: REST v2 shapes
+}
+
+func viewOf(r *http.Request) view {
+	return view{base: baseURL(r), dc: strings.HasPrefix(r.URL.Path, "/rest/api/2/")}
+}
+
+// api is the REST prefix of self links.
+func (v view) api() string {
+	if v.dc {
+		return v.base + "/rest/api/2"
+	}
+	return v.base + "/rest/api/3"
+}
+
 func baseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {
@@ -455,6 +490,14 @@ func (j *Jira) fields(w http.ResponseWriter, r *http.Request) {
 			"orderable": true, "navigable": true, "searchable": true,
 			"clauseNames": []string{fmt.Sprintf("cf[%d]", n), name}, "schema": schema}
 	}
+	// Data Center's Sprint field holds strings, and its story points field
+	// is a plain number field named "Story Points".
+	sprintItems, pointsName := "json", "Story point estimate"
+	pointsSchema := map[string]any{"type": "number", "custom": "com.pyxis.greenhopper.jira:jsw-story-points", "customId": 10016}
+	if viewOf(r).dc {
+		sprintItems, pointsName = "string", "Story Points"
+		pointsSchema = map[string]any{"type": "number", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float", "customId": 10016}
+	}
 	writeJSON(w, http.StatusOK, []any{
 		std("summary", "Summary", map[string]any{"type": "string", "system": "summary"}, true),
 		std("status", "Status", map[string]any{"type": "status", "system": "status"}, true),
@@ -469,33 +512,41 @@ func (j *Jira) fields(w http.ResponseWriter, r *http.Request) {
 		std("labels", "Labels", map[string]any{"type": "array", "items": "string", "system": "labels"}, true),
 		std("fixVersions", "Fix versions", map[string]any{"type": "array", "items": "version", "system": "fixVersions"}, true),
 		custom(RankFieldID, "Rank", map[string]any{"type": "any", "custom": "com.pyxis.greenhopper.jira:gh-lexo-rank", "customId": 10019}),
-		custom(StoryPointsFieldID, "Story point estimate", map[string]any{"type": "number", "custom": "com.pyxis.greenhopper.jira:jsw-story-points", "customId": 10016}),
-		custom(SprintFieldID, "Sprint", map[string]any{"type": "array", "items": "json", "custom": "com.pyxis.greenhopper.jira:gh-sprint", "customId": 10020}),
+		custom(StoryPointsFieldID, pointsName, pointsSchema),
+		custom(SprintFieldID, "Sprint", map[string]any{"type": "array", "items": sprintItems, "custom": "com.pyxis.greenhopper.jira:gh-sprint", "customId": 10020}),
 		custom("customfield_10014", "Epic Link", map[string]any{"type": "any", "custom": "com.pyxis.greenhopper.jira:gh-epic-link", "customId": 10014}),
 	})
 }
 
-func (j *Jira) statusJSON(base string, s Status) map[string]any {
+func (j *Jira) statusJSON(v view, s Status) map[string]any {
 	return map[string]any{
-		"self": base + "/rest/api/3/status/" + s.ID, "description": "", "iconUrl": base + "/images/icons/statuses/generic.png",
+		"self": v.api() + "/status/" + s.ID, "description": "", "iconUrl": v.base + "/images/icons/statuses/generic.png",
 		"name": s.Name, "untranslatedName": s.Name, "id": s.ID,
 		"statusCategory": map[string]any{
-			"self": base + "/rest/api/3/statuscategory/" + strconv.Itoa(s.CategoryID),
+			"self": v.api() + "/statuscategory/" + strconv.Itoa(s.CategoryID),
 			"id":   s.CategoryID, "key": s.Category, "colorName": s.ColorName, "name": s.CategoryName,
 		},
 	}
 }
 
 func (j *Jira) statuses(w http.ResponseWriter, r *http.Request) {
-	base := baseURL(r)
+	v := viewOf(r)
 	out := make([]any, 0, len(j.org.Statuses))
 	for _, s := range j.org.Statuses {
-		out = append(out, j.statusJSON(base, s))
+		out = append(out, j.statusJSON(v, s))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (j *Jira) myself(w http.ResponseWriter, r *http.Request) {
+	if v := viewOf(r); v.dc {
+		writeJSON(w, http.StatusOK, map[string]any{
+			"self": v.api() + "/user?username=runway-bot", "key": "JIRAUSER10100", "name": "runway-bot",
+			"emailAddress": j.opts.Email, "displayName": "Runway bot", "active": true, "deleted": false,
+			"timeZone": "Etc/UTC", "locale": "en_US",
+		})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"self": baseURL(r) + PathMyself, "accountId": "712020:simulated-bot", "accountType": "atlassian",
 		"emailAddress": j.opts.Email, "displayName": "Runway bot", "active": true, "timeZone": "Etc/UTC",
@@ -510,16 +561,16 @@ func (j *Jira) serverInfo(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (j *Jira) projectJSON(base string, p *Project) map[string]any {
-	return map[string]any{"self": base + "/rest/api/3/project/" + p.ID, "id": p.ID, "key": p.Key, "name": p.Name,
+func (j *Jira) projectJSON(v view, p *Project) map[string]any {
+	return map[string]any{"self": v.api() + "/project/" + p.ID, "id": p.ID, "key": p.Key, "name": p.Name,
 		"projectTypeKey": "software", "simplified": false}
 }
 
 func (j *Jira) projects(w http.ResponseWriter, r *http.Request) {
-	base := baseURL(r)
+	v := viewOf(r)
 	out := []any{}
 	for i := range j.org.Projects {
-		out = append(out, j.projectJSON(base, &j.org.Projects[i]))
+		out = append(out, j.projectJSON(v, &j.org.Projects[i]))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -731,17 +782,22 @@ func (fs fieldSel) want(f string) bool {
 
 var issueTypeIDs = map[string]string{"Epic": "10000", "Story": "10001", "Task": "10002", "Bug": "10004"}
 
-func (j *Jira) userJSON(base, id string) any {
+func (j *Jira) userJSON(v view, id string) any {
 	if id == "" {
 		return nil
 	}
 	u := j.org.userByID[id]
-	return map[string]any{"self": base + "/rest/api/3/user?accountId=" + id, "accountId": id,
+	if v.dc { // Data Center users have a name and a key, no accountId
+		name := strings.ReplaceAll(strings.ToLower(u.DisplayName), " ", ".")
+		return map[string]any{"self": v.api() + "/user?username=" + name, "name": name, "key": name,
+			"displayName": u.DisplayName, "active": true, "timeZone": "Etc/UTC"}
+	}
+	return map[string]any{"self": v.api() + "/user?accountId=" + id, "accountId": id,
 		"displayName": u.DisplayName, "active": true, "timeZone": "Etc/UTC", "accountType": "atlassian"}
 }
 
 // issueJSON renders an issue as seen at now. Callers hold the org's read lock.
-func (j *Jira) issueJSON(base string, is *Issue, now time.Time, fs fieldSel, changelog bool) map[string]any {
+func (j *Jira) issueJSON(v view, is *Issue, now time.Time, fs fieldSel, changelog embed) map[string]any {
 	o := j.org
 	f := map[string]any{}
 	set := func(k string, fn func() any) {
@@ -752,9 +808,9 @@ func (j *Jira) issueJSON(base string, is *Issue, now time.Time, fs fieldSel, cha
 	set("summary", func() any { return is.Summary })
 	set("created", func() any { return is.Created.UTC().Format(jiraTime) })
 	set("updated", func() any { return is.updatedAt(now).UTC().Format(jiraTime) })
-	set("status", func() any { return j.statusJSON(base, o.statusByID[is.StatusAt(now)]) })
-	set("issuetype", func() any { return j.issueTypeJSON(base, is.Type) })
-	set("project", func() any { return j.projectJSON(base, o.projByKey[is.Project]) })
+	set("status", func() any { return j.statusJSON(v, o.statusByID[is.StatusAt(now)]) })
+	set("issuetype", func() any { return j.issueTypeJSON(v, is.Type) })
+	set("project", func() any { return j.projectJSON(v, o.projByKey[is.Project]) })
 	set(SprintFieldID, func() any {
 		ids := is.SprintsAt(now)
 		if len(ids) == 0 {
@@ -763,10 +819,14 @@ func (j *Jira) issueJSON(base string, is *Issue, now time.Time, fs fieldSel, cha
 		out := make([]any, 0, len(ids))
 		for _, id := range ids {
 			s := o.sprintByID[id]
+			if v.dc {
+				out = append(out, legacySprint(s, now))
+				continue
+			}
 			m := map[string]any{"id": s.ID, "name": s.Name, "state": s.stateAt(now), "boardId": s.OriginBoardID, "goal": s.Goal}
-			for k, v := range j.sprintJSON(base, s, now) {
+			for k, x := range j.sprintJSON(v.base, s, now) {
 				if k == "startDate" || k == "endDate" || k == "completeDate" {
-					m[k] = v
+					m[k] = x
 				}
 			}
 			out = append(out, m)
@@ -790,55 +850,102 @@ func (j *Jira) issueJSON(base string, is *Issue, now time.Time, fs fieldSel, cha
 		if resolved == nil {
 			return nil
 		}
-		return map[string]any{"self": base + "/rest/api/3/resolution/10000", "id": "10000", "name": "Done",
+		return map[string]any{"self": v.api() + "/resolution/10000", "id": "10000", "name": "Done",
 			"description": "Work has been completed on this issue."}
 	})
-	set("assignee", func() any { return j.userJSON(base, is.AssigneeID) })
+	set("assignee", func() any { return j.userJSON(v, is.AssigneeID) })
 	set("labels", func() any { return []string{} })
 	set("fixVersions", func() any { return []any{} })
 	if is.ParentKey != "" && fs.want("parent") {
 		if p := o.issueByKey[is.ParentKey]; p != nil && !p.Created.After(now) {
-			f["parent"] = map[string]any{"id": p.ID, "key": p.Key, "self": base + PathIssue + p.ID,
-				"fields": map[string]any{"summary": p.Summary, "status": j.statusJSON(base, o.statusByID[p.StatusAt(now)]),
-					"issuetype": j.issueTypeJSON(base, p.Type)}}
+			f["parent"] = map[string]any{"id": p.ID, "key": p.Key, "self": v.api() + "/issue/" + p.ID,
+				"fields": map[string]any{"summary": p.Summary, "status": j.statusJSON(v, o.statusByID[p.StatusAt(now)]),
+					"issuetype": j.issueTypeJSON(v, p.Type)}}
 		}
 	}
 	m := map[string]any{"expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields",
-		"id": is.ID, "self": base + PathIssue + is.ID, "key": is.Key, "fields": f}
-	if changelog {
+		"id": is.ID, "self": v.api() + "/issue/" + is.ID, "key": is.Key, "fields": f}
+	if changelog != embedNone {
 		hs := is.visibleHistories(now)
-		n := min(len(hs), j.opts.ChangelogEmbedLimit)
+		n := len(hs)
+		if changelog == embedNewest {
+			n = min(n, j.opts.ChangelogEmbedLimit)
+		}
 		out := make([]any, 0, n)
-		for i := len(hs) - 1; i >= len(hs)-n; i-- {
-			out = append(out, j.historyJSON(base, &hs[i], nil))
+		if v.dc { // oldest first
+			for i := len(hs) - n; i < len(hs); i++ {
+				out = append(out, j.historyJSON(v, &hs[i], nil))
+			}
+		} else { // newest first
+			for i := len(hs) - 1; i >= len(hs)-n; i-- {
+				out = append(out, j.historyJSON(v, &hs[i], nil))
+			}
 		}
 		m["changelog"] = map[string]any{"startAt": 0, "maxResults": n, "total": len(hs), "histories": out}
 	}
 	return m
 }
 
-func (j *Jira) issueTypeJSON(base, name string) map[string]any {
+// embed is which histories an issue embeds with expand=changelog.
+type embed int
+
+const (
+	embedNone   embed = iota
+	embedNewest       // the newest ChangelogEmbedLimit: search, Cloud's GET issue
+	embedAll          // every history: Data Center's GET issue
+)
+
+// legacySprint renders a sprint as Data Center's Sprint field value: the
+// sprint object's toString.
+func legacySprint(s *Sprint, now time.Time) string {
+	date := func(t *time.Time) string {
+		if t == nil {
+			return "<null>"
+		}
+		return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+	}
+	var complete, activated *time.Time
+	state := s.stateAt(now)
+	if state == SprintClosed {
+		complete = s.Complete
+	}
+	if state != SprintFuture {
+		activated = s.Activated
+	}
+	h := fnv.New32a()
+	fmt.Fprint(h, s.ID)
+	return fmt.Sprintf("com.atlassian.greenhopper.service.sprint.Sprint@%x[id=%d,rapidViewId=%d,state=%s,name=%s,"+
+		"startDate=%s,endDate=%s,completeDate=%s,activatedDate=%s,sequence=%d,goal=%s,autoStartStop=false,synced=false]",
+		h.Sum32(), s.ID, s.OriginBoardID, strings.ToUpper(state), s.Name,
+		date(s.Start), date(s.End), date(complete), date(activated), s.ID, s.Goal)
+}
+
+func (j *Jira) issueTypeJSON(v view, name string) map[string]any {
 	id := issueTypeIDs[name]
 	lvl := 0
 	if name == "Epic" {
 		lvl = 1
 	}
-	return map[string]any{"self": base + "/rest/api/3/issuetype/" + id, "id": id, "description": "",
-		"iconUrl": base + "/images/icons/issuetypes/" + strings.ToLower(name) + ".svg",
+	return map[string]any{"self": v.api() + "/issuetype/" + id, "id": id, "description": "",
+		"iconUrl": v.base + "/images/icons/issuetypes/" + strings.ToLower(name) + ".svg",
 		"name":    name, "subtask": false, "hierarchyLevel": lvl}
 }
 
 // historyJSON renders a history. fieldIDs, when not nil, keeps only items of
 // those field ids (nil result when none is left).
-func (j *Jira) historyJSON(base string, h *History, fieldIDs map[string]bool) map[string]any {
+func (j *Jira) historyJSON(v view, h *History, fieldIDs map[string]bool) map[string]any {
 	o := j.org
 	items := []any{}
 	add := func(field, fieldtype, fieldID string, from, fromS, to, toS any) {
 		if fieldIDs != nil && !fieldIDs[fieldID] {
 			return
 		}
-		items = append(items, map[string]any{"field": field, "fieldtype": fieldtype, "fieldId": fieldID,
-			"from": from, "fromString": fromS, "to": to, "toString": toS})
+		it := map[string]any{"field": field, "fieldtype": fieldtype, "fieldId": fieldID,
+			"from": from, "fromString": fromS, "to": to, "toString": toS}
+		if v.dc {
+			delete(it, "fieldId") // Data Center items name the field only
+		}
+		items = append(items, it)
 	}
 	hid, _ := strconv.ParseInt(h.ID, 10, 64)
 	empty := func(s string) any {
@@ -872,13 +979,14 @@ func (j *Jira) historyJSON(base string, h *History, fieldIDs map[string]bool) ma
 	if fieldIDs != nil && len(items) == 0 {
 		return nil
 	}
-	return map[string]any{"id": h.ID, "author": j.userJSON(base, h.AuthorID),
+	return map[string]any{"id": h.ID, "author": j.userJSON(v, h.AuthorID),
 		"created": h.At.UTC().Format(jiraTime), "items": items}
 }
 
 type searchParams struct {
 	JQL           string
-	NextPageToken string
+	NextPageToken string // Cloud
+	StartAt       int    // Data Center
 	MaxResults    int
 	Fields        []string
 	Expand        string
@@ -890,6 +998,7 @@ func (j *Jira) searchParams(w http.ResponseWriter, r *http.Request) (searchParam
 		var body struct {
 			JQL           string          `json:"jql"`
 			NextPageToken *string         `json:"nextPageToken"`
+			StartAt       int             `json:"startAt"`
 			MaxResults    *int            `json:"maxResults"`
 			Fields        []string        `json:"fields"`
 			Expand        json.RawMessage `json:"expand"`
@@ -898,7 +1007,7 @@ func (j *Jira) searchParams(w http.ResponseWriter, r *http.Request) (searchParam
 			jiraError(w, http.StatusBadRequest, "Invalid request payload. Refer to the REST API documentation and try again.")
 			return p, false
 		}
-		p.JQL, p.Fields = body.JQL, body.Fields
+		p.JQL, p.Fields, p.StartAt = body.JQL, body.Fields, body.StartAt
 		if body.NextPageToken != nil {
 			p.NextPageToken = *body.NextPageToken
 		}
@@ -926,6 +1035,14 @@ func (j *Jira) searchParams(w http.ResponseWriter, r *http.Request) (searchParam
 		}
 		p.MaxResults = n
 	}
+	if v := q.Get("startAt"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			jiraError(w, http.StatusBadRequest, "The value '"+v+"' is invalid for startAt.")
+			return p, false
+		}
+		p.StartAt = n
+	}
 	return p, true
 }
 
@@ -948,13 +1065,22 @@ func offsetFromToken(tok, jql string) (int, bool) {
 	return n, true
 }
 
+// search serves Cloud's search/jql (nextPageToken paging) and Data
+// Center's search (startAt paging, total).
 func (j *Jira) search(w http.ResponseWriter, r *http.Request) {
 	p, ok := j.searchParams(w, r)
 	if !ok {
 		return
 	}
+	v := viewOf(r)
 	offset := 0
-	if p.NextPageToken != "" {
+	switch {
+	case v.dc && p.StartAt < 0:
+		jiraError(w, http.StatusBadRequest, "The value '"+strconv.Itoa(p.StartAt)+"' is invalid for startAt.")
+		return
+	case v.dc:
+		offset = p.StartAt
+	case p.NextPageToken != "":
 		if offset, ok = offsetFromToken(p.NextPageToken, p.JQL); !ok {
 			jiraError(w, http.StatusBadRequest, "The provided next page token is invalid or expired.")
 			return
@@ -964,8 +1090,15 @@ func (j *Jira) search(w http.ResponseWriter, r *http.Request) {
 	if p.MaxResults > 0 {
 		maxResults = min(p.MaxResults, j.opts.PageSize)
 	}
-	fs := parseFieldSel(p.Fields, "id")
-	changelog := containsFold(strings.Split(p.Expand, ","), "changelog")
+	defFields := "id"
+	if v.dc {
+		defFields = "*all" // Data Center's default: the navigable fields
+	}
+	fs := parseFieldSel(p.Fields, defFields)
+	changelog := embedNone
+	if containsFold(strings.Split(p.Expand, ","), "changelog") {
+		changelog = embedNewest
+	}
 	now := j.opts.Now()
 
 	o := j.org
@@ -977,11 +1110,11 @@ func (j *Jira) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The view depends on now only while some event is still after it.
-	view := "all"
+	asOf := "all"
 	if now.Before(o.maxEventAt) || q.relative {
-		view = now.UTC().Format(time.RFC3339Nano)
+		asOf = now.UTC().Format(time.RFC3339Nano)
 	}
-	key := fmt.Sprintf("%s\x00%d\x00%s", p.JQL, o.version, view)
+	key := fmt.Sprintf("%s\x00%d\x00%s", p.JQL, o.version, asOf)
 	j.mu.Lock()
 	hits := j.cacheHits
 	cached := j.cacheKey == key
@@ -993,10 +1126,14 @@ func (j *Jira) search(w http.ResponseWriter, r *http.Request) {
 		j.mu.Unlock()
 	}
 	lo, hi := window(len(hits), offset, maxResults)
-	base := baseURL(r)
 	issues := make([]any, 0, hi-lo)
 	for _, h := range hits[lo:hi] {
-		issues = append(issues, j.issueJSON(base, h.is, now, fs, changelog))
+		issues = append(issues, j.issueJSON(v, h.is, now, fs, changelog))
+	}
+	if v.dc {
+		writeJSON(w, http.StatusOK, map[string]any{"expand": "schema,names", "startAt": offset,
+			"maxResults": maxResults, "total": len(hits), "issues": issues})
+		return
 	}
 	resp := map[string]any{"issues": issues, "isLast": hi >= len(hits)}
 	if hi < len(hits) {
@@ -1087,8 +1224,14 @@ func (j *Jira) issue(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	fs := parseFieldSel(q["fields"], "*all")
-	changelog := containsFold(strings.Split(q.Get("expand"), ","), "changelog")
-	writeJSON(w, http.StatusOK, j.issueJSON(baseURL(r), is, now, fs, changelog))
+	v, changelog := viewOf(r), embedNone
+	if containsFold(strings.Split(q.Get("expand"), ","), "changelog") {
+		changelog = embedNewest
+		if v.dc {
+			changelog = embedAll
+		}
+	}
+	writeJSON(w, http.StatusOK, j.issueJSON(v, is, now, fs, changelog))
 }
 
 func (j *Jira) changelog(w http.ResponseWriter, r *http.Request) {
@@ -1105,10 +1248,10 @@ func (j *Jira) changelog(w http.ResponseWriter, r *http.Request) {
 	}
 	hs := is.visibleHistories(now)
 	lo, hi := window(len(hs), startAt, maxResults)
-	base := baseURL(r)
+	v, base := viewOf(r), baseURL(r)
 	vals := make([]any, 0, hi-lo)
 	for i := lo; i < hi; i++ {
-		vals = append(vals, j.historyJSON(base, &hs[i], nil))
+		vals = append(vals, j.historyJSON(v, &hs[i], nil))
 	}
 	self := fmt.Sprintf("%s%s%s/changelog?maxResults=%d&startAt=%d", base, PathIssue, is.Key, maxResults, startAt)
 	resp := map[string]any{"self": self, "maxResults": maxResults, "startAt": startAt, "total": len(hs),
@@ -1161,7 +1304,7 @@ func (j *Jira) bulkFetch(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	now := j.opts.Now()
-	base := baseURL(r)
+	v := viewOf(r)
 	j.org.mu.RLock()
 	defer j.org.mu.RUnlock()
 	type ref struct {
@@ -1179,7 +1322,7 @@ func (j *Jira) bulkFetch(w http.ResponseWriter, r *http.Request) {
 		seen[is.ID] = true
 		hs := is.visibleHistories(now)
 		for i := range hs {
-			if h := j.historyJSON(base, &hs[i], filter); h != nil {
+			if h := j.historyJSON(v, &hs[i], filter); h != nil {
 				refs = append(refs, ref{is, h, hs[i].At})
 			}
 		}

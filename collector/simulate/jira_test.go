@@ -22,6 +22,7 @@ type tclient struct {
 	t            *testing.T
 	base         string
 	email, token string
+	bearer       string // when set, sent instead of Basic auth
 }
 
 func newSite(t *testing.T, o *Org, opts JiraOptions) (*Jira, *tclient) {
@@ -44,7 +45,10 @@ func (c *tclient) do(method, path string, body any) (*http.Response, []byte) {
 		rd = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, c.base+path, rd)
-	if c.email != "" || c.token != "" {
+	switch {
+	case c.bearer != "":
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	case c.email != "" || c.token != "":
 		req.SetBasicAuth(c.email, c.token)
 	}
 	if body != nil {
