@@ -27,9 +27,10 @@ build:
 run: libchdb build
 	./runway demo
 
-## test: everything, against real ClickHouse (embedded 26.7 and server 18.16).
+## test: everything, against real ClickHouse (embedded 26.7 and server 18.16);
+## -count=1 because the servers the tests start are invisible to the test cache.
 test: deps libchdb fmt-check vet
-	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 vet:
 	$(GO) vet ./...
