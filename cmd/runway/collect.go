@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
@@ -41,7 +41,13 @@ func cmdCollect(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		dur := res.Finished.Sub(res.Started).Round(time.Millisecond)
 		if err != nil {
 			failed++
-			fmt.Fprintf(stdout, "%s: FAILED after %s, %d requests: %s\n", name, dur, res.Requests, oneLine(errors.Unwrap(err).Error()))
+			// Upstream errors already start with the source name.
+			cause := res.Err
+			if cause == nil { // the run never started
+				cause = err
+			}
+			msg := strings.TrimPrefix(oneLine(cause.Error()), name+": ")
+			fmt.Fprintf(stdout, "%s: FAILED after %s, %d requests: %s\n", name, dur, res.Requests, msg)
 			if ctx.Err() != nil {
 				break
 			}

@@ -10,11 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/runway-analytics/runway/collector/simulate"
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
 
@@ -245,5 +247,39 @@ func TestBadInputOneLine(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCollectOnce: `runway collect` against a simulated Jira prints one
+// summary line per source and exits non-zero when any source failed.
+func TestCollectOnce(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	org := simulate.Generate(simulate.Options{Seed: 3, Teams: 2, Months: 2, IssuesPerSprint: 6})
+	jiraURL, stop := simulate.Serve(ctx, org, simulate.JiraOptions{Email: "bot@acme.test", Token: "sim"})
+	defer stop()
+	cfgPath := filepath.Join(t.TempDir(), "runway.yaml")
+	cfg := fmt.Sprintf(`storage: {dsn: %q}
+sources:
+  - {name: good, type: jira, base_url: %q, email: bot@acme.test, token_env: JIRA_TOKEN, schedule: "@hourly"}
+  - {name: down, type: jira, base_url: "http://%s", email: bot@acme.test, token_env: JIRA_TOKEN, schedule: "@hourly"}
+`, serverDSN(t), jiraURL, freeAddr(t))
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := cleanEnv(t, "JIRA_TOKEN=sim")
+
+	code, out, errOut := runway(t, env, "collect", "--config", cfgPath, "good")
+	if code != 0 || !regexp.MustCompile(`^good: ok in \S+, \d+ requests \(0 retries\), \d+ rows\n$`).MatchString(out) {
+		t.Fatalf("collect good: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runway(t, env, "collect", "--config", cfgPath)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 1 || len(lines) != 2 || !strings.HasPrefix(lines[0], "good: ok in ") ||
+		!strings.HasPrefix(lines[1], "down: FAILED after ") || !strings.Contains(errOut, "1 of 2 source(s) failed") {
+		t.Fatalf("collect all: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runway(t, env, "collect", "--config", cfgPath, "nope"); code != 2 || !strings.Contains(errOut, `no source named "nope"`) {
+		t.Fatalf("collect unknown source: exit %d %s", code, errOut)
 	}
 }

@@ -72,11 +72,12 @@ func (a *app) init(ctx context.Context, only []string) error {
 	for _, n := range only {
 		want[n] = true
 	}
+	found := map[string]bool{}
 	for _, s := range a.cfg.Sources {
 		if len(want) > 0 && !want[s.Name] {
 			continue
 		}
-		delete(want, s.Name)
+		found[s.Name] = true
 		f, ok := factories[s.Type]
 		if !ok {
 			return fmt.Errorf("source %s: type %s is not supported by this build yet (supported: jira)", s.Name, s.Type)
@@ -85,8 +86,10 @@ func (a *app) init(ctx context.Context, only []string) error {
 			return err
 		}
 	}
-	for n := range want {
-		return fmt.Errorf("%w: no source named %q in the config", errUsage, n)
+	for _, n := range only {
+		if !found[n] {
+			return fmt.Errorf("%w: no source named %q in the config", errUsage, n)
+		}
 	}
 	return nil
 }
