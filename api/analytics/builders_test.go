@@ -134,7 +134,7 @@ ANY LEFT JOIN (
                 AND NOT (closing AND assumeNotNull(exited) >= end_at - 60) AND done_at_leaving = 0 AS is_removed,
             entered <= end_at AND (isNull(exited) OR assumeNotNull(exited) > end_at
                 OR (closing AND assumeNotNull(exited) >= end_at - 60)) AS in_t1,
-            tupleElement(arrayElement(st, arrayCount(x -> tupleElement(x, 1) <= end_at, st)), 2) = 1 AS done_t1
+            tupleElement(arrayElement(st, arrayCount(x -> tupleElement(x, 1) <= end_at, st)), 3) = 1 AS done_t1
         FROM (
             SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points,
                 start_at, end_at, closing
@@ -171,7 +171,7 @@ ANY LEFT JOIN (
             ) AS w USING (source, container_id)
         ) AS a
         ANY LEFT JOIN (
-            SELECT source, issue_id, arraySort(groupArray((at, to_category = 'done'))) AS st
+            SELECT source, issue_id, arraySort(groupArray((at, toUInt64OrZero(splitByChar(':', event_id)[1]), to_category = 'done'))) AS st
             FROM {db}.issue_status_changes FINAL
             WHERE (source, issue_id) IN (
                 SELECT source, issue_id
@@ -208,7 +208,7 @@ FROM (
             AND NOT (closing AND assumeNotNull(exited) >= end_at - 60) AS is_exit,
         entered <= end_at AND (isNull(exited) OR assumeNotNull(exited) > end_at
             OR (closing AND assumeNotNull(exited) >= end_at - 60)) AS in_t1,
-        tupleElement(arrayElement(st, arrayCount(x -> tupleElement(x, 1) <= end_at, st)), 2) = 1 AS done_t1,
+        tupleElement(arrayElement(st, arrayCount(x -> tupleElement(x, 1) <= end_at, st)), 3) = 1 AS done_t1,
         if(isNotNull(exited) AND assumeNotNull(exited) <= end_at, assumeNotNull(exited), end_at) AS carried_at
     FROM (
         SELECT source, issue_id, entered, exited, done_at_leaving, points,
@@ -217,7 +217,7 @@ FROM (
         WHERE source = ? AND kind = 'sprint' AND container_id = ?
     ) AS i
     ANY LEFT JOIN (
-        SELECT source, issue_id, arraySort(groupArray((at, to_category = 'done'))) AS st
+        SELECT source, issue_id, arraySort(groupArray((at, toUInt64OrZero(splitByChar(':', event_id)[1]), to_category = 'done'))) AS st
         FROM {db}.issue_status_changes FINAL
         WHERE source = ? AND issue_id IN (
             SELECT issue_id FROM {db}.membership_intervals FINAL

@@ -42,7 +42,8 @@
 // every joined subquery, one JOIN per SELECT level (18.16 has no multiple
 // joins), aggregates cast to explicit types, arrays instead of window
 // functions (the status at t1 is found in a per-issue sorted array of
-// (at, is_done)), aliases that never shadow a column an aggregate reads, and
+// (at, changelog position, is_done)), aliases that never shadow a column an
+// aggregate reads, and
 // values bound through `?` only. Group-by and sort SQL comes from fixed
 // allow-lists.
 package analytics

@@ -227,12 +227,12 @@ func windowedIntervals(set frag) frag {
 }
 
 // statusHistory renders, per issue of the sprints in set, its status
-// history as st = [(at, is_done)] sorted by time. Arrays stand in for the
+// history as st = [(at, seq, is_done)] sorted by time, then changelog order. Arrays stand in for the
 // "latest change at or before t1" lookup, which would need a window
 // function or a non-equi join that ClickHouse 18.16 lacks.
 func statusHistory(set frag) frag {
 	var q query
-	q.add("SELECT source, issue_id, arraySort(groupArray((at, to_category = 'done'))) AS st\n" +
+	q.add("SELECT source, issue_id, arraySort(groupArray((at, toUInt64OrZero(splitByChar(':', event_id)[1]), to_category = 'done'))) AS st\n" +
 		"FROM {db}.issue_status_changes FINAL\n" +
 		"WHERE (source, issue_id) IN (\n" +
 		"    SELECT source, issue_id\n" +
@@ -420,7 +420,7 @@ func buildSprintEvents(w eventWindow) (string, []any) {
 		"        WHERE source = ? AND kind = 'sprint' AND container_id = ?\n", w.source, w.id)
 	q.add("    ) AS i\n" +
 		"    ANY LEFT JOIN (\n" +
-		"        SELECT source, issue_id, arraySort(groupArray((at, to_category = 'done'))) AS st\n" +
+		"        SELECT source, issue_id, arraySort(groupArray((at, toUInt64OrZero(splitByChar(':', event_id)[1]), to_category = 'done'))) AS st\n" +
 		"        FROM {db}.issue_status_changes FINAL\n")
 	q.add("        WHERE source = ? AND issue_id IN (\n"+
 		"            SELECT issue_id FROM {db}.membership_intervals FINAL\n"+

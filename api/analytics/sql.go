@@ -67,9 +67,12 @@ var (
 	exprInT1 = "entered <= end_at AND (isNull(exited) OR assumeNotNull(exited) > end_at" +
 		"\n    OR (closing AND assumeNotNull(exited) >= end_at - " + graceSeconds + "))"
 	// In a done status category at t1: st is the issue's status history
-	// sorted by time, [(at, is_done)]; the last entry at or before t1 decides.
+	// sorted by time, then by its position in the changelog (history ids
+	// grow; the creation-time 'initial' row reads 0), [(at, seq, is_done)]:
+	// the last entry at or before t1 decides, so Done then Reopened within
+	// one second reads as reopened, as the changelog says.
 	// An issue without history (st = []) reads the default tuple: not done.
-	exprDoneT1 = "tupleElement(arrayElement(st, arrayCount(x -> tupleElement(x, 1) <= end_at, st)), 2) = 1"
+	exprDoneT1 = "tupleElement(arrayElement(st, arrayCount(x -> tupleElement(x, 1) <= end_at, st)), 3) = 1"
 )
 
 // daysBetween renders (b - a) in days as Float64; NULL when either is NULL.
