@@ -378,6 +378,11 @@ func TestSprintReportsAPI(t *testing.T) {
 			{"from=" + url.QueryEscape("2024-02-16T10:00:00+01:00"), []string{"S11", "S21"}}, // 09:00 UTC
 			{"from=2024-02-16T09:00:01Z", []string{}},
 			{"to=2024-02-16T08:59:59.999Z", []string{"S10"}},
+			// Bounds beyond what both backends read alike (1970 to 2037) are clamped:
+			// a far-future "to" means no upper bound on both backends.
+			{"to=9999-12-31", []string{"S11", "S21", "S10"}},
+			{"from=1900-01-01&to=2200-01-01", []string{"S11", "S21", "S10"}},
+			{"from=2200-01-01", []string{}},
 		} {
 			status, body := get(t, srv, "/api/v1/sprints?"+tc.query)
 			if status != 200 {

@@ -95,6 +95,30 @@ func (q query) timeParam(name string, endOfDay bool) (*time.Time, error) {
 	return &t, nil
 }
 
+// Filterable times. DateTime holds 1970-01-01 to 2106-02-07, but
+// ClickHouse 18.16's date tables end with 2037, and a later literal there
+// wraps around; bounds are clamped to what both backends read the same.
+var (
+	minTime = time.Unix(0, 0).UTC()
+	maxTime = time.Date(2037, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// clampTime keeps a filter bound inside that range, so that to=9999-12-31
+// means "no upper bound" instead of wrapping around.
+func clampTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	if c.Before(minTime) {
+		c = minTime
+	}
+	if c.After(maxTime) {
+		c = maxTime
+	}
+	return &c
+}
+
 func (q query) timeRange() (from, to *time.Time, err error) {
 	if from, err = q.timeParam("from", false); err != nil {
 		return nil, nil, err
@@ -102,6 +126,7 @@ func (q query) timeRange() (from, to *time.Time, err error) {
 	if to, err = q.timeParam("to", true); err != nil {
 		return nil, nil, err
 	}
+	from, to = clampTime(from), clampTime(to)
 	if from != nil && to != nil && to.Before(*from) {
 		return nil, nil, invalid("parameter to is before from")
 	}
