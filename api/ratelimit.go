@@ -41,7 +41,17 @@ func newLimiter(rps float64, burst int) *limiter {
 	return &limiter{rps: rate.Limit(rps), burst: burst, clients: map[string]*clientLimit{}}
 }
 
+// Failed authentications are allowed at a fixed, lower rate per address.
+const (
+	failRate  = rate.Limit(1)
+	failBurst = 10
+)
+
 func (l *limiter) reserve(key string, now time.Time) time.Duration {
+	return l.reserveAt(key, now, l.rps, l.burst)
+}
+
+func (l *limiter) reserveAt(key string, now time.Time, rps rate.Limit, burst int) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c, ok := l.clients[key]
@@ -53,7 +63,7 @@ func (l *limiter) reserve(key string, now time.Time) time.Duration {
 				}
 			}
 		}
-		c = &clientLimit{lim: rate.NewLimiter(l.rps, l.burst)}
+		c = &clientLimit{lim: rate.NewLimiter(rps, burst)}
 		l.clients[key] = c
 	}
 	c.seen = now
@@ -84,4 +94,35 @@ func (l *limiter) middleware(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// tooManyFailures answers 429 when the client's address has spent its
+// budget on requests that failed authentication; it does not spend any.
+// Spending happens in failedAuth.
+func (l *limiter) tooManyFailures(c *gin.Context) bool {
+	l.mu.Lock()
+	cl, ok := l.clients["fail:"+c.ClientIP()]
+	l.mu.Unlock()
+	if !ok {
+		return false
+	}
+	now := time.Now()
+	if cl.lim.TokensAt(now) >= 1 {
+		return false
+	}
+	r := cl.lim.ReserveN(now, 1)
+	wait := r.DelayFrom(now)
+	r.CancelAt(now)
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	c.Header("Retry-After", strconv.Itoa(secs))
+	abort(c, http.StatusTooManyRequests, CodeRateLimited,
+		fmt.Sprintf("too many failed authentications from this address; retry in %ds", secs))
+	return true
+}
+
+// failedAuth spends one unit of the address's failure budget.
+func (l *limiter) failedAuth(c *gin.Context) {
+	if l != nil {
+		l.reserveAt("fail:"+c.ClientIP(), time.Now(), failRate, failBurst)
+	}
 }

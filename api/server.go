@@ -67,6 +67,9 @@ func New(o Options) *Server {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	// Behind no proxy by default: X-Forwarded-For from a client must not
+	// choose the address that request logs and rate limits see.
+	_ = r.SetTrustedProxies(nil) // nil never fails
 	r.HandleMethodNotAllowed = true
 	r.Use(s.recovery, s.requestLog)
 	r.NoRoute(func(c *gin.Context) {
@@ -99,10 +102,16 @@ func (s *Server) auth(scope string) gin.HandlerFunc {
 			c.Next()
 			return
 		}
+		// Failed attempts count against the client's address, so tokens
+		// cannot be guessed at full speed.
+		if s.limit != nil && s.limit.tooManyFailures(c) {
+			return
+		}
 		h := c.GetHeader("Authorization")
 		presented, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || presented == "" {
 			c.Header("WWW-Authenticate", `Bearer realm="runway"`)
+			s.limit.failedAuth(c)
 			abort(c, http.StatusUnauthorized, CodeUnauthenticated, "missing bearer token")
 			return
 		}
@@ -117,6 +126,7 @@ func (s *Server) auth(scope string) gin.HandlerFunc {
 		}
 		if found == nil {
 			c.Header("WWW-Authenticate", `Bearer realm="runway", error="invalid_token"`)
+			s.limit.failedAuth(c)
 			abort(c, http.StatusUnauthorized, CodeUnauthenticated, "invalid bearer token")
 			return
 		}

@@ -237,3 +237,38 @@ func TestRateLimitPerToken(t *testing.T) {
 		}
 	})
 }
+
+func TestFailedAuthThrottled(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		if _, err := warehouse.Migrate(context.Background(), db, nil); err != nil {
+			t.Fatal(err)
+		}
+		s := api.New(api.Options{DB: db, Tokens: testTokens, RateLimit: 100, RateBurst: 100})
+		srv := httptest.NewServer(s.Handler())
+		defer srv.Close()
+		f := &fixture{srv: srv}
+		// Ten wrong guesses in a row are answered 401; the eleventh is
+		// refused before the token is even compared, whatever it is.
+		for i := range 10 {
+			if status, body := f.do(t, "GET", "/api/v1/collectors", "guess"); status != 401 {
+				t.Fatalf("guess %d: %d %s", i+1, status, body)
+			}
+		}
+		status, body := f.do(t, "GET", "/api/v1/collectors", "read-token")
+		if status != 429 || !strings.Contains(body, "too many failed authentications") {
+			t.Errorf("after 10 failures: %d %s", status, body)
+		}
+		// A forged X-Forwarded-For does not buy a fresh budget.
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/collectors", nil)
+		req.Header.Set("Authorization", "Bearer read-token")
+		req.Header.Set("X-Forwarded-For", "203.0.113.7")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 429 {
+			t.Errorf("with a forged X-Forwarded-For: %d, want 429", resp.StatusCode)
+		}
+	})
+}
