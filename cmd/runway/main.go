@@ -90,7 +90,7 @@ func oneLine(s string) string {
 }
 
 // loadConfig parses the --config flag set and loads the file.
-func loadConfig(name string, args []string, stderr io.Writer, getenv env) (config.Config, []string, error) {
+func loadConfig(name string, args []string, stderr io.Writer, getenv env, opts ...config.LoadOption) (config.Config, []string, error) {
 	fs := flag.NewFlagSet("runway "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "YAML config file (default: built-in defaults)")
@@ -105,7 +105,7 @@ func loadConfig(name string, args []string, stderr io.Writer, getenv env) (confi
 			*path = p
 		}
 	}
-	cfg, err := config.Load(*path, getenv)
+	cfg, err := config.Load(*path, getenv, opts...)
 	if err != nil {
 		return config.Config{}, nil, err
 	}

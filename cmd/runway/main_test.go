@@ -283,3 +283,24 @@ sources:
 		t.Fatalf("collect unknown source: exit %d %s", code, errOut)
 	}
 }
+
+// TestMigrateNeedsNoUpstreamSecrets: an init container that only migrates
+// has no Jira or API tokens; migrate must not ask for them.
+func TestMigrateNeedsNoUpstreamSecrets(t *testing.T) {
+	cfgPath := filepath.Join(t.TempDir(), "runway.yaml")
+	cfg := fmt.Sprintf(`storage: {dsn: %q}
+api:
+  tokens: [{name: ops, token_env: ADMIN_TOKEN, scope: admin}]
+sources:
+  - {name: acme-jira, type: jira, base_url: "https://acme.atlassian.net", email: bot@acme.com, token_env: JIRA_TOKEN, schedule: "@hourly"}
+`, serverDSN(t))
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runway(t, cleanEnv(t), "migrate", "--config", cfgPath); code != 0 || !strings.Contains(out, "schema at version 17") {
+		t.Fatalf("migrate: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runway(t, cleanEnv(t), "serve", "--config", cfgPath); code != 1 || !strings.Contains(errOut, "environment variable JIRA_TOKEN is not set") {
+		t.Fatalf("serve without secrets: exit %d %s", code, errOut)
+	}
+}

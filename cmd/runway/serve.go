@@ -179,7 +179,8 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) error {
-	cfg, rest, err := loadConfig("migrate", args, stderr, getenv)
+	// Migrating needs storage only: no upstream or API token has to be set.
+	cfg, rest, err := loadConfig("migrate", args, stderr, getenv, config.WithoutSecrets())
 	if err != nil {
 		return err
 	}

@@ -173,7 +173,14 @@ func Default() Config {
 
 // Load reads a config file (empty path: defaults only), applies RUNWAY_*
 // overrides from env, resolves secrets and validates.
-func Load(path string, env func(string) (string, bool)) (Config, error) {
+//
+// Options tune loading: WithoutSecrets is for commands that only touch
+// storage (runway migrate), which must not need every upstream token.
+func Load(path string, env func(string) (string, bool), opts ...LoadOption) (Config, error) {
+	var lo loadOptions
+	for _, o := range opts {
+		o(&lo)
+	}
 	cfg := Default()
 	if path != "" {
 		data, err := os.ReadFile(path)
@@ -190,14 +197,25 @@ func Load(path string, env func(string) (string, bool)) (Config, error) {
 	if err := applyEnv(&cfg, env); err != nil {
 		return Config{}, err
 	}
-	if err := cfg.resolveSecrets(env); err != nil {
-		return Config{}, err
+	if !lo.skipSecrets {
+		if err := cfg.resolveSecrets(env); err != nil {
+			return Config{}, err
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
 }
+
+// LoadOption changes how Load works.
+type LoadOption func(*loadOptions)
+
+type loadOptions struct{ skipSecrets bool }
+
+// WithoutSecrets loads and validates without reading any token: the
+// Secret fields stay empty.
+func WithoutSecrets() LoadOption { return func(o *loadOptions) { o.skipSecrets = true } }
 
 // Parse decodes YAML strictly into cfg (which holds defaults).
 func Parse(data []byte, cfg *Config) error {
@@ -348,6 +366,8 @@ func (c *Config) resolveSecrets(env func(string) (string, bool)) error {
 			b, err := os.ReadFile(file)
 			if err != nil {
 				errs = append(errs, fmt.Sprintf("%s: reading token_file: %v", what, err))
+			} else if strings.TrimSpace(string(b)) == "" {
+				errs = append(errs, fmt.Sprintf("%s: token_file %s is empty", what, file))
 			}
 			return Secret(strings.TrimSpace(string(b)))
 		}

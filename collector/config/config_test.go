@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -117,5 +118,37 @@ func TestExampleConfigLoads(t *testing.T) {
 		"RUNWAY_READ_TOKEN": "r", "RUNWAY_ADMIN_TOKEN": "a", "JIRA_TOKEN": "j"}))
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestWithoutSecrets(t *testing.T) {
+	// No token variable is set: a normal load fails, a storage-only one
+	// (runway migrate) does not, and reads no secret.
+	if _, err := Load("testdata/full.yaml", envOf(nil)); err == nil {
+		t.Fatal("load without token variables succeeded")
+	}
+	cfg, err := Load("testdata/full.yaml", envOf(nil), WithoutSecrets())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Sources[0].Token != "" || cfg.API.Tokens[1].Value != "" {
+		t.Errorf("secrets read although skipped")
+	}
+}
+
+func TestEmptyTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	empty := dir + "/empty.token"
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgFile := dir + "/c.yaml"
+	body := "api:\n  listen: \"0.0.0.0:8080\"\n  tokens:\n    - {name: ops, token_file: " + empty + ", scope: admin}\n"
+	if err := os.WriteFile(cfgFile, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(cfgFile, envOf(nil))
+	if err == nil || !strings.Contains(err.Error(), "token_file "+empty+" is empty") {
+		t.Errorf("error = %v", err)
 	}
 }
