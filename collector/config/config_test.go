@@ -152,3 +152,35 @@ func TestEmptyTokenFile(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+// TestEnvOnly: a deployment configured from the environment alone can add
+// list entries and SLA priorities the (absent) file lacks.
+func TestEnvOnly(t *testing.T) {
+	cfg, err := Load("", envOf(map[string]string{
+		"RUNWAY_API_LISTEN":             "0.0.0.0:8080",
+		"RUNWAY_API_TOKENS_0_NAME":      "ops",
+		"RUNWAY_API_TOKENS_0_TOKEN_ENV": "OPS_TOKEN",
+		"RUNWAY_API_TOKENS_0_SCOPE":     "admin",
+		"OPS_TOKEN":                     "s3cret",
+		"RUNWAY_SOURCES_0_NAME":         "acme-jira",
+		"RUNWAY_SOURCES_0_TYPE":         "jira",
+		"RUNWAY_SOURCES_0_BASE_URL":     "https://acme.atlassian.net",
+		"RUNWAY_SOURCES_0_TOKEN_ENV":    "JIRA_TOKEN",
+		"RUNWAY_SOURCES_0_SCHEDULE":     "@hourly",
+		"RUNWAY_SOURCES_0_BOARDS":       "12,14",
+		"JIRA_TOKEN":                    "j",
+		"RUNWAY_SLA_URGENT":             "2h",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.API.Tokens) != 1 || cfg.API.Tokens[0].Value.Reveal() != "s3cret" || cfg.API.Tokens[0].Scope != "admin" {
+		t.Errorf("tokens = %+v", cfg.API.Tokens)
+	}
+	if len(cfg.Sources) != 1 || cfg.Sources[0].Name != "acme-jira" || len(cfg.Sources[0].Boards) != 2 {
+		t.Errorf("sources = %+v", cfg.Sources)
+	}
+	if len(cfg.SLA) != 1 || cfg.SLA["urgent"].D() != 2*time.Hour {
+		t.Errorf("sla = %v", cfg.SLA)
+	}
+}

@@ -10,62 +10,108 @@ import (
 // EnvPrefix starts every override variable.
 const EnvPrefix = "RUNWAY_"
 
+// maxEnvEntries bounds how far list entries given only in the environment
+// are probed (RUNWAY_SOURCES_7_NAME with six sources in the file).
+const maxEnvEntries = 100
+
 // applyEnv overrides config values from environment variables named after
 // their YAML path: api.listen → RUNWAY_API_LISTEN, storage.dsn →
 // RUNWAY_STORAGE_DSN, sources[0].base_url → RUNWAY_SOURCES_0_BASE_URL,
 // sla.urgent → RUNWAY_SLA_URGENT. Lists of scalars are comma-separated.
+// Variables can also add what the file lacks: list entries past the file's
+// last one (RUNWAY_API_TOKENS_0_NAME with no tokens in the file) and SLA
+// priorities, so a deployment can be configured from the environment alone.
 func applyEnv(cfg *Config, env func(string) (string, bool)) error {
-	return walkEnv(reflect.ValueOf(cfg).Elem(), strings.TrimSuffix(EnvPrefix, "_"), env)
+	_, err := walkEnv(reflect.ValueOf(cfg).Elem(), strings.TrimSuffix(EnvPrefix, "_"), env)
+	return err
 }
 
 // ApplyEnv is applyEnv for callers that build a Config in code (runway demo).
 func ApplyEnv(cfg *Config, env func(string) (string, bool)) error { return applyEnv(cfg, env) }
 
-func walkEnv(v reflect.Value, name string, env func(string) (string, bool)) error {
+// mapKeys are the keys a map may gain from the environment alone; the only
+// map in the config is sla, keyed by priority.
+var mapKeys = Priorities
+
+// walkEnv applies overrides below v and reports whether any was set.
+func walkEnv(v reflect.Value, name string, env func(string) (string, bool)) (bool, error) {
 	switch v.Kind() {
 	case reflect.Struct:
 		t := v.Type()
+		found := false
 		for i := range t.NumField() {
 			tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
 			if tag == "" || tag == "-" {
 				continue
 			}
-			if err := walkEnv(v.Field(i), name+"_"+strings.ToUpper(tag), env); err != nil {
-				return err
+			set, err := walkEnv(v.Field(i), name+"_"+strings.ToUpper(tag), env)
+			if err != nil {
+				return false, err
 			}
+			found = found || set
 		}
-		return nil
+		return found, nil
 	case reflect.Slice:
-		if v.Type().Elem().Kind() == reflect.Struct {
-			for i := range v.Len() {
-				if err := walkEnv(v.Index(i), fmt.Sprintf("%s_%d", name, i), env); err != nil {
-					return err
-				}
-			}
-			return nil
+		if v.Type().Elem().Kind() != reflect.Struct {
+			break
 		}
+		found := false
+		for i := range v.Len() {
+			set, err := walkEnv(v.Index(i), fmt.Sprintf("%s_%d", name, i), env)
+			if err != nil {
+				return false, err
+			}
+			found = found || set
+		}
+		// Entries beyond the file's: append while variables name them.
+		for i := v.Len(); i < maxEnvEntries; i++ {
+			elem := reflect.New(v.Type().Elem()).Elem()
+			set, err := walkEnv(elem, fmt.Sprintf("%s_%d", name, i), env)
+			if err != nil {
+				return false, err
+			}
+			if !set {
+				break
+			}
+			v.Set(reflect.Append(v, elem))
+			found = true
+		}
+		return found, nil
 	case reflect.Map:
+		keys := map[string]bool{}
 		for _, k := range v.MapKeys() {
-			s, ok := env(name + "_" + strings.ToUpper(k.String()))
+			keys[k.String()] = true
+		}
+		for _, k := range mapKeys {
+			keys[k] = true
+		}
+		found := false
+		for k := range keys {
+			varName := name + "_" + strings.ToUpper(k)
+			s, ok := env(varName)
 			if !ok {
 				continue
 			}
 			elem := reflect.New(v.Type().Elem()).Elem()
 			if err := setScalar(elem, s); err != nil {
-				return fmt.Errorf("%w: %s_%s: %v", ErrInvalid, name, strings.ToUpper(k.String()), err)
+				return false, fmt.Errorf("%w: %s: %v", ErrInvalid, varName, err)
 			}
-			v.SetMapIndex(k, elem)
+			if v.IsNil() {
+				v.Set(reflect.MakeMap(v.Type()))
+			}
+			v.SetMapIndex(reflect.ValueOf(k), elem)
+			found = true
 		}
-		return nil
+		return found, nil
 	}
 	s, ok := env(name)
 	if !ok {
-		return nil
+		return false, nil
 	}
 	if err := setScalar(v, s); err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrInvalid, name, err)
+		return false, fmt.Errorf("%w: %s: %v", ErrInvalid, name, err)
 	}
-	return nil
+	return true, nil
 }
 
 func setScalar(v reflect.Value, s string) error {
