@@ -42,7 +42,9 @@ type RunnerOptions struct {
 	// Jitter delays each scheduled run by a random amount below it, so
 	// sources sharing a schedule don't hit the network at the same instant.
 	Jitter time.Duration
-	// DefaultTimeout bounds a run when its source sets no timeout.
+	// DefaultTimeout bounds a scheduled or API-triggered run when its
+	// source sets no timeout. Runs started with RunOnce (runway collect, a
+	// first backfill) have no default bound: the caller's context decides.
 	DefaultTimeout time.Duration
 	// HTTPClient is the transport for source clients (tests may inject one).
 	HTTPClient *http.Client
@@ -84,7 +86,7 @@ func NewRunner(db warehouse.DB, log *slog.Logger, metrics *Metrics, opts RunnerO
 		log = slog.New(slog.DiscardHandler)
 	}
 	if opts.DefaultTimeout == 0 {
-		opts.DefaultTimeout = 30 * time.Minute
+		opts.DefaultTimeout = 2 * time.Hour
 	}
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return time.Now().UTC() }
@@ -140,9 +142,6 @@ func (r *Runner) add(src Source, schedule string, timeout time.Duration, stats *
 	defer r.mu.Unlock()
 	if _, dup := r.entries[src.Name()]; dup {
 		return fmt.Errorf("source %s: registered twice", src.Name())
-	}
-	if timeout == 0 {
-		timeout = r.opts.DefaultTimeout
 	}
 	r.entries[src.Name()] = &entry{src: src, schedule: schedule, timeout: timeout, stats: stats}
 	r.order = append(r.order, src.Name())
@@ -240,6 +239,9 @@ func (r *Runner) Stop(ctx context.Context) error {
 
 // stopGrace bounds the wait for cancelled runs to record their end.
 const stopGrace = 15 * time.Second
+
+// commitTimeout bounds writing one run's buffered rows and cursors.
+const commitTimeout = 10 * time.Minute
 
 // RunResult summarises one run.
 type RunResult struct {
@@ -362,7 +364,7 @@ func (r *Runner) runID(ctx context.Context, name, trigger, runID string, progres
 	}
 	log.Info("collection started", "trigger", trigger)
 
-	err = r.collect(ctx, e, runID, progress, &res)
+	err = r.collect(ctx, e, runID, trigger, progress, &res)
 
 	res.Finished = r.opts.Now()
 	if e.stats != nil {
@@ -410,9 +412,16 @@ func (r *Runner) runID(ctx context.Context, name, trigger, runID string, progres
 	return res, nil
 }
 
-func (r *Runner) collect(ctx context.Context, e *entry, runID string, progress func(string, int, int), res *RunResult) error {
-	ctx, cancel := context.WithTimeout(ctx, e.timeout)
-	defer cancel()
+func (r *Runner) collect(ctx context.Context, e *entry, runID, trigger string, progress func(string, int, int), res *RunResult) error {
+	timeout := e.timeout
+	if timeout == 0 && trigger != "manual" {
+		timeout = r.opts.DefaultTimeout
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	cursors, err := LoadCursors(ctx, r.db, e.src.Name())
 	if err != nil {
 		return err
@@ -425,7 +434,11 @@ func (r *Runner) collect(ctx context.Context, e *entry, runID string, progress f
 		return fmt.Errorf("collection interrupted: %w", err)
 	}
 	// Commit: data first, cursors last, so a crash in between only means
-	// the next run re-collects (idempotently) what this one wrote.
+	// the next run re-collects (idempotently) what this one wrote. What was
+	// collected is committed even if the run's deadline or a shutdown comes
+	// now; the commit has its own bound.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
 	for _, table := range b.sortedTables() {
 		if err := warehouse.InsertMixed(ctx, r.db, b.rows[table]); err != nil {
 			return fmt.Errorf("committing rows: %w", err)

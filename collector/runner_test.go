@@ -226,3 +226,53 @@ func TestRunnerBusyAndShutdown(t *testing.T) {
 		}
 	})
 }
+
+// TestRunTimeouts: the default bound applies to scheduled and API-started
+// runs, not to a manual backfill (runway collect).
+func TestRunTimeouts(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		ctx := context.Background()
+		if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
+			t.Fatal(err)
+		}
+		slow := func(ctx context.Context, s collector.Sink) error {
+			select {
+			case <-time.After(300 * time.Millisecond):
+				s.Write(boards("1")...)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		src := &stepSource{name: "slow", steps: []func(context.Context, collector.Sink) error{slow, slow}}
+		r := collector.NewRunner(db, nil, collector.NewMetrics(prometheus.NewRegistry()),
+			collector.RunnerOptions{DefaultTimeout: 100 * time.Millisecond})
+		if err := r.AddSource(src, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.RunOnce(ctx, "slow", nil); err != nil {
+			t.Fatalf("manual run hit the default timeout: %v", err)
+		}
+		if _, err := r.Trigger("slow"); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			last, err := collector.LastRuns(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lr := last["slow"]; lr.Trigger == "api" && lr.Status != collector.StatusRunning {
+				if lr.Status != collector.StatusFailed || !strings.Contains(lr.Error, "deadline exceeded") {
+					t.Fatalf("API run: %+v, want failed by the default timeout", lr)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("API-started run never finished")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		_ = r.Stop(ctx)
+	})
+}

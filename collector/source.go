@@ -27,9 +27,12 @@ type Source interface {
 	Collect(ctx context.Context, sink Sink) error
 }
 
-// Sink receives one run's output. Rows and cursors are buffered and committed
-// together after Collect returns nil, so a failed run leaves the warehouse
-// and the cursors as they were.
+// Sink receives one run's output. Rows and cursors are buffered and
+// committed after Collect returns nil: rows first, cursors last. A run that
+// fails while collecting writes nothing. One that fails while committing
+// (storage went away) may leave some of its rows written; that is harmless,
+// because every table is idempotent and the next run rewrites them, and
+// its cursors do not move, so nothing is skipped.
 type Sink interface {
 	// Cursor returns a cursor value stored by the last successful run.
 	Cursor(name string) (string, bool)

@@ -89,7 +89,8 @@ type Source struct {
 	Groups []string `yaml:"groups"`
 	// Since is how far back the first run collects (default 365 days).
 	Since Span `yaml:"since"`
-	// Timeout bounds one run (default 30m).
+	// Timeout bounds one run. Default: 2h for scheduled and API-started
+	// runs, none for `runway collect` (a first backfill may take long).
 	Timeout Span `yaml:"timeout"`
 }
 
