@@ -39,11 +39,14 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-## deps: Debian packages the tests start (ClickHouse server, promtool).
+## deps: Debian packages the tests need: the ClickHouse server and
+## Prometheus they start, gcc for -race (cgo), npm to fetch libchdb.
 deps:
 	@missing=""; \
 	command -v clickhouse-server >/dev/null 2>&1 || [ -x /usr/sbin/clickhouse-server ] || missing="$$missing clickhouse-server"; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
+	command -v npm >/dev/null 2>&1 || [ -f "$(CHDB_LIB_PATH)" ] || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing$$missing"; \
