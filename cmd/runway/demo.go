@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/runway-analytics/runway/collector/config"
@@ -82,6 +83,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	defer a.close()
 	return a.serve(ctx, func(addr string) {
 		base := "http://" + addr
+		// A chdb:// DSN is a path; a server DSN may hold a password.
+		store := a.db.Backend() + " database " + a.db.Database()
+		if strings.HasPrefix(cfg.Storage.DSN, "chdb://") {
+			store = cfg.Storage.DSN
+		}
 		fmt.Fprintf(stdout, `Runway demo: simulated Jira at %s, store %s
 Collecting now (and every 5 minutes). Try:
   %s/api/v1/collectors
@@ -90,7 +96,7 @@ Collecting now (and every 5 minutes). Try:
   %s/api/v1/durations?entity=sprint&group_by=board
   %s/metrics
 Press Ctrl-C to stop.
-`, jiraURL, cfg.Storage.DSN, base, base, base, base, base)
+`, jiraURL, store, base, base, base, base, base)
 		if _, err := a.runner.Trigger("demo-jira"); err != nil {
 			log.Warn("starting the first collection", "err", err)
 		}
