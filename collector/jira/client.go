@@ -178,10 +178,13 @@ type searchPageResp struct {
 	Total         *int              `json:"total"`
 }
 
-// search runs a JQL search with expand=changelog, calling fn with each
-// page's issues. Cloud pages follow nextPageToken until isLast (or no
-// token); Data Center pages advance startAt until total.
-func (c client) search(ctx context.Context, jql string, fields []string, fn func([]json.RawMessage) error) error {
+// search runs JQL searches with expand=changelog, calling fn with each
+// page's issues. fn returns the JQL to go on with: "" steps to the next page
+// of the same search (Cloud: nextPageToken; Data Center: startAt), another
+// JQL starts that search from its first page (keyset paging, see
+// issueRun.search). The last page of a search ends it: Cloud's isLast (or
+// no token), Data Center's total.
+func (c client) search(ctx context.Context, jql string, fields []string, fn func([]json.RawMessage) (string, error)) error {
 	path := c.pathSearch()
 	token, startAt := "", 0
 	seen := map[string]bool{}
@@ -207,25 +210,27 @@ func (c client) search(ctx context.Context, jql string, fields []string, fn func
 		if c.dc && p.Total == nil {
 			return c.endpointError(path, errors.New("page without total"))
 		}
-		if err := fn(p.Issues); err != nil {
+		next, err := fn(p.Issues)
+		if err != nil {
 			return err
 		}
-		if c.dc {
-			// An empty page ends it too: the total may shrink while paging.
-			startAt += len(p.Issues)
-			if len(p.Issues) == 0 || startAt >= *p.Total {
-				return nil
-			}
-			continue
-		}
-		if (p.IsLast != nil && *p.IsLast) || p.NextPageToken == "" {
+		// An empty page ends it too: the total may shrink while paging.
+		if c.dc && (len(p.Issues) == 0 || startAt+len(p.Issues) >= *p.Total) ||
+			!c.dc && ((p.IsLast != nil && *p.IsLast) || p.NextPageToken == "") {
 			return nil
 		}
-		if seen[p.NextPageToken] {
+		switch {
+		case next != "":
+			jql, token, startAt = next, "", 0
+			clear(seen)
+		case c.dc:
+			startAt += len(p.Issues)
+		case seen[p.NextPageToken]:
 			return c.endpointError(path, errors.New("nextPageToken repeats: paging would not end"))
+		default:
+			seen[p.NextPageToken] = true
+			token = p.NextPageToken
 		}
-		seen[p.NextPageToken] = true
-		token = p.NextPageToken
 	}
 }
 

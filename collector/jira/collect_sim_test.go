@@ -2,6 +2,7 @@ package jira
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -355,4 +356,158 @@ func TestCollectSimulatedCorruption(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCollectEditedWhilePaging: an issue already returned is edited between
+// two search pages, so it moves to the end of the result and every later
+// issue shifts one place left. Keyset paging still collects every issue, the
+// edited one as edited, and the cursor is its new updated time.
+func TestCollectEditedWhilePaging(t *testing.T) {
+	for _, fl := range []simFlavour{simCloud, simDC} {
+		t.Run(fl.name, func(t *testing.T) { testCollectEditedWhilePaging(t, fl) })
+	}
+}
+
+func testCollectEditedWhilePaging(t *testing.T, fl simFlavour) {
+	now := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
+	org := simulate.Generate(simulate.Options{Seed: 9, Now: now, Teams: 3, Months: 3, IssuesPerSprint: 6,
+		Projects: []string{"PLAT"}})
+	site := simulate.NewJira(org, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, BearerToken: simPAT,
+		PageSize: 10, Now: func() time.Time { return now }})
+	// The least recently updated issues open the first page: edit two of
+	// them before the second and the fourth page.
+	byUpdated := slices.SortedFunc(slices.Values(org.Issues), func(a, b *simulate.Issue) int { return a.Updated.Compare(b.Updated) })
+	if len(byUpdated) < 50 || !byUpdated[len(byUpdated)-1].Updated.Before(now) {
+		t.Fatalf("%d issues, newest updated %v: want ≥ 5 pages, all updated before now", len(byUpdated), byUpdated[len(byUpdated)-1].Updated)
+	}
+	edit := func(is *simulate.Issue) func() {
+		return func() {
+			to := simulate.StatusDone
+			if is.CurrentStatus() == simulate.StatusDone {
+				to = simulate.StatusInProgress
+			}
+			if err := org.SetStatus(is.Key, to, now); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	site.OnSearch(2, edit(byUpdated[0]))
+	site.OnSearch(4, edit(byUpdated[1]))
+
+	h := newHarness(t, site, fl.cfg, now)
+	sink := newMemSink(nil)
+	if err := h.src.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	last := map[string]warehouse.IssueRow{} // the newest row per issue
+	for _, r := range rowsOf[warehouse.IssueRow](sink) {
+		if p, ok := last[r.Key]; !ok || r.Updated.After(p.Updated) {
+			last[r.Key] = r
+		}
+	}
+	for _, is := range org.Issues {
+		r, ok := last[is.Key]
+		switch {
+		case !ok:
+			t.Errorf("%s (updated %v) not collected", is.Key, is.Updated)
+		case !r.Updated.Equal(is.Updated):
+			t.Errorf("%s: collected as updated %v, want %v", is.Key, r.Updated, is.Updated)
+		}
+	}
+	check(t, "cursor", sink.set[CursorIssues], now.Format(time.RFC3339))
+	compareTruth(t, org, collectState(sink), now)
+	pages := (len(org.Issues) + 9) / 10
+	if n := site.Requests()[fl.search]; n < pages || n > 2*pages {
+		t.Errorf("%d search requests for %d issues in pages of 10", n, len(org.Issues))
+	}
+	t.Logf("%d issues: %d search requests, %d JQLs", len(org.Issues), site.Requests()[fl.search], len(slices.Compact(site.SearchJQLs())))
+}
+
+// TestCollectNewProjectBackfilled: a project added to projects: after the
+// first run gets the first run's window once, in an extra search; the issue
+// cursor alone would skip its issues updated before it.
+func TestCollectNewProjectBackfilled(t *testing.T) {
+	for _, fl := range []simFlavour{simCloud, simDC} {
+		t.Run(fl.name, func(t *testing.T) { testCollectNewProjectBackfilled(t, fl) })
+	}
+}
+
+func testCollectNewProjectBackfilled(t *testing.T, fl simFlavour) {
+	now := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
+	org := simulate.Generate(simulate.Options{Seed: 4, Now: now, Teams: 2, Months: 2, IssuesPerSprint: 6,
+		Projects: []string{"PLAT", "WEB"}})
+	clock := now
+	site := simulate.NewJira(org, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, BearerToken: simPAT,
+		PageSize: 50, Now: func() time.Time { return clock }})
+	h := newHarness(t, site, fl.cfg, now)
+	h.src.cfg.Projects = []string{"PLAT"}
+	keys := func(s *memSink, project string) []string {
+		var out []string
+		for _, r := range rowsOf[warehouse.IssueRow](s) {
+			if r.Project == project {
+				out = append(out, r.Key)
+			}
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	var web []string
+	for _, is := range org.Issues {
+		if is.Project == "WEB" {
+			web = append(web, is.Key)
+		}
+	}
+	slices.Sort(web)
+
+	first := newMemSink(nil)
+	if err := h.src.Collect(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	check(t, "first run's WEB issues", keys(first, "WEB"), []string(nil))
+	check(t, "first run's projects", first.set[CursorProjects], "PLAT")
+	cursors := first.set
+
+	// An hour later WEB joins: its issues, all older than the cursor, are
+	// backfilled from now − since (the default year) in one extra search.
+	clock = now.Add(time.Hour)
+	h.src.now = func() time.Time { return clock }
+	h.src.cfg.Projects = []string{"PLAT", "WEB"}
+	site.ResetRequests()
+	second := newMemSink(cursors)
+	if err := h.src.Collect(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := time.Parse(time.RFC3339, cursors[CursorIssues])
+	back, from := clock.Add(-defaultSince).Format(jqlTime), c.Add(-overlap).Format(jqlTime)
+	check(t, "second run's JQLs", slices.Compact(site.SearchJQLs()), []string{
+		`project in ("WEB") AND updated >= "` + back + `" ORDER BY updated ASC`,
+		`project in ("PLAT", "WEB") AND updated >= "` + from + `" ORDER BY updated ASC`,
+	})
+	old := 0
+	for _, k := range web {
+		if org.Issue(k).Updated.Before(c.Add(-overlap)) {
+			old++
+		}
+	}
+	if old == 0 {
+		t.Fatal("no WEB issue is older than the cursor: the test would prove nothing")
+	}
+	check(t, "second run's WEB issues", keys(second, "WEB"), web)
+	check(t, "second run's projects", second.set[CursorProjects], "PLAT,WEB")
+	if n, want := site.Requests()[fl.search], (len(web)+49)/50+1; n != want {
+		t.Errorf("second run made %d search requests, want %d", n, want)
+	}
+	maps.Copy(cursors, second.set)
+
+	// The next run searches from the cursor only.
+	site.ResetRequests()
+	third := newMemSink(cursors)
+	if err := h.src.Collect(context.Background(), third); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = time.Parse(time.RFC3339, cursors[CursorIssues])
+	check(t, "third run's JQLs", site.SearchJQLs(), []string{
+		`project in ("PLAT", "WEB") AND updated >= "` + c.Add(-overlap).Format(jqlTime) + `" ORDER BY updated ASC`,
+	})
+	check(t, "third run's cursors", third.set, map[string]string{})
 }

@@ -258,35 +258,51 @@ type issueFields struct {
 	hasSprintField bool
 }
 
-func (m *mapper) fields(is issue) (issueFields, error) {
-	var f issueFields
-	get := func(name string, dst any) error {
-		raw, ok := is.Fields[name]
-		if !ok || string(raw) == "null" {
-			return nil
-		}
-		if err := json.Unmarshal(raw, dst); err != nil {
-			return fmt.Errorf("field %s: %w", name, err)
-		}
+// field decodes the issue's field name into dst: absent or null leaves dst
+// as it is.
+func (is issue) field(name string, dst any) error {
+	raw, ok := is.Fields[name]
+	if !ok || string(raw) == "null" {
 		return nil
 	}
-	getTime := func(name string, required bool) (*time.Time, error) {
-		var s string
-		if err := get(name, &s); err != nil {
-			return nil, err
-		}
-		if s == "" {
-			if required {
-				return nil, fmt.Errorf("field %s: missing", name)
-			}
-			return nil, nil
-		}
-		t, err := parseTime(s)
-		if err != nil {
-			return nil, fmt.Errorf("field %s: %w", name, err)
-		}
-		return &t, nil
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return fmt.Errorf("field %s: %w", name, err)
 	}
+	return nil
+}
+
+// timeField decodes a date-time field: nil when absent, unless required.
+func (is issue) timeField(name string, required bool) (*time.Time, error) {
+	var s string
+	if err := is.field(name, &s); err != nil {
+		return nil, err
+	}
+	if s == "" {
+		if required {
+			return nil, fmt.Errorf("field %s: missing", name)
+		}
+		return nil, nil
+	}
+	t, err := parseTime(s)
+	if err != nil {
+		return nil, fmt.Errorf("field %s: %w", name, err)
+	}
+	return &t, nil
+}
+
+// updated is the issue's updated time, which search paging needs before
+// the issue is mapped.
+func (is issue) updated() (time.Time, error) {
+	t, err := is.timeField("updated", true)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("issue %s: %w", is.Key, err)
+	}
+	return *t, nil
+}
+
+func (m *mapper) fields(is issue) (issueFields, error) {
+	var f issueFields
+	get, getTime := is.field, is.timeField
 	var (
 		typ, project struct{ Key, Name string }
 		assignee     *user

@@ -25,6 +25,9 @@ const Type = "jira"
 const (
 	// CursorIssues holds the RFC 3339 time of the newest issue update seen.
 	CursorIssues = "issues_updated"
+	// CursorProjects holds the projects CursorIssues covers: their keys,
+	// upper-cased, sorted and comma-separated, or "*" for every project.
+	CursorProjects = "issues_projects"
 	// overlap re-reads issues updated shortly before the cursor: JQL dates
 	// have minute precision.
 	overlap      = 5 * time.Minute
@@ -126,7 +129,6 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	if err != nil {
 		return err
 	}
-	jql := buildJQL(s.projects(boards), from, loc)
 	want := []string{"summary", "status", "issuetype", "project", "created", "updated",
 		"resolutiondate", "assignee", "parent", "labels"}
 	for _, f := range []string{sprintField, pointsField} {
@@ -134,41 +136,126 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 			want = append(want, f)
 		}
 	}
+	run := &issueRun{s: s, m: m, sink: sink, fields: want, loc: loc,
+		seen: map[string]time.Time{}, maxUpdated: prev}
 
-	maxUpdated, done := prev, 0
-	err = s.api.search(ctx, jql, want, func(raws []json.RawMessage) error {
-		for _, raw := range raws {
-			is, err := decodeIssue(raw, done)
-			if err != nil {
-				return s.api.endpointError(s.api.pathSearch(), err)
+	// The issue cursor holds only for the projects searched so far: a
+	// project new to the search (added to projects:, or brought by a new
+	// board) gets the first run's window once, or its older issues would
+	// never be collected.
+	projects := s.projects(boards)
+	stored, _ := sink.Cursor(CursorProjects)
+	if fresh, ok := newProjects(stored, projects); ok && !prev.IsZero() {
+		if back := now.Add(-s.sinceWindow()); back.Before(from) {
+			if err := run.search(ctx, fresh, back); err != nil {
+				return err
 			}
-			if is.Changelog.incomplete() {
-				full, err := s.api.changelog(ctx, is.Key)
-				if err != nil {
-					return err
-				}
-				is.Changelog.Histories = mergeHistories(is.Changelog.Histories, full)
-			}
-			rows, err := m.issue(is)
-			if err != nil {
-				return s.api.endpointError(s.api.pathSearch(), err)
-			}
-			sink.Write(rows.all()...)
-			if rows.Issue.Updated.After(maxUpdated) {
-				maxUpdated = rows.Issue.Updated
-			}
-			done++
 		}
-		sink.Progress("issues", done, 0)
-		return nil
-	})
-	if err != nil {
+	}
+	if err := run.search(ctx, projects, from); err != nil {
 		return err
 	}
-	if maxUpdated.After(prev) {
-		sink.SetCursor(CursorIssues, maxUpdated.UTC().Format(time.RFC3339))
+	if run.maxUpdated.After(prev) {
+		sink.SetCursor(CursorIssues, run.maxUpdated.UTC().Format(time.RFC3339))
+	}
+	// The projects searched now, not the union with the stored ones: a
+	// project dropped and added again later was not searched in between,
+	// so it is backfilled again.
+	if key := projectsKey(projects); key != stored {
+		sink.SetCursor(CursorProjects, key)
 	}
 	return nil
+}
+
+// issueRun collects the issues of one run, over one or two searches.
+type issueRun struct {
+	s      *source
+	m      *mapper
+	sink   collector.Sink
+	fields []string
+	loc    *time.Location // the JQL time zone; nil: unknown
+	// seen holds the updated time of every issue collected in this run, by
+	// id: keyset paging reads some issues again.
+	seen       map[string]time.Time
+	maxUpdated time.Time
+	done       int
+}
+
+// search collects the issues of projects (none: every project) updated at
+// or after from.
+//
+// It pages by keyset, not by offset. The pages of a search are no snapshot
+// (Data Center counts startAt in the current result; Cloud's search is
+// eventually consistent and documents none): an issue edited after it was
+// returned moves to the end, every later issue shifts one place left, and
+// the next offset skips one, for good, since the cursor then passes it. So
+// after each page the search starts over from the minute of the page's last
+// issue (JQL dates have minute precision; issues seen at the same update are
+// skipped). It steps on by offset or token only when that restart would read
+// the whole page again: a minute holding more than a page (or, with an
+// unknown zone or near a daylight-saving change, the widened window). A
+// restart always moves from forward, so paging ends.
+func (r *issueRun) search(ctx context.Context, projects []string, from time.Time) error {
+	jql, _ := buildJQL(projects, from, r.loc)
+	return r.s.api.search(ctx, jql, r.fields, func(raws []json.RawMessage) (string, error) {
+		var first, last time.Time
+		for i, raw := range raws {
+			updated, err := r.collect(ctx, raw)
+			if err != nil {
+				return "", err
+			}
+			if i == 0 {
+				first = updated
+			}
+			last = updated
+		}
+		r.sink.Progress("issues", r.done, 0)
+		next := last.Truncate(time.Minute)
+		if len(raws) == 0 || !next.After(from) {
+			return "", nil // no later minute to start from: step on
+		}
+		jql, at := buildJQL(projects, next, r.loc)
+		if !at.After(first) {
+			return "", nil // the restart would return this page again: step on
+		}
+		from = next
+		return jql, nil
+	})
+}
+
+// collect writes the rows of one issue of a search page, unless this run
+// collected it already as it is, and returns its updated time.
+func (r *issueRun) collect(ctx context.Context, raw json.RawMessage) (time.Time, error) {
+	api := r.s.api
+	is, err := decodeIssue(raw, r.done)
+	if err != nil {
+		return time.Time{}, api.endpointError(api.pathSearch(), err)
+	}
+	updated, err := is.updated()
+	if err != nil {
+		return time.Time{}, api.endpointError(api.pathSearch(), err)
+	}
+	if at, ok := r.seen[is.ID]; ok && !updated.After(at) {
+		return updated, nil
+	}
+	if is.Changelog.incomplete() {
+		full, err := api.changelog(ctx, is.Key)
+		if err != nil {
+			return time.Time{}, err
+		}
+		is.Changelog.Histories = mergeHistories(is.Changelog.Histories, full)
+	}
+	rows, err := r.m.issue(is)
+	if err != nil {
+		return time.Time{}, api.endpointError(api.pathSearch(), err)
+	}
+	r.sink.Write(rows.all()...)
+	r.seen[is.ID] = updated
+	if updated.After(r.maxUpdated) {
+		r.maxUpdated = updated
+	}
+	r.done++
+	return updated, nil
 }
 
 // boards lists the boards to collect: the configured ids, else the boards of
@@ -244,11 +331,15 @@ func (s *source) since(sink collector.Sink, now time.Time) (from, prev time.Time
 		}
 		return prev.UTC().Add(-overlap), prev.UTC(), nil
 	}
-	since := s.cfg.Since.D()
-	if since <= 0 {
-		since = defaultSince
+	return now.Add(-s.sinceWindow()), time.Time{}, nil
+}
+
+// sinceWindow is how far back a first run (or a new project) reaches.
+func (s *source) sinceWindow() time.Duration {
+	if since := s.cfg.Since.D(); since > 0 {
+		return since
 	}
-	return now.Add(-since), time.Time{}, nil
+	return defaultSince
 }
 
 // jqlZone returns the zone Jira reads JQL dates in: the API user's profile
@@ -284,10 +375,45 @@ func (s *source) projects(boards []board) []string {
 	return keys
 }
 
+// projectsKey is the CursorProjects value of the searched projects.
+func projectsKey(projects []string) string {
+	if len(projects) == 0 {
+		return "*"
+	}
+	keys := make([]string, len(projects))
+	for i, p := range projects {
+		keys[i] = strings.ToUpper(p) // JQL matches project keys in any case
+	}
+	slices.Sort(keys)
+	return strings.Join(slices.Compact(keys), ",")
+}
+
+// newProjects returns the projects to search that stored (a CursorProjects
+// value) lacks, nil for every project, and whether there are any. Without a
+// stored set (a cursor older than CursorProjects) none is new: the set is
+// stored from this run on.
+func newProjects(stored string, projects []string) ([]string, bool) {
+	switch {
+	case stored == "" || stored == "*":
+		return nil, false
+	case len(projects) == 0:
+		return nil, true // every project now: which ones are new is unknown
+	}
+	old := strings.Split(stored, ",")
+	var fresh []string
+	for _, p := range projects {
+		if !slices.Contains(old, strings.ToUpper(p)) {
+			fresh = append(fresh, p)
+		}
+	}
+	return fresh, len(fresh) > 0
+}
+
 // buildJQL selects the issues of projects updated at or after from, oldest
-// update first. JQL dates have minute precision and are read in the API
-// user's time zone loc (nil: unknown).
-func buildJQL(projects []string, from time.Time, loc *time.Location) string {
+// update first, and returns with it the instant its date literal stands
+// for (read in UTC when loc is unknown). JQL dates have minute precision
+// and are read in the API user's time zone loc (nil: unknown).
+func buildJQL(projects []string, from time.Time, loc *time.Location) (string, time.Time) {
 	if loc == nil {
 		loc, from = time.UTC, from.Add(-maxBehindUTC)
 	}
@@ -308,8 +434,10 @@ func buildJQL(projects []string, from time.Time, loc *time.Location) string {
 		}
 		b.WriteString(") AND ")
 	}
-	b.WriteString(`updated >= "` + from.In(loc).Format(jqlTime) + `" ORDER BY updated ASC`)
-	return b.String()
+	date := from.In(loc).Format(jqlTime)
+	at, _ := time.ParseInLocation(jqlTime, date, loc)
+	b.WriteString(`updated >= "` + date + `" ORDER BY updated ASC`)
+	return b.String(), at
 }
 
 // jqlQuote makes a JQL string literal: backslash and double quote escaped.

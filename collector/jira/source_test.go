@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,14 +82,22 @@ func TestCollectPagingAndRows(t *testing.T) {
 
 	// Paging over ≥ 3 pages on every paged endpoint.
 	for path, want := range map[string]int{
-		pathBoards: 3, pathSprints(1): 3, pathSearch: 3, pathChangelog("WEB-1"): 3,
+		pathBoards: 3, pathSprints(1): 3, pathSearch: 5, pathChangelog("WEB-1"): 3,
 		pathSprints(2): 1, pathSprints(3): 1, pathSprints(6): 1, pathSprints(4): 0, pathSprints(5): 0,
 	} {
 		if got := f.countPath(path); got != want {
 			t.Errorf("%s: %d requests, want %d", path, got, want)
 		}
 	}
-	check(t, "JQL", f.jqls, []string{`project in ("PLAT", "WEB") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`})
+	// Keyset paging: each page starts the search over from the minute of
+	// its last issue, which pages of 2 read twice.
+	check(t, "JQL", f.jqls, []string{
+		`project in ("PLAT", "WEB") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`,
+		`project in ("PLAT", "WEB") AND updated >= "2024-01-12 09:00" ORDER BY updated ASC`,
+		`project in ("PLAT", "WEB") AND updated >= "2024-01-13 09:00" ORDER BY updated ASC`,
+		`project in ("PLAT", "WEB") AND updated >= "2024-01-14 09:00" ORDER BY updated ASC`,
+		`project in ("PLAT", "WEB") AND updated >= "2024-01-15 09:00" ORDER BY updated ASC`,
+	})
 	for _, r := range f.requestLog() {
 		p, rq, _ := strings.Cut(r, "?")
 		if p != pathSearch {
@@ -120,7 +129,7 @@ func TestCollectPagingAndRows(t *testing.T) {
 	issues := rowsOf[warehouse.IssueRow](sink)
 	check(t, "issues", len(issues), 6)
 	check(t, "progress", sink.progress["issues"], [2]int{6, 0})
-	check(t, "cursor", sink.set, map[string]string{CursorIssues: "2024-01-21T09:00:00Z"})
+	check(t, "cursor", sink.set, map[string]string{CursorIssues: "2024-01-21T09:00:00Z", CursorProjects: "PLAT,WEB"})
 
 	// WEB-1's history came from the changelog endpoint: the sprint-11 entry
 	// (history 501) is older than anything embedded.
@@ -149,7 +158,7 @@ func TestCollectBoardFilters(t *testing.T) {
 	}
 	check(t, "boards", len(rowsOf[warehouse.BoardRow](sink)), 2)
 	// Projects derived from the boards.
-	check(t, "JQL", f.jqls, []string{`project in ("OTHER", "PLAT") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`})
+	check(t, "JQL", f.jqls[0], `project in ("OTHER", "PLAT") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`)
 
 	f = org()
 	h = newHarness(t, f, config.Source{Boards: []int64{99}}, runAt)
@@ -278,15 +287,17 @@ func TestCollectIncremental(t *testing.T) {
 	is.updated = days(25).Add(7 * time.Minute)
 	is.sprints = nil
 	is.histories = append(is.histories, fakeHistory(900, is.updated, fakeSprintItem("14", "")))
-	before := len(f.requests)
+	before, jqls := len(f.requests), len(f.jqls)
 	f.mu.Unlock()
 
+	// Without CursorProjects (a cursor stored before it existed) the run
+	// searches from the cursor and stores the projects.
 	second := newMemSink(map[string]string{CursorIssues: cursor})
 	h.src.now = func() time.Time { return runAt.Add(time.Hour) }
 	if err := h.src.Collect(context.Background(), second); err != nil {
 		t.Fatal(err)
 	}
-	check(t, "JQLs", f.jqls[1:], []string{`project in ("PLAT", "WEB") AND updated >= "2024-01-21 08:55" ORDER BY updated ASC`})
+	check(t, "JQLs", f.jqls[jqls:], []string{`project in ("PLAT", "WEB") AND updated >= "2024-01-21 08:55" ORDER BY updated ASC`})
 	var keys []string
 	for _, r := range rowsOf[warehouse.IssueRow](second) {
 		keys = append(keys, r.Key)
@@ -299,7 +310,7 @@ func TestCollectIncremental(t *testing.T) {
 	if len(reqs) != 1+1+3+6+1+1+3 {
 		t.Errorf("second run made %d requests, want 16: %v", len(reqs), reqs)
 	}
-	check(t, "second cursor", second.set[CursorIssues], "2024-01-26T09:07:00Z")
+	check(t, "second cursor", second.set, map[string]string{CursorIssues: "2024-01-26T09:07:00Z", CursorProjects: "PLAT,WEB"})
 	var removed []string
 	for _, e := range rowsOf[warehouse.MembershipEventRow](second) {
 		if e.Action == "removed" {
@@ -309,7 +320,7 @@ func TestCollectIncremental(t *testing.T) {
 	check(t, "removed", removed, []string{"10002 14 900:0:14"})
 
 	// A run that finds nothing new keeps the cursor as it is.
-	third := newMemSink(map[string]string{CursorIssues: "2024-02-20T00:00:00Z"})
+	third := newMemSink(map[string]string{CursorIssues: "2024-02-20T00:00:00Z", CursorProjects: "PLAT,WEB"})
 	if err := h.src.Collect(context.Background(), third); err != nil {
 		t.Fatal(err)
 	}
@@ -366,20 +377,31 @@ func TestNew(t *testing.T) {
 }
 
 func TestBuildJQL(t *testing.T) {
+	jql := func(projects []string, from time.Time, loc *time.Location) string {
+		q, at := buildJQL(projects, from, loc)
+		if at.After(from) || !at.Add(maxBehindUTC+2*time.Hour+time.Minute).After(from) {
+			t.Errorf("%s: date literal stands for %v, want at most the widening before %v", q, at, from)
+		}
+		return q
+	}
 	at := time.Date(2024, 5, 6, 7, 8, 59, 0, time.FixedZone("x", 3600))
-	check(t, "no projects", buildJQL(nil, at, time.UTC), `updated >= "2024-05-06 06:08" ORDER BY updated ASC`)
-	check(t, "quoted", buildJQL([]string{`A"B`, `C\D`}, at, time.UTC), `project in ("A\"B", "C\\D") AND updated >= "2024-05-06 06:08" ORDER BY updated ASC`)
+	check(t, "no projects", jql(nil, at, time.UTC), `updated >= "2024-05-06 06:08" ORDER BY updated ASC`)
+	check(t, "quoted", jql([]string{`A"B`, `C\D`}, at, time.UTC), `project in ("A\"B", "C\\D") AND updated >= "2024-05-06 06:08" ORDER BY updated ASC`)
+	_, lit := buildJQL(nil, at, time.UTC)
+	check(t, "instant", lit, at.Truncate(time.Minute).UTC())
 	la, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {
 		t.Skip("no time zone database")
 	}
 	// JQL dates are read in the API user's zone (PDT, UTC-7 here).
-	check(t, "user zone", buildJQL(nil, at, la), `updated >= "2024-05-05 23:08" ORDER BY updated ASC`)
+	check(t, "user zone", jql(nil, at, la), `updated >= "2024-05-05 23:08" ORDER BY updated ASC`)
+	_, lit = buildJQL(nil, at, la)
+	check(t, "instant in the user zone", lit.UTC(), at.Truncate(time.Minute).UTC())
 	// Unknown zone: UTC, 12 hours earlier (no zone is further behind).
-	check(t, "unknown zone", buildJQL(nil, at, nil), `updated >= "2024-05-05 18:08" ORDER BY updated ASC`)
+	check(t, "unknown zone", jql(nil, at, nil), `updated >= "2024-05-05 18:08" ORDER BY updated ASC`)
 	// 2024-11-03 01:30 happens twice in Los Angeles: start before the change.
 	dst := time.Date(2024, 11, 3, 9, 30, 0, 0, time.UTC) // 01:30 PST, the second one
-	check(t, "dst", buildJQL(nil, dst, la), `updated >= "2024-11-03 00:30" ORDER BY updated ASC`)
+	check(t, "dst", jql(nil, dst, la), `updated >= "2024-11-03 00:30" ORDER BY updated ASC`)
 }
 
 func TestCollectJQLInUserTimeZone(t *testing.T) {
@@ -393,4 +415,59 @@ func TestCollectJQLInUserTimeZone(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(t, "JQL", f.jqls, []string{`project in ("PLAT") AND updated >= "2024-01-21 17:55" ORDER BY updated ASC`})
+}
+
+func TestNewProjects(t *testing.T) {
+	check(t, "key", projectsKey([]string{"web", "PLAT", "WEB"}), "PLAT,WEB")
+	check(t, "every project", projectsKey(nil), "*")
+	for _, c := range []struct {
+		stored   string
+		projects []string
+		fresh    []string
+		any      bool
+	}{
+		{"", []string{"PLAT"}, nil, false}, // no stored set: nothing to compare with
+		{"PLAT", []string{"PLAT"}, nil, false},
+		{"PLAT", []string{"plat", "Web"}, []string{"Web"}, true},
+		{"PLAT,WEB", []string{"WEB"}, nil, false}, // a project dropped
+		{"*", []string{"PLAT"}, nil, false},       // every project was searched
+		{"PLAT", nil, nil, true},                  // every project now: all may be new
+	} {
+		fresh, ok := newProjects(c.stored, c.projects)
+		if !slices.Equal(fresh, c.fresh) || ok != c.any {
+			t.Errorf("newProjects(%q, %q) = %q, %v; want %q, %v", c.stored, c.projects, fresh, ok, c.fresh, c.any)
+		}
+	}
+}
+
+// TestCollectKeysetPaging: a search starts over from the minute of a page's
+// last issue, except when that would read the whole page again (a minute
+// holding more than a page): then it follows nextPageToken.
+func TestCollectKeysetPaging(t *testing.T) {
+	f := org()
+	m := days(30)
+	for i, at := range []time.Time{m.Add(time.Second), m.Add(2 * time.Second), m.Add(3 * time.Second),
+		m.Add(time.Minute + 10*time.Second), m.Add(time.Minute + 20*time.Second)} {
+		f.issues[i].updated = at
+	}
+	f.issues[5].updated = days(40)
+	h := newHarness(t, f, config.Source{Projects: []string{"PLAT", "WEB"}}, runAt)
+	sink := newMemSink(nil)
+	if err := h.src.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	// [PLAT-1 PLAT-2] lie in one minute: next token. [PLAT-3 PLAT-4]:
+	// start over from 09:01. [PLAT-4 PLAT-5] lie in that minute: next
+	// token. [WEB-1] is the last page.
+	check(t, "JQLs", f.jqls, []string{
+		`project in ("PLAT", "WEB") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`,
+		`project in ("PLAT", "WEB") AND updated >= "2024-01-31 09:01" ORDER BY updated ASC`,
+	})
+	check(t, "search requests", f.countPath(pathSearch), 4)
+	var keys []string
+	for _, r := range rowsOf[warehouse.IssueRow](sink) {
+		keys = append(keys, r.Key)
+	}
+	check(t, "issues, each once", keys, []string{"PLAT-1", "PLAT-2", "PLAT-3", "PLAT-4", "PLAT-5", "WEB-1"})
+	check(t, "cursor", sink.set[CursorIssues], days(40).Format(time.RFC3339))
 }

@@ -97,10 +97,17 @@ type Jira struct {
 	jqls        []string
 	windowStart time.Time
 	windowCount int
+	searches    int // search requests arrived, for OnSearch
+	onSearch    []searchHook
 	// cache holds the last search's sorted hits, so paging through a
 	// large org does not re-filter and re-sort it for every page.
 	cacheKey  string
 	cacheHits []searchHit
+	// visible holds every visible issue by updated time, then id (the
+	// collector's order), under visibleKey: a search that starts over
+	// from a later update (keyset paging) only filters it.
+	visibleKey string
+	visible    []searchHit
 }
 
 type searchHit struct {
@@ -113,6 +120,11 @@ type failRule struct {
 	status     int
 	n          int
 	retryAfter string
+}
+
+type searchHook struct {
+	n  int // fires when the n-th search request arrives
+	fn func()
 }
 
 type corruptRule struct {
@@ -197,6 +209,19 @@ func (j *Jira) CorruptNext(pathPrefix, mode string) {
 	j.corrupts = append(j.corrupts, &corruptRule{prefix: pathPrefix, mode: mode})
 }
 
+// OnSearch calls fn once when the n-th search request (Cloud or Data
+// Center, counted from this call, failed or not) arrives, before the site
+// answers it: a test edits the org between two pages of a search with it.
+// fn runs on the request's goroutine and may mutate the org.
+func (j *Jira) OnSearch(n int, fn func()) {
+	if n <= 0 {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.onSearch = append(j.onSearch, searchHook{n: j.searches + n, fn: fn})
+}
+
 // Requests returns how many requests arrived per URL path, failed or not.
 func (j *Jira) Requests() map[string]int {
 	j.mu.Lock()
@@ -229,6 +254,7 @@ func (j *Jira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	jql, hasJQL := "", false
 	if path == PathSearch || path == PathSearchDC {
 		jql, hasJQL = searchJQL(r)
+		j.runSearchHooks()
 	}
 	j.mu.Lock()
 	j.requests[path]++
@@ -326,6 +352,25 @@ func (j *Jira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Del("Content-Length")
 	w.WriteHeader(rec.status)
 	w.Write(body)
+}
+
+// runSearchHooks counts a search request and runs the OnSearch hooks due,
+// without holding the site's lock.
+func (j *Jira) runSearchHooks() {
+	j.mu.Lock()
+	j.searches++
+	var due []func()
+	j.onSearch = slices.DeleteFunc(j.onSearch, func(h searchHook) bool {
+		if h.n == j.searches {
+			due = append(due, h.fn)
+			return true
+		}
+		return false
+	})
+	j.mu.Unlock()
+	for _, fn := range due {
+		fn()
+	}
 }
 
 func (j *Jira) authorized(r *http.Request) bool {
@@ -1114,13 +1159,14 @@ func (j *Jira) search(w http.ResponseWriter, r *http.Request) {
 	if now.Before(o.maxEventAt) || q.relative {
 		asOf = now.UTC().Format(time.RFC3339Nano)
 	}
-	key := fmt.Sprintf("%s\x00%d\x00%s", p.JQL, o.version, asOf)
+	view := fmt.Sprintf("%d\x00%s", o.version, asOf)
+	key := p.JQL + "\x00" + view
 	j.mu.Lock()
 	hits := j.cacheHits
 	cached := j.cacheKey == key
 	j.mu.Unlock()
 	if !cached {
-		hits = j.searchHits(q, now)
+		hits = j.searchHits(q, now, view)
 		j.mu.Lock()
 		j.cacheKey, j.cacheHits = key, hits
 		j.mu.Unlock()
@@ -1142,22 +1188,49 @@ func (j *Jira) search(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// searchHits filters and sorts the issues a query selects at now. Callers
-// hold the org's read lock.
-func (j *Jira) searchHits(q *jqlQuery, now time.Time) []searchHit {
-	var hits []searchHit
-	for _, is := range j.org.Issues {
-		if is.Created.After(now) {
-			continue
+// searchHits filters and sorts the issues a query selects at now. view
+// identifies the org's version and the visibility at now. Callers hold the
+// org's read lock.
+func (j *Jira) searchHits(q *jqlQuery, now time.Time, view string) []searchHit {
+	j.mu.Lock()
+	all, ok := j.visible, j.visibleKey == view
+	j.mu.Unlock()
+	if !ok {
+		all = nil
+		for _, is := range j.org.Issues {
+			if !is.Created.After(now) {
+				all = append(all, searchHit{is, is.updatedAt(now)})
+			}
 		}
-		u := is.updatedAt(now)
-		if q.match(is, u) {
-			hits = append(hits, searchHit{is, u})
+		slices.SortFunc(all, func(x, y searchHit) int {
+			if c := x.updated.Compare(y.updated); c != 0 {
+				return c
+			}
+			return compareIDs(x.is.ID, y.is.ID)
+		})
+		j.mu.Lock()
+		j.visibleKey, j.visible = view, all
+		j.mu.Unlock()
+	}
+	// Skip what an updated lower bound excludes (match checks it again).
+	lo := 0
+	for _, c := range q.times {
+		if c.field == "updated" && (c.op == ">=" || c.op == ">") {
+			lo = max(lo, sort.Search(len(all), func(i int) bool { return !all[i].updated.Before(c.t) }))
+		}
+	}
+	var hits []searchHit
+	for _, h := range all[lo:] {
+		if q.match(h.is, h.updated) {
+			hits = append(hits, h)
 		}
 	}
 	order := q.order
 	if len(order) == 0 {
 		order = []orderTerm{{field: "id", desc: true}}
+	}
+	if len(order) == 1 && order[0] == (orderTerm{field: "updated"}) {
+		return hits // in order already
 	}
 	// The id tie-break makes the order total, so an unstable sort is exact.
 	slices.SortFunc(hits, func(x, y searchHit) int {

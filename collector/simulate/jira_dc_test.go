@@ -359,3 +359,46 @@ func TestJiraDCChangelog(t *testing.T) {
 		t.Errorf("Cloud GET issue changelog %+v", cloud.Log)
 	}
 }
+
+// TestJiraOnSearch: an OnSearch hook runs once, before the site answers
+// the n-th search request, so a test can edit an issue between two pages.
+// Paging by startAt then shifts as Jira's does: the edited issue moves to
+// the end and the first issue of the next page is skipped.
+func TestJiraOnSearch(t *testing.T) {
+	o := Generate(Options{Seed: 1, Now: testNow})
+	j, c := newDCSite(t, o, JiraOptions{PageSize: 5})
+	jql := "project = PLAT ORDER BY updated ASC"
+	all, _ := c.dcSearchAll(url.Values{"jql": {jql}, "fields": {"updated"}}, 5)
+	if len(all) < 12 {
+		t.Fatalf("%d PLAT issues, want ≥ 12", len(all))
+	}
+	edited := o.Issue(all[0].Key)
+	to := StatusDone
+	if edited.CurrentStatus() == StatusDone {
+		to = StatusInProgress
+	}
+	calls := 0
+	j.OnSearch(2, func() {
+		calls++
+		if err := o.SetStatus(edited.Key, to, testNow); err != nil {
+			t.Error(err)
+		}
+	})
+	page := func(start int) []dcIssue {
+		var pg dcSearchPage
+		c.get(PathSearchDC+"?"+url.Values{"jql": {jql}, "fields": {"updated"}, "startAt": {strconv.Itoa(start)}}.Encode(), &pg)
+		return pg.Issues
+	}
+	if p := page(0); p[0].Key != edited.Key || calls != 0 {
+		t.Fatalf("first page starts with %s (hook calls %d), want %s unedited", p[0].Key, calls, edited.Key)
+	}
+	if p := page(5); p[0].Key != all[6].Key || calls != 1 {
+		t.Errorf("second page starts with %s (hook calls %d), want %s: the edit shifts the result left", p[0].Key, calls, all[6].Key)
+	}
+	if p := page(0); p[0].Key != all[1].Key || calls != 1 {
+		t.Errorf("third search starts with %s (hook calls %d), want %s and no second call", p[0].Key, calls, all[1].Key)
+	}
+	if got := page(len(all) - 1); len(got) != 1 || got[0].Key != edited.Key {
+		t.Errorf("last issue %v, want the edited %s", got, edited.Key)
+	}
+}
