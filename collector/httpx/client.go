@@ -221,8 +221,9 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		epath = "/"
 	}
 	withAuth := c.auth != nil
-	if withAuth && c.base != nil && !strings.EqualFold(u.Host, c.base.Host) {
-		return nil, fmt.Errorf("%s: %s %s: %w (%s, base %s)", c.source, method, epath, ErrForeignHost, u.Host, c.base.Host)
+	if withAuth && c.base != nil && !sameOrigin(u, c.base) {
+		return nil, fmt.Errorf("%s: %s %s: %w (%s://%s, base %s://%s)", c.source, method, epath, ErrForeignHost,
+			u.Scheme, u.Host, c.base.Scheme, c.base.Host)
 	}
 
 	for attempt := 1; ; attempt++ {
@@ -261,7 +262,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			if resp.StatusCode < 400 {
 				return resp, nil
 			}
-			reason = retryReason(resp.StatusCode, resp.Header)
+			reason = retryReason(resp.StatusCode, resp.Header, resp.Body)
 			if reason == "" {
 				return nil, c.statusError(method, u, resp, attempt, nil)
 			}
@@ -276,6 +277,9 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 				}
 			} else {
 				wait, serverWait = RateLimitWait(resp.Header, c.now())
+				if !serverWait && isSecondaryRateLimit(resp.Body) {
+					wait, serverWait = secondaryRateLimitWait, true
+				}
 			}
 			if serverWait && wait > c.maxWait {
 				se := c.statusError(method, u, resp, attempt, ErrRateLimitWaitTooLong)
@@ -298,6 +302,30 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			return nil, fmt.Errorf("%s: %s %s: waiting to retry: %w", c.source, method, epath, err)
 		}
 	}
+}
+
+// sameOrigin reports whether a and b have the same scheme, host name and
+// port, a missing port standing for the scheme's default (80 for http, 443
+// for https): credentials for https://api.github.com go to
+// https://api.github.com:443, never to http://api.github.com (cleartext) or
+// another port.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) &&
+		strings.EqualFold(strings.TrimSuffix(a.Hostname(), "."), strings.TrimSuffix(b.Hostname(), ".")) &&
+		effectivePort(a) == effectivePort(b)
+}
+
+func effectivePort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
 }
 
 // resolve turns path into the request URL.

@@ -946,3 +946,185 @@ func TestDefaultMaxRetries(t *testing.T) {
 		t.Errorf("err = %v, hits = %d, waits = %v; want 6 attempts, 5 waits", err, hits.Load(), s.Waits())
 	}
 }
+
+// slowOnce is a handler whose first request answers only after 300ms (or
+// when the client gives up on it); later ones answer at once.
+func slowOnce(w http.ResponseWriter, r *http.Request, n int) {
+	if n == 1 {
+		select {
+		case <-time.After(300 * time.Millisecond):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, `{"ok":true}`)
+}
+
+// net/http's own timeouts satisfy errors.Is(err, context.DeadlineExceeded);
+// they are transport failures to retry, not the caller's cancellation.
+func TestHTTPClientTimeoutRetried(t *testing.T) {
+	for name, hc := range map[string]*http.Client{
+		"Client.Timeout":                  {Timeout: 100 * time.Millisecond},
+		"Transport.ResponseHeaderTimeout": {Transport: &http.Transport{ResponseHeaderTimeout: 100 * time.Millisecond}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, hits := server(t, slowOnce)
+			s := &sleeper{}
+			m := httpx.NewMetrics(prometheus.NewRegistry())
+			c := newClient(srv, s, func(o *httpx.Options) { o.HTTPClient = hc; o.Metrics = m })
+			var out struct{ OK bool }
+			if _, err := c.GetJSON(context.Background(), "/x", nil, &out); err != nil {
+				t.Fatalf("err = %v, want success on the second attempt", err)
+			}
+			if !out.OK || hits.Load() != 2 || len(s.Waits()) != 1 {
+				t.Errorf("out = %+v, hits = %d, waits = %v; want success after 2 attempts, 1 wait", out, hits.Load(), s.Waits())
+			}
+			if got := testutil.ToFloat64(m.Retries.WithLabelValues("jira", "transport")); got != 1 {
+				t.Errorf("retries{transport} = %v, want 1", got)
+			}
+		})
+	}
+}
+
+// The caller's own deadline still stops at once, without a retry.
+func TestCallerDeadlineNotRetried(t *testing.T) {
+	srv, hits := server(t, slowOnce)
+	s := &sleeper{}
+	c := newClient(srv, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := c.Do(ctx, "GET", "/x", nil, nil, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, httpx.ErrRetriesExhausted) {
+		t.Fatalf("err = %v, want the caller's context.DeadlineExceeded", err)
+	}
+	if hits.Load() != 1 || len(s.Waits()) != 0 {
+		t.Errorf("hits = %d, waits = %v; want 1 attempt, no wait", hits.Load(), s.Waits())
+	}
+}
+
+// GitHub and GitLab send reset headers on every response: a 429 or 403
+// with quota left must not wait for (or fail on) the end of the window.
+func TestResetHeadersIgnoredWithQuotaLeft(t *testing.T) {
+	reset := func() string { return strconv.FormatInt(time.Now().Add(40*time.Minute).Unix(), 10) }
+	const secondaryBody = `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`
+	for _, tc := range []struct {
+		name     string
+		code     int
+		header   map[string]string
+		body     string
+		min, max time.Duration // the one wait expected
+	}{
+		{"github 429 with quota left: backoff", 429,
+			map[string]string{"X-RateLimit-Remaining": "4000", "X-RateLimit-Reset": reset()}, `{}`, 0, 500 * time.Millisecond},
+		{"gitlab 429 with quota left: backoff", 429,
+			map[string]string{"RateLimit-Remaining": "10", "RateLimit-Reset": reset()}, `{}`, 0, 500 * time.Millisecond},
+		{"429 with quota left and Retry-After: Retry-After", 429,
+			map[string]string{"X-RateLimit-Remaining": "4000", "X-RateLimit-Reset": reset(), "Retry-After": "3"}, `{}`, 3 * time.Second, 3 * time.Second},
+		{"github 403 secondary limit without Retry-After: at least a minute", 403,
+			map[string]string{"X-RateLimit-Remaining": "4999", "X-RateLimit-Reset": reset()}, secondaryBody, time.Minute, time.Minute},
+		{"github 429 secondary limit without Retry-After: at least a minute", 429,
+			map[string]string{"X-RateLimit-Remaining": "4999", "X-RateLimit-Reset": reset()}, secondaryBody, time.Minute, time.Minute},
+		{"github 403 secondary limit with Retry-After: Retry-After", 403,
+			map[string]string{"X-RateLimit-Remaining": "4999", "X-RateLimit-Reset": reset(), "Retry-After": "5"}, secondaryBody, 5 * time.Second, 5 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, hits := server(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				if n == 1 {
+					for k, v := range tc.header {
+						w.Header().Set(k, v)
+					}
+					writeJSON(w, tc.code, tc.body)
+					return
+				}
+				writeJSON(w, http.StatusOK, `[]`)
+			})
+			s := &sleeper{}
+			c := newClient(srv, s, func(o *httpx.Options) { o.Source = "github" })
+			if _, err := c.Do(context.Background(), "GET", "/repos/o/r/issues", nil, nil, nil); err != nil {
+				t.Fatalf("err = %v, want success after one retry", err)
+			}
+			if got := s.Waits(); len(got) != 1 || got[0] < tc.min || got[0] > tc.max {
+				t.Errorf("waits = %v, want one in [%v, %v]", got, tc.min, tc.max)
+			}
+			if hits.Load() != 2 {
+				t.Errorf("hits = %d, want 2", hits.Load())
+			}
+		})
+	}
+	// A secondary limit's minute is still bounded by MaxWait.
+	srv, hits := server(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		writeJSON(w, http.StatusForbidden, secondaryBody)
+	})
+	s := &sleeper{}
+	c := newClient(srv, s, func(o *httpx.Options) { o.MaxWait = 10 * time.Second })
+	if _, err := c.Do(context.Background(), "GET", "/x", nil, nil, nil); !errors.Is(err, httpx.ErrRateLimitWaitTooLong) || hits.Load() != 1 {
+		t.Errorf("err = %v, hits = %d; want ErrRateLimitWaitTooLong after 1 attempt", err, hits.Load())
+	}
+}
+
+// roundTripFunc answers requests in-process, so origins like
+// https://api.github.com can be tested without a network.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Credentials go to BaseURL's origin only: same scheme, host name and port,
+// a missing port being the scheme's default.
+func TestForeignHostComparesOrigin(t *testing.T) {
+	for _, tc := range []struct {
+		base, link string
+		foreign    bool
+	}{
+		{"https://api.github.com", "https://api.github.com:443/repositories/1/issues?page=2", false},
+		{"https://api.github.com:443", "https://api.github.com/repositories/1/issues?page=2", false},
+		{"https://api.github.com", "https://API.GitHub.com/x", false},
+		{"http://jira.local", "http://jira.local:80/x", false},
+		{"https://gitlab.example.com/api/v4", "https://gitlab.example.com/api/v4/projects?page=2", false},
+		{"https://api.github.com", "http://api.github.com/x", true},     // cleartext
+		{"https://api.github.com", "http://api.github.com:443/x", true}, // cleartext, even on 443
+		{"https://api.github.com", "https://api.github.com:8443/x", true},
+		{"http://jira.local", "http://jira.local:8080/x", true},
+		{"https://api.github.com", "https://evil.example.com/x", true},
+		{"https://api.github.com", "https://api.github.com.evil.example.com/x", true},
+	} {
+		var sent []string
+		hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			sent = append(sent, r.URL.String())
+			return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
+		})}
+		c := httpx.New(httpx.Options{Source: "github", BaseURL: tc.base, HTTPClient: hc, Auth: httpx.BearerAuth("secret-token")})
+		_, err := c.Do(context.Background(), "GET", tc.link, nil, nil, nil)
+		if tc.foreign {
+			if !errors.Is(err, httpx.ErrForeignHost) || len(sent) != 0 {
+				t.Errorf("base %s, link %s: err = %v, sent %v; want ErrForeignHost and nothing sent", tc.base, tc.link, err, sent)
+			}
+			continue
+		}
+		if err != nil || len(sent) != 1 {
+			t.Errorf("base %s, link %s: err = %v, sent %v; want one request", tc.base, tc.link, err, sent)
+		}
+	}
+}
+
+// An absolute http:// link on the HTTPS base's own host and port would send
+// the credentials in cleartext: refused before any request.
+func TestCredentialsNotSentOverCleartext(t *testing.T) {
+	var plainHits atomic.Int64
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			plainHits.Add(1)
+		}
+		writeJSON(w, http.StatusOK, `{}`)
+	}))
+	t.Cleanup(srv.Close)
+	c := httpx.New(httpx.Options{Source: "github", BaseURL: srv.URL, HTTPClient: srv.Client(),
+		Auth: httpx.BearerAuth("secret-token"), Sleep: (&sleeper{}).Sleep, MaxRetries: -1})
+	if _, err := c.Do(context.Background(), "GET", srv.URL+"/ok", nil, nil, nil); err != nil {
+		t.Fatalf("same origin: %v", err)
+	}
+	plain := "http://" + strings.TrimPrefix(srv.URL, "https://") + "/next?page=2"
+	_, err := c.Do(context.Background(), "GET", plain, nil, nil, nil)
+	if !errors.Is(err, httpx.ErrForeignHost) || plainHits.Load() != 0 {
+		t.Errorf("err = %v, cleartext requests = %d; want ErrForeignHost and none", err, plainHits.Load())
+	}
+}

@@ -22,9 +22,11 @@ var (
 	// ErrResponseTooLarge: the response body exceeded Options.MaxBodyBytes.
 	ErrResponseTooLarge = errors.New("response body too large")
 	// ErrForeignHost: an absolute URL (for example a `next` link) pointed at
-	// a host other than BaseURL's while credentials are configured; the
-	// request is refused so that credentials never leave the configured host.
-	ErrForeignHost = errors.New("absolute URL host differs from base URL host")
+	// a scheme, host or port other than BaseURL's (a missing port being the
+	// scheme's default) while credentials are configured; the request is
+	// refused so that credentials never leave the configured origin, nor
+	// travel over http when it is https.
+	ErrForeignHost = errors.New("absolute URL origin (scheme, host, port) differs from base URL")
 )
 
 // snippetLen is how much of an error response body StatusError keeps.

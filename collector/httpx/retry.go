@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -25,13 +26,13 @@ const (
 //
 //   - 429 always.
 //   - 403 that is a rate limit: GitHub's primary limit (X-RateLimit-Remaining: 0)
-//     or its secondary limit (a Retry-After header).
+//     or its secondary limit (a Retry-After header, or a body saying so).
 //   - any 5xx.
-func retryReason(code int, h http.Header) string {
+func retryReason(code int, h http.Header, body []byte) string {
 	switch {
 	case code == http.StatusTooManyRequests:
 		return reason429
-	case code == http.StatusForbidden && isRateLimited403(h):
+	case code == http.StatusForbidden && isRateLimited403(h, body):
 		return reasonRateLimit
 	case code >= 500 && code <= 599:
 		return reason5xx
@@ -39,11 +40,33 @@ func retryReason(code int, h http.Header) string {
 	return ""
 }
 
-func isRateLimited403(h http.Header) bool {
-	if strings.TrimSpace(h.Get("X-RateLimit-Remaining")) == "0" {
+func isRateLimited403(h http.Header, body []byte) bool {
+	if quotaExhausted(h, "X-RateLimit-Remaining") {
 		return true
 	}
-	return h.Get("Retry-After") != ""
+	return h.Get("Retry-After") != "" || isSecondaryRateLimit(body)
+}
+
+// secondaryRateLimitWait is the least wait after a GitHub secondary rate
+// limit that comes without Retry-After or an exhausted quota: "wait for at
+// least one minute before retrying" (GitHub REST API docs, "Rate limits for
+// the REST API").
+const secondaryRateLimitWait = time.Minute
+
+// isSecondaryRateLimit reports whether an error body is GitHub's secondary
+// rate limit ("You have exceeded a secondary rate limit", formerly "abuse
+// detection mechanism").
+func isSecondaryRateLimit(body []byte) bool {
+	if len(body) > 4096 {
+		body = body[:4096]
+	}
+	lower := bytes.ToLower(body)
+	return bytes.Contains(lower, []byte("secondary rate limit")) || bytes.Contains(lower, []byte("abuse detection"))
+}
+
+// quotaExhausted reports whether the remaining-quota header name is 0.
+func quotaExhausted(h http.Header, name string) bool {
+	return strings.TrimSpace(h.Get(name)) == "0"
 }
 
 // epochThreshold separates a reset header holding an absolute Unix time
@@ -57,10 +80,19 @@ const epochThreshold = 1_000_000_000
 // order:
 //
 //   - Retry-After: delay-seconds or an HTTP-date (RFC 9110).
-//   - X-RateLimit-Reset: Unix epoch seconds (GitHub), a delta in seconds, or
-//     an ISO-8601 timestamp (Jira Cloud, e.g. 2024-01-01T12:00Z).
-//   - RateLimit-Reset: delta seconds (Zendesk, IETF draft) or epoch seconds
-//     (GitLab).
+//   - X-RateLimit-Reset, unless X-RateLimit-Remaining is above 0: Unix
+//     epoch seconds (GitHub), a delta in seconds, or an ISO-8601 timestamp
+//     (Jira Cloud, e.g. 2024-01-01T12:00Z).
+//   - RateLimit-Reset, unless RateLimit-Remaining is above 0: delta seconds
+//     (Zendesk, IETF draft) or epoch seconds (GitLab).
+//
+// GitHub and GitLab send the reset headers, with the remaining quota, on
+// every response: they say when the quota window ends, not when to retry,
+// so they are used only once the quota is spent (remaining 0). A 429 or 403
+// with quota left (a secondary or per-endpoint limit) is waited out with
+// Retry-After or backoff, not until the window ends. A reset header without
+// its remaining header (Jira Cloud's 429: "request time plus the
+// Retry-After period") is a time to retry at, and is used.
 //
 // A time already past gives a wait of 0. now is the current time.
 func RateLimitWait(h http.Header, now time.Time) (time.Duration, bool) {
@@ -69,8 +101,14 @@ func RateLimitWait(h http.Header, now time.Time) (time.Duration, bool) {
 			return d, true
 		}
 	}
-	for _, name := range []string{"X-RateLimit-Reset", "RateLimit-Reset"} {
-		if v := strings.TrimSpace(h.Get(name)); v != "" {
+	for _, hdr := range []struct{ reset, remaining string }{
+		{"X-RateLimit-Reset", "X-RateLimit-Remaining"},
+		{"RateLimit-Reset", "RateLimit-Remaining"},
+	} {
+		if h.Get(hdr.remaining) != "" && !quotaExhausted(h, hdr.remaining) {
+			continue
+		}
+		if v := strings.TrimSpace(h.Get(hdr.reset)); v != "" {
 			if d, ok := parseReset(v, now); ok {
 				return d, true
 			}
@@ -160,10 +198,12 @@ func backoff(retry int, minB, maxB time.Duration) time.Duration {
 }
 
 // retryableTransport reports whether a transport error may go away on retry.
-// Context cancellation, certificate problems and an oversized body do not.
+// The caller's ctx being done, certificate problems and an oversized body do
+// not. Whether the request was cancelled is decided from ctx alone: net/http's
+// own timeouts (Client.Timeout, Transport.ResponseHeaderTimeout) also satisfy
+// errors.Is(err, context.DeadlineExceeded), and those are retried.
 func retryableTransport(ctx context.Context, err error) bool {
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, ErrResponseTooLarge) {
+	if ctx.Err() != nil || errors.Is(err, ErrResponseTooLarge) {
 		return false
 	}
 	var (

@@ -34,6 +34,14 @@ func TestRateLimitWait(t *testing.T) {
 		{"gitlab epoch", map[string]string{"RateLimit-Reset": "1704110400"}, 90 * time.Second, true},
 		{"reset in the past", map[string]string{"X-RateLimit-Reset": "1704100000"}, 0, true},
 		{"unparseable", map[string]string{"X-RateLimit-Reset": "tomorrow"}, 0, false},
+		// Reset headers count only once the matching quota is spent: GitHub
+		// and GitLab send them on every response.
+		{"github reset with quota left", map[string]string{"X-RateLimit-Remaining": "4000", "X-RateLimit-Reset": "1704110400"}, 0, false},
+		{"github reset with quota spent", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1704110400"}, 90 * time.Second, true},
+		{"gitlab reset with quota left", map[string]string{"RateLimit-Remaining": "12", "RateLimit-Reset": "1704110400"}, 0, false},
+		{"gitlab reset with quota spent", map[string]string{"RateLimit-Remaining": "0", "RateLimit-Reset": "1704110400"}, 90 * time.Second, true},
+		{"retry-after with quota left", map[string]string{"Retry-After": "7", "X-RateLimit-Remaining": "4000", "X-RateLimit-Reset": "1704110400"}, 7 * time.Second, true},
+		{"other header's quota is not this one's", map[string]string{"RateLimit-Remaining": "0", "X-RateLimit-Remaining": "5", "X-RateLimit-Reset": "1704110400"}, 0, false},
 		{"negative", map[string]string{"Retry-After": "-3"}, 0, false},
 	}
 	for _, tt := range tests {
@@ -51,34 +59,39 @@ func TestRateLimitWait(t *testing.T) {
 }
 
 func TestRetryReason(t *testing.T) {
+	const secondary = `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}`
 	tests := []struct {
 		code   int
 		header map[string]string
+		body   string
 		want   string
 	}{
-		{200, nil, ""},
-		{304, nil, ""},
-		{400, nil, ""},
-		{401, nil, ""},
-		{403, nil, ""},
-		{403, map[string]string{"X-RateLimit-Remaining": "10"}, ""},
-		{403, map[string]string{"X-RateLimit-Remaining": "0"}, "rate_limit"},
-		{403, map[string]string{"Retry-After": "60"}, "rate_limit"}, // GitHub secondary limit
-		{404, nil, ""},
-		{409, nil, ""},
-		{422, nil, ""},
-		{429, nil, "429"},
-		{500, nil, "5xx"},
-		{502, nil, "5xx"},
-		{503, nil, "5xx"},
-		{504, nil, "5xx"},
+		{200, nil, "", ""},
+		{304, nil, "", ""},
+		{400, nil, "", ""},
+		{401, nil, "", ""},
+		{403, nil, "", ""},
+		{403, map[string]string{"X-RateLimit-Remaining": "10"}, "", ""},
+		{403, map[string]string{"X-RateLimit-Remaining": "0"}, "", "rate_limit"},
+		{403, map[string]string{"Retry-After": "60"}, "", "rate_limit"},                    // GitHub secondary limit
+		{403, map[string]string{"X-RateLimit-Remaining": "4999"}, secondary, "rate_limit"}, // secondary limit, no Retry-After
+		{403, nil, `{"message":"You have triggered an abuse detection mechanism."}`, "rate_limit"},
+		{403, map[string]string{"X-RateLimit-Remaining": "4999"}, `{"message":"Resource not accessible by integration"}`, ""},
+		{404, nil, "", ""},
+		{409, nil, "", ""},
+		{422, nil, "", ""},
+		{429, nil, "", "429"},
+		{500, nil, "", "5xx"},
+		{502, nil, "", "5xx"},
+		{503, nil, "", "5xx"},
+		{504, nil, "", "5xx"},
 	}
 	for _, tt := range tests {
 		h := http.Header{}
 		for k, v := range tt.header {
 			h.Set(k, v)
 		}
-		if got := retryReason(tt.code, h); got != tt.want {
+		if got := retryReason(tt.code, h, []byte(tt.body)); got != tt.want {
 			t.Errorf("retryReason(%d, %v) = %q, want %q", tt.code, tt.header, got, tt.want)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Client-side binding, shared by both backends so a statement renders to the
@@ -23,9 +24,14 @@ import (
 // Supported args: nil and nil pointers (NULL); string and []byte (a quoted,
 // fully escaped string); bool (1/0); every int and uint kind; float32 and
 // float64 (nan, inf and -inf for the special values); time.Time
-// (toDateTime('YYYY-MM-DD hh:mm:ss', 'UTC'), whole seconds, in UTC); pointers
-// to any of these; []string, []int64 and []uint64 (array literals). Any other
-// type, or a count mismatch, is an error wrapping ErrBind.
+// (toDateTime('YYYY-MM-DD hh:mm:ss', 'UTC'), whole seconds, in UTC, within
+// DateTime's range: see checkDateTime and textDateTimeEnd); pointers to any of these; []string,
+// []int64 and []uint64 (array literals). Any other type, a time outside
+// DateTime's range, or a count mismatch, is an error wrapping ErrBind.
+//
+// A negative number is written in parentheses, (-5), so that it cannot join
+// the token before the placeholder: `10-?` becomes `10-(-5)`, never the line
+// comment `10--5`.
 func Bind(query string, args ...any) (string, error) {
 	var b strings.Builder
 	b.Grow(len(query) + 16*len(args))
@@ -192,6 +198,14 @@ func appendQuoted(b *strings.Builder, s string) {
 // dateTimeLayout is how DateTime values are written as text, in UTC.
 const dateTimeLayout = "2006-01-02 15:04:05"
 
+// textDateTimeEnd (2106-01-01 00:00:00 UTC, in Unix seconds) is where
+// ClickHouse 18.16 stops reading DateTime text right: its date tables end
+// with 2105, so toDateTime('2106-01-01 00:00:00', 'UTC') is 1970-01-01 and
+// '2106-02-07 06:28:15' is 1970-01-01 06:28:15. Bind writes the last weeks
+// of DateTime's range as toDateTime(<Unix seconds>, 'UTC') instead, which
+// both servers read exactly.
+const textDateTimeEnd = 4291747200
+
 // appendLiteral writes the SQL literal for v.
 func appendLiteral(b *strings.Builder, v any) error {
 	switch x := v.(type) {
@@ -212,15 +226,15 @@ func appendLiteral(b *strings.Builder, v any) error {
 			b.WriteByte('0')
 		}
 	case int:
-		b.WriteString(strconv.FormatInt(int64(x), 10))
+		appendInt(b, int64(x))
 	case int8:
-		b.WriteString(strconv.FormatInt(int64(x), 10))
+		appendInt(b, int64(x))
 	case int16:
-		b.WriteString(strconv.FormatInt(int64(x), 10))
+		appendInt(b, int64(x))
 	case int32:
-		b.WriteString(strconv.FormatInt(int64(x), 10))
+		appendInt(b, int64(x))
 	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
+		appendInt(b, x)
 	case uint:
 		b.WriteString(strconv.FormatUint(uint64(x), 10))
 	case uint8:
@@ -236,6 +250,15 @@ func appendLiteral(b *strings.Builder, v any) error {
 	case float64:
 		appendFloat(b, x, 64)
 	case time.Time:
+		if err := checkDateTime(x); err != nil {
+			return err
+		}
+		if x.Unix() >= textDateTimeEnd {
+			b.WriteString("toDateTime(")
+			b.WriteString(strconv.FormatInt(x.Unix(), 10))
+			b.WriteString(", 'UTC')")
+			return nil
+		}
 		b.WriteString("toDateTime('")
 		b.WriteString(x.UTC().Format(dateTimeLayout))
 		b.WriteString("', 'UTC')")
@@ -293,25 +316,43 @@ func appendLiteral(b *strings.Builder, v any) error {
 	return nil
 }
 
+// appendInt writes n, in parentheses when negative (see Bind).
+func appendInt(b *strings.Builder, n int64) {
+	if n < 0 {
+		b.WriteByte('(')
+		b.WriteString(strconv.FormatInt(n, 10))
+		b.WriteByte(')')
+		return
+	}
+	b.WriteString(strconv.FormatInt(n, 10))
+}
+
 // appendFloat writes f so that both ClickHouse 26.7 and 18.16 read it back
-// exactly. 18.16's parser rejects subnormal literals (5e-324 is a syntax
-// error there), so those go through toFloat64('...') instead, which 26.7
-// reads exactly and 18.16 flushes to zero rather than failing.
+// exactly, in parentheses when it starts with a minus sign (-inf and -0
+// included; see Bind). 18.16's parser rejects subnormal literals (5e-324 is
+// a syntax error there), so those go through toFloat64('...') instead, which
+// 26.7 reads exactly and 18.16 flushes to zero rather than failing.
 func appendFloat(b *strings.Builder, f float64, bits int) {
+	var text string
 	switch {
 	case math.IsNaN(f):
-		b.WriteString("nan")
+		text = "nan"
 	case math.IsInf(f, 1):
-		b.WriteString("inf")
+		text = "inf"
 	case math.IsInf(f, -1):
-		b.WriteString("-inf")
+		text = "-inf"
 	case f != 0 && math.Abs(f) < 0x1p-1022:
-		b.WriteString("toFloat64('")
-		b.WriteString(strconv.FormatFloat(f, 'g', -1, bits))
-		b.WriteString("')")
+		text = "toFloat64('" + strconv.FormatFloat(f, 'g', -1, bits) + "')"
 	default:
-		b.WriteString(strconv.FormatFloat(f, 'g', -1, bits))
+		text = strconv.FormatFloat(f, 'g', -1, bits)
 	}
+	if strings.HasPrefix(text, "-") {
+		b.WriteByte('(')
+		b.WriteString(text)
+		b.WriteByte(')')
+		return
+	}
+	b.WriteString(text)
 }
 
 // qualify replaces every {db} in query with the handle's database name. It
@@ -347,11 +388,25 @@ func validIdentifier(s string) bool {
 	return true
 }
 
-// clip shortens a statement for error messages.
+// statementInError is how many bytes of a statement an error quotes.
+const statementInError = 120
+
+// clip shortens a statement for an error message: whitespace runs
+// (newlines included) fold to one space, and a statement longer than
+// statementInError bytes is cut at a character boundary and ends in "…".
+// Callers quote the result with %q.
 func clip(query string) string {
-	const limit = 120
-	if len(query) <= limit {
+	query = oneLine(query)
+	if len(query) <= statementInError {
 		return query
 	}
-	return query[:limit] + "..."
+	cut := statementInError
+	for cut > 0 && !utf8.RuneStart(query[cut]) {
+		cut--
+	}
+	return query[:cut] + "…"
 }
+
+// oneLine folds a text (a statement, a multi-line driver or engine message)
+// onto one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

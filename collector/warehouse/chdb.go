@@ -359,11 +359,6 @@ func cString(p *byte) string {
 	return string(unsafe.Slice(p, n))
 }
 
-// oneLine folds an error text onto one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // chdbDB is one handle on the shared engine, bound to one database.
 type chdbDB struct {
 	eng *chdbEngine
@@ -405,23 +400,24 @@ func openEmbedded(ctx context.Context, dsn string) (DB, error) {
 }
 
 func parseEmbeddedDSN(dsn string) (path, db string, err error) {
+	shown := redactDSN(dsn)
 	rest, ok := strings.CutPrefix(dsn, "chdb://")
 	if !ok {
-		return "", "", fmt.Errorf("%w %q: want chdb:///path/to/dir", ErrBadDSN, dsn)
+		return "", "", fmt.Errorf("%w %q: want chdb:///path/to/dir", ErrBadDSN, shown)
 	}
 	rawPath, rawQuery, _ := strings.Cut(rest, "?")
 	if rawPath == "" {
-		return "", "", fmt.Errorf("%w %q: no data folder (want chdb:///path/to/dir or chdb://./relative/dir)", ErrBadDSN, dsn)
+		return "", "", fmt.Errorf("%w %q: no data folder (want chdb:///path/to/dir or chdb://./relative/dir)", ErrBadDSN, shown)
 	}
 	db = chdbDefaultDatabase
 	if rawQuery != "" {
 		q, err := url.ParseQuery(rawQuery)
 		if err != nil {
-			return "", "", fmt.Errorf("%w %q: %v", ErrBadDSN, dsn, err)
+			return "", "", fmt.Errorf("%w %q: %v", ErrBadDSN, shown, err)
 		}
 		for k := range q {
 			if k != "database" {
-				return "", "", fmt.Errorf("%w %q: unknown option %q (only database= is supported)", ErrBadDSN, dsn, k)
+				return "", "", fmt.Errorf("%w %q: unknown option %q (only database= is supported)", ErrBadDSN, shown, k)
 			}
 		}
 		if v := q.Get("database"); v != "" {
@@ -429,11 +425,11 @@ func parseEmbeddedDSN(dsn string) (path, db string, err error) {
 		}
 	}
 	if !validDatabaseName(db) {
-		return "", "", fmt.Errorf("%w %q: database name %q must match [A-Za-z_][A-Za-z0-9_]*", ErrBadDSN, dsn, db)
+		return "", "", fmt.Errorf("%w %q: database name %q must match [A-Za-z_][A-Za-z0-9_]*", ErrBadDSN, shown, db)
 	}
 	abs, err := filepath.Abs(rawPath)
 	if err != nil {
-		return "", "", fmt.Errorf("%w %q: %v", ErrBadDSN, dsn, err)
+		return "", "", fmt.Errorf("%w %q: %v", ErrBadDSN, shown, err)
 	}
 	return abs, db, nil
 }
@@ -517,6 +513,11 @@ func (d *chdbDB) Insert(ctx context.Context, table string, columns []string, row
 	if err != nil {
 		return fmt.Errorf("chdb: %w", err)
 	}
+	// Every row is checked before the first chunk is sent, exactly as the
+	// server backend does.
+	if err := checkInsertRows(table, columns, rows); err != nil {
+		return fmt.Errorf("chdb: %w", err)
+	}
 	if len(rows) == 0 {
 		return nil
 	}
@@ -532,9 +533,6 @@ func (d *chdbDB) Insert(ctx context.Context, table string, columns []string, row
 		return err
 	}
 	for i, row := range rows {
-		if len(row) != len(columns) {
-			return fmt.Errorf("chdb: insert into %s: row %d has %d values for %d columns", table, i, len(row), len(columns))
-		}
 		if n == 0 {
 			b.Grow(min(insertChunkBytes+insertChunkBytes/8, 64*len(columns)*(len(rows)-i)))
 			b.WriteString(head)
@@ -590,9 +588,11 @@ func insertHead(db, table string, columns []string) (string, error) {
 }
 
 // appendInsertValue writes v in the VALUES format for the insert types of
-// values.go. Unlike Bind it writes plain literals only (time.Time as a
-// quoted 'YYYY-MM-DD hh:mm:ss', which a DateTime('UTC') column reads as UTC),
-// so the engine's fast streaming VALUES parser takes every row.
+// values.go, already checked by checkInsertRows. Unlike Bind it writes plain
+// literals only (time.Time as a quoted 'YYYY-MM-DD hh:mm:ss', which a
+// DateTime('UTC') column reads as UTC), so the engine's fast streaming VALUES
+// parser takes every row. A negative number needs no parentheses here: it
+// always follows '(' or ','.
 func appendInsertValue(b *strings.Builder, v any) error {
 	var scratch [32]byte // numbers and times are formatted here without allocating
 	switch x := v.(type) {

@@ -20,9 +20,71 @@ import (
 //	Array(String)              []string
 //	Array(Int64)               []int64
 //
+// DateTime holds whole seconds from 1970-01-01 00:00:00 to
+// 2106-02-07 06:28:15 UTC (an unsigned 32-bit Unix time); a time outside it,
+// the zero time.Time included, is refused with ErrBind (see checkDateTime).
+// A nil value (untyped nil or a nil *time.Time / *float64) writes NULL into
+// a Nullable column.
+//
 // Query results are converted by Assign from a backend-neutral value (nil,
 // string, int64, uint64, float64, bool, time.Time or []any) into the caller's
 // destination.
+
+// DateTime's range, in Unix seconds.
+const (
+	minDateTime = 0
+	maxDateTime = math.MaxUint32 // 2106-02-07 06:28:15 UTC
+)
+
+// checkDateTime returns an error wrapping ErrBind when t cannot be stored in
+// a DateTime: the servers would silently store another time instead (18.16
+// wraps 1960 around to 2096, 26.7 clamps). Fractions of a second are
+// dropped when a time is written, so t is judged by its whole seconds.
+func checkDateTime(t time.Time) error {
+	if t.IsZero() {
+		return fmt.Errorf("%w: zero time.Time (0001-01-01) is outside DateTime's range [1970-01-01 00:00:00, 2106-02-07 06:28:15] UTC (use a nil *time.Time for no time)", ErrBind)
+	}
+	if u := t.Unix(); u < minDateTime || u > maxDateTime {
+		return fmt.Errorf("%w: time %s is outside DateTime's range [1970-01-01 00:00:00, 2106-02-07 06:28:15] UTC",
+			ErrBind, t.UTC().Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+// checkInsertRows checks rows before an Insert sends anything: each row
+// has one value per column, and each value is an insert type (above) or
+// untyped nil, with times in DateTime's range. Both backends run it, so they
+// accept and refuse the same rows. Errors wrap ErrBind and name the table,
+// row index, column and Go type.
+func checkInsertRows(table string, columns []string, rows [][]any) error {
+	for i, row := range rows {
+		if len(row) != len(columns) {
+			return fmt.Errorf("insert into %s: row %d has %d values for %d columns", table, i, len(row), len(columns))
+		}
+		for j, v := range row {
+			if err := checkInsertValue(v); err != nil {
+				return fmt.Errorf("insert into %s: row %d column %s: %w", table, i, columns[j], err)
+			}
+		}
+	}
+	return nil
+}
+
+// checkInsertValue checks one Insert value; see checkInsertRows.
+func checkInsertValue(v any) error {
+	switch x := v.(type) {
+	case nil, string, int64, uint64, uint8, float64, *float64, []string, []int64:
+		return nil
+	case time.Time:
+		return checkDateTime(x)
+	case *time.Time:
+		if x == nil {
+			return nil
+		}
+		return checkDateTime(*x)
+	}
+	return fmt.Errorf("%w: unsupported insert type %T (see Insert types in values.go)", ErrBind, v)
+}
 
 // Assign converts a backend-neutral value into dest. Supported destinations:
 // *string, *int, *int64, *uint64, *uint8, *float64, *bool, *time.Time, the

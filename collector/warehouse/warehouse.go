@@ -13,9 +13,6 @@ package warehouse
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/url"
-	"strings"
 )
 
 // DB is what collectors and the API need from ClickHouse.
@@ -66,50 +63,29 @@ var (
 // Open connects to the warehouse named by dsn. The embedded library is only
 // loaded for chdb:// DSNs, so a clickhouse:// deployment never needs it.
 func Open(ctx context.Context, dsn string) (DB, error) {
-	scheme, _, ok := strings.Cut(dsn, "://")
-	if !ok {
-		return nil, fmt.Errorf("%w %q: want clickhouse://host:9000/db or chdb:///path", ErrBadDSN, redact(dsn))
+	scheme, err := dsnScheme(dsn)
+	if err != nil {
+		return nil, err
 	}
-	switch scheme {
-	case "clickhouse":
+	if scheme == "clickhouse" {
 		return openServer(ctx, dsn)
-	case "chdb":
-		return openEmbedded(ctx, dsn)
-	default:
-		return nil, fmt.Errorf("%w %q: unknown scheme %q (want clickhouse or chdb)", ErrBadDSN, redact(dsn), scheme)
 	}
+	return openEmbedded(ctx, dsn)
 }
 
-// CheckDSN validates a DSN without connecting, for config validation.
+// CheckDSN validates a DSN without connecting, for config validation. It
+// parses the DSN exactly as Open does, so a DSN it accepts fails in Open only
+// for what needs a connection (an unreachable server, a wrong password, a
+// string setting an old server cannot take).
 func CheckDSN(dsn string) error {
-	scheme, rest, ok := strings.Cut(dsn, "://")
-	if !ok {
-		return fmt.Errorf("%w %q: want clickhouse://host:9000/db or chdb:///path", ErrBadDSN, redact(dsn))
+	scheme, err := dsnScheme(dsn)
+	if err != nil {
+		return err
 	}
-	switch scheme {
-	case "clickhouse":
-		u, err := url.Parse(dsn)
-		if err != nil || u.Host == "" {
-			return fmt.Errorf("%w %q: want clickhouse://user:pass@host:9000/db", ErrBadDSN, redact(dsn))
-		}
-	case "chdb":
-		if rest == "" {
-			return fmt.Errorf("%w %q: want chdb:///path/to/dir or chdb://./relative/dir", ErrBadDSN, dsn)
-		}
-	default:
-		return fmt.Errorf("%w %q: unknown scheme %q (want clickhouse or chdb)", ErrBadDSN, redact(dsn), scheme)
+	if scheme == "clickhouse" {
+		_, _, err = parseServerDSN(dsn)
+	} else {
+		_, _, err = parseEmbeddedDSN(dsn)
 	}
-	return nil
-}
-
-// redact hides a password in a DSN so it can be logged or shown in errors.
-func redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return dsn
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
+	return err
 }

@@ -68,15 +68,40 @@ type Server struct {
 	stopErr  error
 }
 
+// RestrictedUser is a user of every Server, with no password, allowed only
+// into RestrictedDatabase (<allow_databases>), which does not exist until a
+// test creates it as the default user.
+const (
+	RestrictedUser     = "restricted"
+	RestrictedDatabase = "whtest_restricted"
+)
+
+// ServerOption changes the configuration StartServer generates.
+type ServerOption func(*serverSettings)
+
+type serverSettings struct {
+	timezone string
+}
+
+// WithTimezone sets the server's time zone (<timezone>, default UTC), the
+// zone of its Date values and of DateTime columns that name none.
+func WithTimezone(tz string) ServerOption {
+	return func(s *serverSettings) { s.timezone = tz }
+}
+
 // StartServer starts clickhouse-server with a generated configuration in a
 // new temporary folder under dir ("" means os.TempDir()) and waits until its
 // native port answers a query. Stop kills it and removes the folder.
 //
 // Only the native TCP port is opened, on 127.0.0.1; HTTP, interserver and
 // MySQL ports are left out of the config, which 18.16 accepts (it simply
-// does not listen on them). The default user has no password and may only
-// connect from 127.0.0.1.
-func StartServer(ctx context.Context, dir string) (*Server, error) {
+// does not listen on them). The default user and RestrictedUser have no
+// password and may only connect from 127.0.0.1.
+func StartServer(ctx context.Context, dir string, opts ...ServerOption) (*Server, error) {
+	settings := serverSettings{timezone: "UTC"}
+	for _, o := range opts {
+		o(&settings)
+	}
 	bin := ServerBin()
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("whtest: clickhouse-server not found at %s (apt-get install clickhouse-server, or set CLICKHOUSE_SERVER_BIN): %w", bin, err)
@@ -84,7 +109,7 @@ func StartServer(ctx context.Context, dir string) (*Server, error) {
 	var lastErr error
 	// A free port can be taken between probing and binding; retry then.
 	for attempt := 0; attempt < 3; attempt++ {
-		s, err := startServer(ctx, bin, dir)
+		s, err := startServer(ctx, bin, dir, settings)
 		if err == nil {
 			return s, nil
 		}
@@ -96,7 +121,7 @@ func StartServer(ctx context.Context, dir string) (*Server, error) {
 	return nil, lastErr
 }
 
-func startServer(ctx context.Context, bin, parent string) (*Server, error) {
+func startServer(ctx context.Context, bin, parent string, settings serverSettings) (*Server, error) {
 	dir, err := os.MkdirTemp(parent, "whtest-clickhouse-")
 	if err != nil {
 		return nil, fmt.Errorf("whtest: %w", err)
@@ -112,7 +137,7 @@ func startServer(ctx context.Context, bin, parent string) (*Server, error) {
 			return nil, fmt.Errorf("whtest: %w", err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "config.xml"), []byte(serverConfig(dir, port)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "config.xml"), []byte(serverConfig(dir, port, settings)), 0o644); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("whtest: %w", err)
 	}
@@ -225,8 +250,12 @@ func (s *Server) Port() int { return s.port }
 func (s *Server) Dir() string { return s.dir }
 
 // DSN returns a clickhouse:// DSN for database db on this server.
-func (s *Server) DSN(db string) string {
-	return fmt.Sprintf("clickhouse://default@%s/%s?dial_timeout=5s", s.addr(), db)
+func (s *Server) DSN(db string) string { return s.UserDSN("default", db) }
+
+// UserDSN returns a clickhouse:// DSN for database db on this server, as
+// user (without a password: "default" or RestrictedUser).
+func (s *Server) UserDSN(user, db string) string {
+	return fmt.Sprintf("clickhouse://%s@%s/%s?dial_timeout=5s", user, s.addr(), db)
 }
 
 // Stop terminates the server (SIGTERM, then SIGKILL after a few seconds)
@@ -270,7 +299,7 @@ func freePort() (int, error) {
 
 // serverConfig is a self-contained config.xml: 18.16 needs nothing from
 // /etc/clickhouse-server. Paths must end in a slash.
-func serverConfig(dir string, port int) string {
+func serverConfig(dir string, port int, settings serverSettings) string {
 	p := func(sub string) string { return xmlEscape(filepath.Join(dir, sub)) + "/" }
 	return `<?xml version="1.0"?>
 <yandex>
@@ -290,7 +319,7 @@ func serverConfig(dir string, port int) string {
     <users_config>users.xml</users_config>
     <default_profile>default</default_profile>
     <default_database>default</default_database>
-    <timezone>UTC</timezone>
+    <timezone>` + xmlEscape(settings.timezone) + `</timezone>
     <mark_cache_size>67108864</mark_cache_size>
     <uncompressed_cache_size>67108864</uncompressed_cache_size>
     <max_concurrent_queries>100</max_concurrent_queries>
@@ -317,6 +346,17 @@ const usersConfig = `<?xml version="1.0"?>
             <profile>default</profile>
             <quota>default</quota>
         </default>
+        <` + RestrictedUser + `>
+            <password></password>
+            <networks>
+                <ip>127.0.0.1</ip>
+            </networks>
+            <profile>default</profile>
+            <quota>default</quota>
+            <allow_databases>
+                <database>` + RestrictedDatabase + `</database>
+            </allow_databases>
+        </` + RestrictedUser + `>
     </users>
     <quotas>
         <default></default>
