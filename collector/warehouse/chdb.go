@@ -45,7 +45,7 @@ const queryFormat = "JSONCompactEachRowWithNamesAndTypes"
 
 // Insert chunking: one INSERT per chunk keeps memory bounded, and each chunk
 // becomes one part, so chunks should be large. On the narrow rows of
-// BenchmarkInsertEmbedded (~65 bytes each) 200k-row chunks ran at ~1M rows/s
+// BenchmarkInsert (whtest; ~65 bytes a row) 200k-row chunks ran at ~1M rows/s
 // against ~550k rows/s for 20k-row chunks.
 const (
 	insertChunkRows  = 200_000
