@@ -78,7 +78,14 @@ type entry struct {
 	stats    *httpx.Stats
 	running  atomic.Bool
 	cronID   cron.EntryID
+	// unrecorded holds end records of runs that could not be written
+	// (storage was gone); the next run writes them with its own. Only the
+	// run holding running touches it.
+	unrecorded []warehouse.RunRow
 }
+
+// maxUnrecorded bounds the end records a source keeps while storage is gone.
+const maxUnrecorded = 100
 
 // NewRunner builds a runner writing to db.
 func NewRunner(db warehouse.DB, log *slog.Logger, metrics *Metrics, opts RunnerOptions) *Runner {
@@ -384,11 +391,23 @@ func (r *Runner) runID(ctx context.Context, name, trigger, runID string, progres
 	}
 	record.Requests, record.Retries, record.Bytes, record.Rows = res.Requests, res.Retries, res.Bytes, res.TotalRows()
 	record.Version = uint64(time.Now().UnixNano())
-	// Record the end even when the run's own context was cancelled.
+	// Record the end even when the run's own context was cancelled, with
+	// the ends of earlier runs that storage could not take then; keep them
+	// all for the next run if it still cannot.
 	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if werr := warehouse.InsertRows(recCtx, r.db, []warehouse.RunRow{record}); werr != nil {
-		log.Error("recording run result", "err", werr)
+	records := append(e.unrecorded, record)
+	if werr := warehouse.InsertRows(recCtx, r.db, records); werr != nil {
+		if len(records) > maxUnrecorded {
+			records = records[len(records)-maxUnrecorded:]
+		}
+		e.unrecorded = records
+		log.Error("could not record run result; the next run will retry", "err", werr)
+	} else {
+		if n := len(e.unrecorded); n > 0 {
+			log.Info("recorded the results of earlier runs that storage could not take", "runs", n)
+		}
+		e.unrecorded = nil
 	}
 	dur := res.Finished.Sub(res.Started)
 	if r.metrics != nil {

@@ -39,11 +39,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -67,6 +70,7 @@ type serverDB struct {
 	conn     driver.Conn
 	db       string // database all tables live in (Database())
 	password string // scrubbed from every error message
+	addr     string // server address(es), named when they cannot be reached
 	closed   atomic.Bool
 }
 
@@ -152,7 +156,7 @@ func openServer(ctx context.Context, dsn string) (DB, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &serverDB{conn: conn, db: db, password: password}, nil
+	return &serverDB{conn: conn, db: db, password: password, addr: strings.Join(opts.Addr, ", ")}, nil
 }
 
 // badOptionsError is a clickhouse.Open failure: the options themselves are
@@ -288,9 +292,28 @@ func (s *serverDB) Close() error {
 }
 
 // wrap adds context to a driver error, keeping it matchable with errors.Is/As
-// while making sure the password never reaches the message.
+// while making sure the password never reaches the message. A server that
+// went away (refused or dropped connections) is named as such, so that the
+// driver's bare "EOF" or "connection refused" reads as what it means.
 func (s *serverDB) wrap(what string, err error) error {
-	return wrapScrubbed("clickhouse: "+what, err, s.password)
+	prefix := "clickhouse: " + what
+	if isConnectionError(err) {
+		prefix += ": cannot reach ClickHouse server " + s.addr
+	}
+	return wrapScrubbed(prefix, err, s.password)
+}
+
+// isConnectionError reports whether err means the server could not be
+// reached or the connection to it broke: a failed dial, a reset, refused or
+// closed connection. A read that timed out (a slow query) is not one, nor is
+// a pool with every connection busy.
+func isConnectionError(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && (op.Op == "dial" || !op.Timeout())
 }
 
 // wrapScrubbed is fmt.Errorf("%s: %w") on one line, with password removed

@@ -55,17 +55,28 @@ func ServerBin() string {
 	return DefaultServerBin
 }
 
-// Server is a clickhouse-server process owned by a test binary.
+// Server is a clickhouse-server owned by a test binary: a data folder and a
+// port, and the process serving them while it runs. Kill and Start stop the
+// process and run a new one on the same folder and port, so a test can make
+// the database go away and come back under a client that stays open.
 type Server struct {
 	dir  string // temporary folder holding config, data and logs
 	port int    // native TCP port on 127.0.0.1
+	bin  string // clickhouse-server binary
 
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when the process has exited
-	waitErr error         // set before done is closed
+	mu      sync.Mutex // guards proc and stopped; held across Kill and Start
+	proc    *process   // the running process; nil after Kill
+	stopped bool       // Stop was called: the folder is gone
 
 	stopOnce sync.Once
 	stopErr  error
+}
+
+// process is one run of clickhouse-server.
+type process struct {
+	cmd     *exec.Cmd
+	done    chan struct{} // closed when the process has exited
+	waitErr error         // set before done is closed
 }
 
 // RestrictedUser is a user of every Server, with no password, allowed only
@@ -74,6 +85,14 @@ type Server struct {
 const (
 	RestrictedUser     = "restricted"
 	RestrictedDatabase = "whtest_restricted"
+)
+
+// PasswordUser is a user of every Server with the password UserPassword,
+// allowed into every database, for tests that check a password never shows
+// up in errors or logs. PasswordDSN connects as it.
+const (
+	PasswordUser = "whtest_pw"
+	UserPassword = "whtest-Pa55word-leak-canary"
 )
 
 // ServerOption changes the configuration StartServer generates.
@@ -96,7 +115,9 @@ func WithTimezone(tz string) ServerOption {
 // Only the native TCP port is opened, on 127.0.0.1; HTTP, interserver and
 // MySQL ports are left out of the config, which 18.16 accepts (it simply
 // does not listen on them). The default user and RestrictedUser have no
-// password and may only connect from 127.0.0.1.
+// password, PasswordUser has UserPassword; all may only connect from
+// 127.0.0.1. Kill and Start take the server down and up again on the same
+// folder and port; Stop ends it for good.
 func StartServer(ctx context.Context, dir string, opts ...ServerOption) (*Server, error) {
 	settings := serverSettings{timezone: "UTC"}
 	for _, o := range opts {
@@ -145,21 +166,32 @@ func startServer(ctx context.Context, bin, parent string, settings serverSetting
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("whtest: %w", err)
 	}
-	out, err := os.Create(filepath.Join(dir, "log", "stdout.log"))
+	s := &Server{dir: dir, port: port, bin: bin}
+	if err := s.launch(ctx); err != nil {
+		_ = s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// launch starts a process on s's folder and port and waits until it
+// answers. On failure the process, if it started, is killed again. The
+// caller holds s.mu or owns s alone.
+func (s *Server) launch(ctx context.Context) error {
+	out, err := os.OpenFile(filepath.Join(s.dir, "log", "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("whtest: %w", err)
+		return fmt.Errorf("whtest: %w", err)
 	}
 	defer out.Close() // the child holds its own descriptor
 
-	cmd := exec.Command(bin, "--config-file="+filepath.Join(dir, "config.xml"))
-	cmd.Dir = dir
+	cmd := exec.Command(s.bin, "--config-file="+filepath.Join(s.dir, "config.xml"))
+	cmd.Dir = s.dir
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	setParentDeathSignal(cmd.SysProcAttr)
 
-	s := &Server{dir: dir, port: port, cmd: cmd, done: make(chan struct{})}
+	p := &process{cmd: cmd, done: make(chan struct{})}
 	started := make(chan error, 1)
 	go func() {
 		// The parent-death signal fires when the *thread* that started the
@@ -172,23 +204,124 @@ func startServer(ctx context.Context, bin, parent string, settings serverSetting
 			return
 		}
 		started <- nil
-		s.waitErr = cmd.Wait()
-		close(s.done)
+		p.waitErr = cmd.Wait()
+		close(p.done)
 	}()
 	if err := <-started; err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("whtest: starting %s: %w", bin, err)
+		return fmt.Errorf("whtest: starting %s: %w", s.bin, err)
 	}
-	if err := s.waitReady(ctx); err != nil {
-		_ = s.Stop()
-		return nil, err
+	s.proc = p
+	if err := s.waitReady(ctx, p); err != nil {
+		p.kill()
+		s.proc = nil
+		return err
 	}
-	return s, nil
+	return nil
+}
+
+// kill ends the process at once (SIGKILL) and waits for it to exit.
+func (p *process) kill() {
+	select {
+	case <-p.done:
+	default:
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// terminate ends the process gracefully (SIGTERM), killing it if it has
+// not exited after stopTimeout.
+func (p *process) terminate() {
+	select {
+	case <-p.done:
+	default:
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(stopTimeout):
+			p.kill()
+		}
+	}
+}
+
+// Kill makes the database go away abruptly, as a crash or a lost machine
+// does: the process gets SIGKILL and Kill waits until it has exited, so the
+// port refuses connections when Kill returns. Connections clients hold are
+// cut. The data folder is kept, so Start can bring the same data back on
+// the same port. Killing a server that is not running does nothing.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc != nil {
+		s.proc.kill()
+		s.proc = nil
+	}
+}
+
+// Running reports whether a process is serving (it may have exited on its
+// own since; Kill and Start keep this consistent).
+func (s *Server) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return false
+	}
+	select {
+	case <-s.proc.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Start runs the server again after Kill, on the same data folder and port,
+// and waits until it answers a query (bounded by ctx and the start-up
+// timeout). A server that is already running is left alone. Start after
+// Stop is an error.
+func (s *Server) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return errors.New("whtest: server was stopped; its folder is gone")
+	}
+	if s.proc != nil {
+		select {
+		case <-s.proc.done:
+			s.proc = nil // exited on its own: start a new one
+		default:
+			return nil
+		}
+	}
+	// The port was released by the kill, but the kernel may still hold it
+	// for a moment, or another socket may have been given it as its
+	// ephemeral port; retry for a while rather than fail at once.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := s.launch(ctx)
+		if err == nil {
+			return nil
+		}
+		if !strings.Contains(err.Error(), "Address already in use") || ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Restart is Kill then Start: the database goes away and comes back with
+// its data on the same port.
+func (s *Server) Restart(ctx context.Context) error {
+	s.Kill()
+	return s.Start(ctx)
 }
 
 // waitReady polls the native port until SELECT 1 answers, the process
 // exits, or the start timeout passes.
-func (s *Server) waitReady(ctx context.Context) error {
+func (s *Server) waitReady(ctx context.Context, p *process) error {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	conn, err := clickhouse.Open(&clickhouse.Options{
@@ -211,8 +344,8 @@ func (s *Server) waitReady(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-s.done:
-			return fmt.Errorf("whtest: clickhouse-server exited during start-up (%v)%s", s.waitErr, s.logTail())
+		case <-p.done:
+			return fmt.Errorf("whtest: clickhouse-server exited during start-up (%v)%s", p.waitErr, s.logTail())
 		case <-ctx.Done():
 			return fmt.Errorf("whtest: clickhouse-server did not answer on %s within %s (last error: %v)%s", s.addr(), startTimeout, lastErr, s.logTail())
 		case <-tick.C:
@@ -258,21 +391,23 @@ func (s *Server) UserDSN(user, db string) string {
 	return fmt.Sprintf("clickhouse://%s@%s/%s?dial_timeout=5s", user, s.addr(), db)
 }
 
+// PasswordDSN returns a clickhouse:// DSN for database db on this server,
+// as PasswordUser with its password.
+func (s *Server) PasswordDSN(db string) string {
+	return fmt.Sprintf("clickhouse://%s:%s@%s/%s?dial_timeout=5s", PasswordUser, UserPassword, s.addr(), db)
+}
+
 // Stop terminates the server (SIGTERM, then SIGKILL after a few seconds)
 // and removes its folder. Calling it again returns the first result.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
-		select {
-		case <-s.done:
-		default:
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-s.done:
-			case <-time.After(stopTimeout):
-				_ = s.cmd.Process.Kill()
-				<-s.done
-			}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.proc != nil {
+			s.proc.terminate()
+			s.proc = nil
 		}
+		s.stopped = true
 		s.stopErr = os.RemoveAll(s.dir)
 	})
 	return s.stopErr
@@ -357,6 +492,14 @@ const usersConfig = `<?xml version="1.0"?>
                 <database>` + RestrictedDatabase + `</database>
             </allow_databases>
         </` + RestrictedUser + `>
+        <` + PasswordUser + `>
+            <password>` + UserPassword + `</password>
+            <networks>
+                <ip>127.0.0.1</ip>
+            </networks>
+            <profile>default</profile>
+            <quota>default</quota>
+        </` + PasswordUser + `>
     </users>
     <quotas>
         <default></default>
