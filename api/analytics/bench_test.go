@@ -190,6 +190,34 @@ func TestYearBackendsAgree(t *testing.T) {
 	}
 }
 
+// TestYearMetricsInChunks: metrics counted in many small statements are
+// those of one statement.
+func TestYearMetricsInChunks(t *testing.T) {
+	y := genYear(2, 26, 40)
+	ctx := context.Background()
+	for _, be := range whtest.Backends(t) {
+		seedYear(t, be.DB, y)
+		_, ws, err := querySprintPage(ctx, be.DB, sprintSel{now: yearNow(26), limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(windowChunks(ws, 1000)); n < 5 {
+			t.Fatalf("%d chunks, want several", n)
+		}
+		one, err := querySprintMetrics(ctx, be.DB, ws, maxBoundBytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		many, err := querySprintMetrics(ctx, be.DB, ws, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(one) != 50 || !reflect.DeepEqual(one, many) {
+			t.Errorf("%s: %d metrics in one statement, %d in chunks, or they differ", be.Name, len(one), len(many))
+		}
+	}
+}
+
 // BenchmarkSprintsYear measures Sprints over a year of data (4 boards × 26
 // two-week sprints × ~40 issues) on both backends: all 104 reports in one
 // page, and one board's 26.

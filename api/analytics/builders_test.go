@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,125 +81,141 @@ FROM {db}.sprints FINAL`, f.args, []any{bNow, bNow})
 	}
 }
 
-func TestSprintsSQL(t *testing.T) {
-	sel, err := SprintFilter{Board: "B1", Now: bNow}.sel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sql, args := buildSprints(sel)
-	set := []any{bNow, bNow, "B1"}
-	var want []any
-	for range 4 { // the page of sprints appears four times
-		want = append(want, set...)
-	}
-	checkSQL(t, "sprints", sql, `SELECT source, sprint_id, board_id, name, state, ifNull(t0, start_date) AS start_time,
-    end_date, complete_date,
-    (toFloat64(toUInt32(end_date)) - toFloat64(toUInt32(start_date))) / 86400 AS planned_days,
-    (toFloat64(toUInt32(t1)) - toFloat64(toUInt32(t0))) / 86400 AS actual_days,
-    committed, added, removed, completed, carried_over,
-    if(committed = 0, NULL, toFloat64(added + removed) / committed) AS scope_change_rate,
-    if(committed = 0, NULL, toFloat64(added) / committed) AS added_rate,
-    if(committed = 0, NULL, toFloat64(added - removed) / committed) AS net_change_rate,
-    if(committed = 0, NULL, toFloat64(committed_done) / committed) AS planning_accuracy,
-    if(committed = 0 OR committed + added - removed <= 0, NULL,
-        toFloat64(completed) / (committed + added - removed)) AS completion_rate,
-    committed_points, added_points, removed_points, completed_points
+// TestSprintMetricsSQL: the windows of the page are bound as arrays (one
+// element per sprint, t0 and t1 in Unix seconds), never read back from the
+// sprints table.
+func TestSprintMetricsSQL(t *testing.T) {
+	sql, args := buildSprintMetrics([]sprintWindow{
+		{source: "jira", id: "7", t0: bFrom, t1: bNow, closing: true},
+		{source: "jira", id: "8", t0: bNow, t1: bTo},
+	})
+	keys := []any{[]string{"jira", "jira"}, []string{"7", "8"}}
+	want := append(append([]any{}, keys...), keys...)
+	want = append(want, []int64{bFrom.Unix(), bNow.Unix()}, []int64{bNow.Unix(), bTo.Unix()}, []int64{1, 0})
+	want = append(want, keys...)
+	checkSQL(t, "sprint metrics", sql, `SELECT source, container_id AS sprint_id,
+    toInt64(uniqExactIf(issue_id, in_t0)) AS committed,
+    toInt64(countIf(is_added)) AS added,
+    toInt64(countIf(is_removed)) AS removed,
+    toInt64(uniqExactIf(issue_id, in_t1 AND (tupleElement(arrayElement(st, arrayCount(x -> tupleElement(x, 1) <= end_at, st)), 3) = 1 AS done_t1))) AS completed,
+    toInt64(uniqExactIf(issue_id, in_t1 AND NOT done_t1)) AS carried_over,
+    toInt64(length(arrayIntersect(groupUniqArrayIf(issue_id, in_t0),
+        groupUniqArrayIf(issue_id, in_t1 AND done_t1)))) AS committed_done,
+    toFloat64(sumIf(pts, in_t0)) AS committed_points,
+    toFloat64(sumIf(pts, is_added)) AS added_points,
+    toFloat64(sumIf(pts, is_removed)) AS removed_points,
+    toFloat64(sumIf(pts, in_t1 AND done_t1)) AS completed_points
 FROM (
-    SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
-        if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
-        if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
-        ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
-    FROM {db}.sprints FINAL
-    WHERE board_id = ?
-    ORDER BY sort_at DESC, source, sprint_id
-    LIMIT 100
-) AS s
-ANY LEFT JOIN (
-    SELECT source, container_id AS sprint_id,
-        toInt64(uniqExactIf(issue_id, in_t0)) AS committed,
-        toInt64(countIf(is_added)) AS added,
-        toInt64(countIf(is_removed)) AS removed,
-        toInt64(uniqExactIf(issue_id, in_t1 AND done_t1)) AS completed,
-        toInt64(uniqExactIf(issue_id, in_t1 AND NOT done_t1)) AS carried_over,
-        toInt64(length(arrayIntersect(groupUniqArrayIf(issue_id, in_t0),
-            groupUniqArrayIf(issue_id, in_t1 AND done_t1)))) AS committed_done,
-        toFloat64(sumIf(pts, in_t0)) AS committed_points,
-        toFloat64(sumIf(pts, is_added)) AS added_points,
-        toFloat64(sumIf(pts, is_removed)) AS removed_points,
-        toFloat64(sumIf(pts, in_t1 AND done_t1)) AS completed_points
+    SELECT source, container_id, issue_id, ifNull(points, 0) AS pts, end_at,
+        entered <= start_at AND (isNull(exited) OR assumeNotNull(exited) > start_at) AS in_t0,
+        entered > start_at AND entered <= end_at AS is_added,
+        isNotNull(exited) AND assumeNotNull(exited) > start_at AND assumeNotNull(exited) <= end_at
+            AND NOT (closing AND assumeNotNull(exited) >= end_at - 60) AND done_at_leaving = 0 AS is_removed,
+        entered <= end_at AND (isNull(exited) OR assumeNotNull(exited) > end_at
+            OR (closing AND assumeNotNull(exited) >= end_at - 60)) AS in_t1
     FROM (
-        SELECT source, container_id, issue_id, ifNull(points, 0) AS pts,
-            entered <= start_at AND (isNull(exited) OR assumeNotNull(exited) > start_at) AS in_t0,
-            entered > start_at AND entered <= end_at AS is_added,
-            isNotNull(exited) AND assumeNotNull(exited) > start_at AND assumeNotNull(exited) <= end_at
-                AND NOT (closing AND assumeNotNull(exited) >= end_at - 60) AND done_at_leaving = 0 AS is_removed,
-            entered <= end_at AND (isNull(exited) OR assumeNotNull(exited) > end_at
-                OR (closing AND assumeNotNull(exited) >= end_at - 60)) AS in_t1,
-            tupleElement(arrayElement(st, arrayCount(x -> tupleElement(x, 1) <= end_at, st)), 3) = 1 AS done_t1
-        FROM (
-            SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points,
-                start_at, end_at, closing
-            FROM (
-                SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points
-                FROM {db}.membership_intervals FINAL
-                WHERE kind = 'sprint' AND (source, container_id) IN (
-                    SELECT source, sprint_id FROM (
-                        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
-                            if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
-                            if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
-                            ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
-                        FROM {db}.sprints FINAL
-                        WHERE board_id = ?
-                        ORDER BY sort_at DESC, source, sprint_id
-                        LIMIT 100
-                    ) AS p
-                )
-            ) AS i
-            ALL INNER JOIN (
-                SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,
-                    state = 'closed' AND isNotNull(complete_date) AS closing
-                FROM (
-                    SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
-                        if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
-                        if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
-                        ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
-                    FROM {db}.sprints FINAL
-                    WHERE board_id = ?
-                    ORDER BY sort_at DESC, source, sprint_id
-                    LIMIT 100
-                ) AS p
-                WHERE isNotNull(t0)
-            ) AS w USING (source, container_id)
-        ) AS a
-        ANY LEFT JOIN (
-            SELECT source, issue_id, arraySort(groupArray((at, toUInt64OrZero(splitByChar(':', event_id)[1]), to_category = 'done'))) AS st
-            FROM {db}.issue_status_changes FINAL
-            WHERE (source, issue_id) IN (
-                SELECT source, issue_id
-                FROM {db}.membership_intervals FINAL
-                WHERE kind = 'sprint' AND (source, container_id) IN (
-                    SELECT source, sprint_id FROM (
-                        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
-                            if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
-                            if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
-                            ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
-                        FROM {db}.sprints FINAL
-                        WHERE board_id = ?
-                        ORDER BY sort_at DESC, source, sprint_id
-                        LIMIT 100
-                    ) AS p
-                )
-            )
-            GROUP BY source, issue_id
-        ) AS h USING (source, issue_id)
-    ) AS b
-    GROUP BY source, container_id
-) AS m USING (source, sprint_id)
-ORDER BY sort_at DESC, source, sprint_id`, args, want)
+        SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points
+        FROM {db}.membership_intervals FINAL
+        WHERE kind = 'sprint' AND (source, container_id) IN (
+            SELECT source, container_id FROM system.one ARRAY JOIN ? AS source, ? AS container_id
+        )
+    ) AS i
+    ALL INNER JOIN (
+        SELECT source, container_id, toDateTime(t0, 'UTC') AS start_at, toDateTime(t1, 'UTC') AS end_at, closing
+        FROM system.one ARRAY JOIN ? AS source, ? AS container_id, ? AS t0, ? AS t1, ? AS closing
+    ) AS w USING (source, container_id)
+) AS a
+ANY LEFT JOIN (
+    SELECT source, issue_id, arraySort(groupArray((at, toUInt64OrZero(splitByChar(':', event_id)[1]), to_category = 'done'))) AS st
+    FROM {db}.issue_status_changes FINAL
+    WHERE (source, issue_id) IN (
+        SELECT source, issue_id
+        FROM {db}.membership_intervals FINAL
+        WHERE kind = 'sprint' AND (source, container_id) IN (
+            SELECT source, container_id FROM system.one ARRAY JOIN ? AS source, ? AS container_id
+        )
+    )
+    GROUP BY source, issue_id
+) AS h USING (source, issue_id)
+GROUP BY source, container_id, end_at`, args, want)
+}
+
+// TestSprintMetricsRates: the rates derived from the counts, with their
+// null cases (DESIGN.md §5).
+func TestSprintMetricsRates(t *testing.T) {
+	for _, tc := range []struct {
+		m    sprintMetrics
+		want SprintReport
+	}{
+		{sprintMetrics{committed: 7, added: 3, removed: 2, completed: 2, carriedOver: 5, committedDone: 1, committedPoints: 22},
+			SprintReport{Committed: 7, Added: 3, Removed: 2, Completed: 2, CarriedOver: 5, CommittedPoints: 22,
+				ScopeChangeRate: fp(5.0 / 7), AddedRate: fp(3.0 / 7), NetChangeRate: fp(1.0 / 7),
+				PlanningAccuracy: fp(1.0 / 7), CompletionRate: fp(2.0 / 8)}},
+		// Nothing committed: every rate null.
+		{sprintMetrics{added: 1, carriedOver: 1, addedPoints: 3},
+			SprintReport{Added: 1, CarriedOver: 1, AddedPoints: 3}},
+		// Committed, but everything removed: no completion rate.
+		{sprintMetrics{committed: 2, removed: 2},
+			SprintReport{Committed: 2, Removed: 2, ScopeChangeRate: fp(1), AddedRate: fp(0), NetChangeRate: fp(-1),
+				PlanningAccuracy: fp(0)}},
+	} {
+		var got SprintReport
+		tc.m.apply(&got)
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%+v:\n got %s\nwant %s", tc.m, show(got), show(tc.want))
+		}
+	}
+	if d := spanDays(&bFrom, &bNow); d == nil || *d != (float64(bNow.Unix())-float64(bFrom.Unix()))/86400 {
+		t.Errorf("spanDays = %v", d)
+	}
+	if d := spanDays(nil, &bNow); d != nil {
+		t.Errorf("spanDays(nil, t) = %v, want nil", *d)
+	}
+}
+
+// TestWindowChunks: a page of windows is split so that no metrics
+// statement outgrows ClickHouse's max_query_size (256 KiB), even when every
+// byte of the keys needs escaping.
+func TestWindowChunks(t *testing.T) {
+	var ws []sprintWindow
+	for i := range 3000 {
+		ws = append(ws, sprintWindow{source: "jira'\\", id: strings.Repeat("\x01'", 20) + strconv.Itoa(i), t0: bFrom, t1: bNow})
+	}
+	chunks := windowChunks(ws, maxBoundBytes)
+	if len(chunks) < 2 {
+		t.Fatalf("%d chunks, want several", len(chunks))
+	}
+	var joined []sprintWindow
+	for _, c := range chunks {
+		joined = append(joined, c...)
+		sql, args := buildSprintMetrics(c)
+		bound, err := warehouse.Bind(sql, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bound) >= 256<<10 {
+			t.Errorf("a chunk of %d windows binds to %d bytes, want < 256 KiB", len(c), len(bound))
+		}
+	}
+	if !reflect.DeepEqual(joined, ws) {
+		t.Errorf("chunks do not add up to the windows")
+	}
+	// A page of ordinary keys is one statement; a window larger than the
+	// budget still gets one of its own.
+	if n := len(windowChunks(ws[:1], 10)); n != 1 {
+		t.Errorf("one window: %d chunks, want 1", n)
+	}
+	plain := make([]sprintWindow, 1001)
+	for i := range plain {
+		plain[i] = sprintWindow{source: "jira", id: strconv.Itoa(10000 + i)}
+	}
+	if n := len(windowChunks(plain, maxBoundBytes)); n != 1 {
+		t.Errorf("1001 plain windows: %d chunks, want 1", n)
+	}
 }
 
 func TestSprintEventsSQL(t *testing.T) {
-	sql, args := buildSprintEvents(eventWindow{source: "jira", id: "7", t0: bFrom, t1: bNow, closing: true})
+	sql, args := buildSprintEvents(sprintWindow{source: "jira", id: "7", t0: bFrom, t1: bNow, closing: true})
 	checkSQL(t, "sprint events", sql, `SELECT issue_id, issue_key, entered, exited, done_at_leaving, points,
     is_added, is_exit, in_t1, done_t1, carried_at
 FROM (
@@ -303,14 +320,58 @@ ANY LEFT JOIN (
 GROUP BY src, grp
 ORDER BY src, grp`, args, append(append(append([]any{}, set...), set...), set...))
 
+	// Over every sprint, the intervals are read without the IN filter
+	// (it would keep every row): the join alone picks the started sprints.
 	g, err = ScopeChangeFilter{Entity: "sprint", GroupBy: "month"}.check()
 	if err != nil {
 		t.Fatal(err)
 	}
-	sql, _ = buildScopeChange(g, sprintSel{now: bNow})
-	if want := "    SELECT source, sprint_id, '' AS src, substring(toString(toStartOfMonth(assumeNotNull(t0))), 1, 7) AS grp\n"; !strings.Contains(sql, want) {
-		t.Errorf("month grouping: want line %q in\n%s", want, sql)
-	}
+	sql, args = buildScopeChange(g, sprintSel{now: bNow})
+	checkSQL(t, "scope change over every sprint", sql, `SELECT src, grp, toInt64(count()) AS sprints,
+    toInt64(sum(c_n)) AS committed, toInt64(sum(a_n)) AS added, toInt64(sum(r_n)) AS removed,
+    if(committed = 0, NULL, toFloat64(added + removed) / committed) AS scope_change_rate
+FROM (
+    SELECT source, sprint_id, '' AS src, substring(toString(toStartOfMonth(assumeNotNull(t0))), 1, 7) AS grp
+    FROM (
+        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+            if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+            if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+            ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+        FROM {db}.sprints FINAL
+    ) AS p
+    WHERE isNotNull(t0)
+) AS g
+ANY LEFT JOIN (
+    SELECT source, container_id AS sprint_id,
+        toInt64(uniqExactIf(issue_id, entered <= start_at AND (isNull(exited) OR assumeNotNull(exited) > start_at))) AS c_n,
+        toInt64(countIf(entered > start_at AND entered <= end_at)) AS a_n,
+        toInt64(countIf(isNotNull(exited) AND assumeNotNull(exited) > start_at AND assumeNotNull(exited) <= end_at
+            AND NOT (closing AND assumeNotNull(exited) >= end_at - 60) AND done_at_leaving = 0)) AS r_n
+    FROM (
+        SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points,
+            start_at, end_at, closing
+        FROM (
+            SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points
+            FROM {db}.membership_intervals FINAL
+            WHERE kind = 'sprint'
+        ) AS i
+        ALL INNER JOIN (
+            SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,
+                state = 'closed' AND isNotNull(complete_date) AS closing
+            FROM (
+                SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+                    if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+                    if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+                    ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+                FROM {db}.sprints FINAL
+            ) AS p
+            WHERE isNotNull(t0)
+        ) AS w USING (source, container_id)
+    ) AS a
+    GROUP BY source, container_id
+) AS m USING (source, sprint_id)
+GROUP BY src, grp
+ORDER BY src, grp`, args, []any{bNow, bNow, bNow, bNow})
 }
 
 func TestDurationsSQL(t *testing.T) {
@@ -357,16 +418,31 @@ ORDER BY src, grp`, args, []any{bNow, bNow, bFrom})
 // filter value leaves the SQL text unchanged.
 func TestValuesAreBound(t *testing.T) {
 	evil := "B1' OR 1=1 --"
-	plain, _ := buildSprints(sprintSel{source: "s", board: "b", state: "closed", now: bNow, limit: 5})
-	hostile, args := buildSprints(sprintSel{source: evil, board: evil, state: "closed", now: bNow, limit: 5})
-	if plain != hostile {
+	plain := sprintSet(sprintSel{source: "s", board: "b", state: "closed", now: bNow, limit: 5})
+	hostile := sprintSet(sprintSel{source: evil, board: evil, state: "closed", now: bNow, limit: 5})
+	args := hostile.args
+	if plain.sql != hostile.sql {
 		t.Errorf("filter values changed the statement text")
 	}
-	bound, err := warehouse.Bind(hostile, args...)
+	bound, err := warehouse.Bind(hostile.sql, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(bound, `'B1\' OR 1=1 --'`) {
 		t.Errorf("value not bound as one quoted literal:\n%s", bound)
+	}
+
+	// The windows of the metrics statement are bound too.
+	plainM, _ := buildSprintMetrics([]sprintWindow{{source: "s", id: "b", t0: bFrom, t1: bNow}})
+	hostileM, argsM := buildSprintMetrics([]sprintWindow{{source: evil, id: evil, t0: bFrom, t1: bNow}})
+	if plainM != hostileM {
+		t.Errorf("window values changed the metrics statement text")
+	}
+	bound, err = warehouse.Bind(hostileM, argsM...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(bound, `['B1\' OR 1=1 --']`) {
+		t.Errorf("window value not bound as one quoted literal:\n%s", bound)
 	}
 }

@@ -5,6 +5,13 @@
 // scans the result into structs; the same SQL runs on ClickHouse 18.16 (the
 // server) and 26.7 (embedded), and the result tests check both.
 //
+// Sprint reports take two statements: the page of sprints with their
+// windows, then the scope metrics of the started ones, with the windows
+// bound as arrays, so that no statement re-reads the sprints for each
+// subquery that needs them. The values derived from a row (start, planned
+// and actual days, rates) are computed in Go, in Float64 exactly as the
+// SQL would.
+//
 // # Definitions (DESIGN.md §5)
 //
 // A sprint's window is [t0, t1]: t0 = activatedDate, else startDate; t1 =

@@ -70,7 +70,7 @@ func buildScopeChange(g grouping, s sprintSel) (string, []any) {
 		"        toInt64(countIf(" + exprAdded + ")) AS a_n,\n" +
 		"        toInt64(countIf(" + indentCont(exprRemoved) + ")) AS r_n\n" +
 		"    FROM (\n")
-	q.nest(indent2(windowedIntervals(set)))
+	q.nest(indent2(windowedIntervals(s)))
 	q.add("\n    ) AS a\n" +
 		"    GROUP BY source, container_id\n" +
 		") AS m USING (source, sprint_id)\n" +

@@ -150,10 +150,25 @@ var epoch = time.Unix(0, 0).UTC()
 func sprintSet(s sprintSel) frag {
 	var q query
 	q.add("SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,\n" +
-		"    if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,\n")
-	q.add("    if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,\n", s.now, s.now)
-	q.add("    ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at\n" +
+		"    " + exprT0 + " AS t0,\n")
+	q.add("    "+exprT1+" AS t1,\n", s.now, s.now)
+	q.add("    " + exprSortAt + " AS sort_at\n" +
 		"FROM {db}.sprints FINAL")
+	sprintWhere(&q, s)
+	return q.frag()
+}
+
+// The window and sort position of a sprint, over a sprints row (exprT1
+// binds now twice).
+const (
+	exprT0     = "if(state = 'future', NULL, ifNull(activated_date, start_date))"
+	exprT1     = "if(state = 'closed', ifNull(complete_date, ?), ?)"
+	exprSortAt = "ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC')))"
+)
+
+// sprintWhere appends the WHERE, ORDER BY and LIMIT clauses of a sprint
+// selection to a select over {db}.sprints defining t0 and sort_at.
+func sprintWhere(q *query, s sprintSel) {
 	var conds []string
 	var args []any
 	cond := func(c string, a ...any) { conds = append(conds, c); args = append(args, a...) }
@@ -189,32 +204,39 @@ func sprintSet(s sprintSel) frag {
 	if s.limit > 0 {
 		q.add("\nORDER BY sort_at DESC, source, sprint_id\nLIMIT " + strconv.Itoa(s.limit))
 	}
-	return q.frag()
 }
 
-// sprintKeys renders the (source, sprint_id) pairs of a sprint set, for IN.
-func sprintKeys(set frag) frag {
-	var q query
-	q.add("SELECT source, sprint_id FROM (\n")
-	q.nest(set)
-	q.add("\n) AS p")
-	return q.frag()
+// everySprint reports whether s selects every sprint (no condition, no
+// limit).
+func (s sprintSel) everySprint() bool {
+	return s.source == "" && s.id == "" && s.board == "" && s.state == "" &&
+		s.from == nil && s.to == nil && s.after == nil && s.limit == 0
 }
 
 // windowedIntervals renders every sprint membership interval of the
-// started sprints in set, next to its sprint's window (start_at = t0,
-// end_at = t1, closing).
-func windowedIntervals(set frag) frag {
+// started sprints selected by s, next to its sprint's window (start_at =
+// t0, end_at = t1, closing). When s narrows the sprints, only their
+// intervals are read (IN on the leading columns of the table's key); when
+// it selects every sprint, that filter would keep every row and is left
+// out: the join alone drops the intervals of sprints that have not started.
+func windowedIntervals(s sprintSel) frag {
+	set := sprintSet(s)
 	var q query
 	q.add("SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points,\n" +
 		"    start_at, end_at, closing\n" +
 		"FROM (\n" +
 		"    SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points\n" +
-		"    FROM {db}.membership_intervals FINAL\n" +
-		"    WHERE kind = 'sprint' AND (source, container_id) IN (\n")
-	q.nest(indent2(sprintKeys(set)))
-	q.add("\n    )\n" +
-		") AS i\n" +
+		"    FROM {db}.membership_intervals FINAL\n")
+	if s.everySprint() {
+		q.add("    WHERE kind = 'sprint'\n")
+	} else {
+		q.add("    WHERE kind = 'sprint' AND (source, container_id) IN (\n" +
+			"        SELECT source, sprint_id FROM (\n")
+		q.nest(indent2(indent2(set)))
+		q.add("\n        ) AS p\n" +
+			"    )\n")
+	}
+	q.add(") AS i\n" +
 		"ALL INNER JOIN (\n" +
 		"    SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,\n" +
 		"        state = 'closed' AND isNotNull(complete_date) AS closing\n" +
@@ -226,62 +248,9 @@ func windowedIntervals(set frag) frag {
 	return q.frag()
 }
 
-// statusHistory renders, per issue of the sprints in set, its status
-// history as st = [(at, seq, is_done)] sorted by time, then changelog order. Arrays stand in for the
-// "latest change at or before t1" lookup, which would need a window
-// function or a non-equi join that ClickHouse 18.16 lacks.
-func statusHistory(set frag) frag {
-	var q query
-	q.add("SELECT source, issue_id, arraySort(groupArray((at, toUInt64OrZero(splitByChar(':', event_id)[1]), to_category = 'done'))) AS st\n" +
-		"FROM {db}.issue_status_changes FINAL\n" +
-		"WHERE (source, issue_id) IN (\n" +
-		"    SELECT source, issue_id\n" +
-		"    FROM {db}.membership_intervals FINAL\n" +
-		"    WHERE kind = 'sprint' AND (source, container_id) IN (\n")
-	q.nest(indent2(sprintKeys(set)))
-	q.add("\n    )\n" +
-		")\n" +
-		"GROUP BY source, issue_id")
-	return q.frag()
-}
-
 // indent2 indents a fragment by one extra level (so that nest puts it two
 // levels deep).
 func indent2(f frag) frag { return frag{sql: indent(f.sql), args: f.args} }
-
-// sprintMetrics renders the per-sprint counts of the started sprints in
-// set, in one pass over their intervals.
-func sprintMetrics(set frag) frag {
-	var q query
-	q.add("SELECT source, container_id AS sprint_id,\n" +
-		"    toInt64(uniqExactIf(issue_id, in_t0)) AS committed,\n" +
-		"    toInt64(countIf(is_added)) AS added,\n" +
-		"    toInt64(countIf(is_removed)) AS removed,\n" +
-		"    toInt64(uniqExactIf(issue_id, in_t1 AND done_t1)) AS completed,\n" +
-		"    toInt64(uniqExactIf(issue_id, in_t1 AND NOT done_t1)) AS carried_over,\n" +
-		"    toInt64(length(arrayIntersect(groupUniqArrayIf(issue_id, in_t0),\n" +
-		"        groupUniqArrayIf(issue_id, in_t1 AND done_t1)))) AS committed_done,\n" +
-		"    toFloat64(sumIf(pts, in_t0)) AS committed_points,\n" +
-		"    toFloat64(sumIf(pts, is_added)) AS added_points,\n" +
-		"    toFloat64(sumIf(pts, is_removed)) AS removed_points,\n" +
-		"    toFloat64(sumIf(pts, in_t1 AND done_t1)) AS completed_points\n" +
-		"FROM (\n" +
-		"    SELECT source, container_id, issue_id, ifNull(points, 0) AS pts,\n" +
-		"        " + exprInT0 + " AS in_t0,\n" +
-		"        " + exprAdded + " AS is_added,\n" +
-		"        " + indentCont(exprRemoved) + " AS is_removed,\n" +
-		"        " + indentCont(exprInT1) + " AS in_t1,\n" +
-		"        " + exprDoneT1 + " AS done_t1\n" +
-		"    FROM (\n")
-	q.nest(indent2(windowedIntervals(set)))
-	q.add("\n    ) AS a\n" +
-		"    ANY LEFT JOIN (\n")
-	q.nest(indent2(statusHistory(set)))
-	q.add("\n    ) AS h USING (source, issue_id)\n" +
-		") AS b\n" +
-		"GROUP BY source, container_id")
-	return q.frag()
-}
 
 // indentCont indents the continuation lines of a multi-line expression to
 // sit under a select list two levels deep.
@@ -324,35 +293,131 @@ func nowOr(now time.Time) time.Time {
 	return now.UTC()
 }
 
-// buildSprints renders the sprint report query. Columns, in order: source,
-// sprint_id, board_id, name, state, start_time, end_date, complete_date,
-// planned_days, actual_days, committed, added, removed, completed,
-// carried_over, scope_change_rate, added_rate, net_change_rate,
-// planning_accuracy, completion_rate, committed_points, added_points,
-// removed_points, completed_points.
-func buildSprints(s sprintSel) (string, []any) {
-	set := sprintSet(s)
+// A sprint report is read in two statements: the page of sprints with
+// their windows (sprintSet), then the scope metrics of the started ones
+// (buildSprintMetrics), with those windows bound as values, so that no
+// statement reads the sprints more than once. The report's derived values
+// (start, planned and actual days, rates) are computed here from what the
+// two return, in Float64 as ClickHouse would compute them.
+
+// sprintWindow is the window [t0, t1] of a started sprint; closing says the
+// sprint is closed and t1 is its completeDate.
+type sprintWindow struct {
+	source, id string
+	t0, t1     time.Time
+	closing    bool
+}
+
+// buildSprintMetrics renders the scope metrics of the started sprints ws
+// (at least one), in one pass over their membership intervals, each next
+// to its sprint's window (start_at = t0, end_at = t1, closing). The
+// windows are bound as arrays, one element per sprint, and expanded into
+// rows with ARRAY JOIN. Columns: source, sprint_id, committed, added,
+// removed, completed, carried_over, committed_done, committed_points,
+// added_points, removed_points, completed_points; one row per sprint that
+// has intervals.
+func buildSprintMetrics(ws []sprintWindow) (string, []any) {
+	sources := make([]string, len(ws))
+	ids := make([]string, len(ws))
+	t0s := make([]int64, len(ws))
+	t1s := make([]int64, len(ws))
+	closing := make([]int64, len(ws))
+	for i, w := range ws {
+		sources[i], ids[i] = w.source, w.id
+		t0s[i], t1s[i] = w.t0.Unix(), w.t1.Unix()
+		if w.closing {
+			closing[i] = 1
+		}
+	}
+	// The (source, container_id) pairs of ws, for IN: the primary key of
+	// membership_intervals starts with them, so only their rows are read.
+	const pageKeys = "SELECT source, container_id FROM system.one ARRAY JOIN ? AS source, ? AS container_id"
 	var q query
-	q.add("SELECT source, sprint_id, board_id, name, state, ifNull(t0, start_date) AS start_time,\n" +
-		"    end_date, complete_date,\n" +
-		"    " + daysBetween("start_date", "end_date") + " AS planned_days,\n" +
-		"    " + daysBetween("t0", "t1") + " AS actual_days,\n" +
-		"    committed, added, removed, completed, carried_over,\n" +
-		"    if(committed = 0, NULL, toFloat64(added + removed) / committed) AS scope_change_rate,\n" +
-		"    if(committed = 0, NULL, toFloat64(added) / committed) AS added_rate,\n" +
-		"    if(committed = 0, NULL, toFloat64(added - removed) / committed) AS net_change_rate,\n" +
-		"    if(committed = 0, NULL, toFloat64(committed_done) / committed) AS planning_accuracy,\n" +
-		"    if(committed = 0 OR committed + added - removed <= 0, NULL,\n" +
-		"        toFloat64(completed) / (committed + added - removed)) AS completion_rate,\n" +
-		"    committed_points, added_points, removed_points, completed_points\n" +
-		"FROM (\n")
-	q.nest(set)
-	q.add("\n) AS s\n" +
-		"ANY LEFT JOIN (\n")
-	q.nest(sprintMetrics(set))
-	q.add("\n) AS m USING (source, sprint_id)\n" +
-		"ORDER BY sort_at DESC, source, sprint_id")
+	q.add("SELECT source, container_id AS sprint_id,\n" +
+		"    toInt64(uniqExactIf(issue_id, in_t0)) AS committed,\n" +
+		"    toInt64(countIf(is_added)) AS added,\n" +
+		"    toInt64(countIf(is_removed)) AS removed,\n" +
+		"    toInt64(uniqExactIf(issue_id, in_t1 AND (" + exprDoneT1 + " AS done_t1))) AS completed,\n" +
+		"    toInt64(uniqExactIf(issue_id, in_t1 AND NOT done_t1)) AS carried_over,\n" +
+		"    toInt64(length(arrayIntersect(groupUniqArrayIf(issue_id, in_t0),\n" +
+		"        groupUniqArrayIf(issue_id, in_t1 AND done_t1)))) AS committed_done,\n" +
+		"    toFloat64(sumIf(pts, in_t0)) AS committed_points,\n" +
+		"    toFloat64(sumIf(pts, is_added)) AS added_points,\n" +
+		"    toFloat64(sumIf(pts, is_removed)) AS removed_points,\n" +
+		"    toFloat64(sumIf(pts, in_t1 AND done_t1)) AS completed_points\n" +
+		"FROM (\n" +
+		"    SELECT source, container_id, issue_id, ifNull(points, 0) AS pts, end_at,\n" +
+		"        " + exprInT0 + " AS in_t0,\n" +
+		"        " + exprAdded + " AS is_added,\n" +
+		"        " + indentCont(exprRemoved) + " AS is_removed,\n" +
+		"        " + indentCont(exprInT1) + " AS in_t1\n" +
+		"    FROM (\n" +
+		"        SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points\n" +
+		"        FROM {db}.membership_intervals FINAL\n" +
+		"        WHERE kind = 'sprint' AND (source, container_id) IN (\n")
+	q.add("            "+pageKeys+"\n", sources, ids)
+	q.add("        )\n" +
+		"    ) AS i\n" +
+		"    ALL INNER JOIN (\n" +
+		"        SELECT source, container_id, toDateTime(t0, 'UTC') AS start_at, toDateTime(t1, 'UTC') AS end_at, closing\n")
+	q.add("        FROM system.one ARRAY JOIN ? AS source, ? AS container_id, ? AS t0, ? AS t1, ? AS closing\n",
+		sources, ids, t0s, t1s, closing)
+	q.add("    ) AS w USING (source, container_id)\n" +
+		") AS a\n" +
+		"ANY LEFT JOIN (\n" +
+		"    SELECT source, issue_id, " + exprStatusHistory + " AS st\n" +
+		"    FROM {db}.issue_status_changes FINAL\n" +
+		"    WHERE (source, issue_id) IN (\n" +
+		"        SELECT source, issue_id\n" +
+		"        FROM {db}.membership_intervals FINAL\n" +
+		"        WHERE kind = 'sprint' AND (source, container_id) IN (\n")
+	q.add("            "+pageKeys+"\n", sources, ids)
+	// end_at is one per sprint, so grouping by it changes nothing; naming
+	// it outside the lambda of done_t1 makes ClickHouse 18.16 read it from
+	// the subquery (it misses columns used only inside a lambda there).
+	q.add("        )\n" +
+		"    )\n" +
+		"    GROUP BY source, issue_id\n" +
+		") AS h USING (source, issue_id)\n" +
+		"GROUP BY source, container_id, end_at")
 	return q.sb.String(), q.args
+}
+
+// exprStatusHistory aggregates an issue's status changes into st =
+// [(at, seq, is_done)] sorted by time, then changelog order. Arrays stand
+// in for the "latest change at or before t1" lookup (exprDoneT1), which
+// would need a window function or a non-equi join that ClickHouse 18.16
+// lacks.
+const exprStatusHistory = "arraySort(groupArray((at, toUInt64OrZero(splitByChar(':', event_id)[1]), to_category = 'done')))"
+
+// sprintMetrics are the counts of one sprint, as buildSprintMetrics returns
+// them.
+type sprintMetrics struct {
+	committed, added, removed, completed, carriedOver, committedDone int64
+	committedPoints, addedPoints, removedPoints, completedPoints     float64
+}
+
+// apply sets the counts of m and the rates derived from them (DESIGN.md
+// §5; null when committed is 0, completion rate also when committed +
+// added - removed <= 0), in Float64 as ClickHouse would compute them.
+func (m sprintMetrics) apply(r *SprintReport) {
+	r.Committed, r.Added, r.Removed = m.committed, m.added, m.removed
+	r.Completed, r.CarriedOver = m.completed, m.carriedOver
+	r.CommittedPoints, r.AddedPoints = m.committedPoints, m.addedPoints
+	r.RemovedPoints, r.CompletedPoints = m.removedPoints, m.completedPoints
+	r.ScopeChangeRate, r.AddedRate, r.NetChangeRate, r.PlanningAccuracy, r.CompletionRate = nil, nil, nil, nil, nil
+	if m.committed == 0 {
+		return
+	}
+	c := float64(m.committed)
+	rate := func(f float64) *float64 { return &f }
+	r.ScopeChangeRate = rate(float64(m.added+m.removed) / c)
+	r.AddedRate = rate(float64(m.added) / c)
+	r.NetChangeRate = rate(float64(m.added-m.removed) / c)
+	r.PlanningAccuracy = rate(float64(m.committedDone) / c)
+	if scope := m.committed + m.added - m.removed; scope > 0 {
+		r.CompletionRate = rate(float64(m.completed) / float64(scope))
+	}
 }
 
 // Sprints returns one page of sprint reports.
@@ -361,40 +426,149 @@ func Sprints(ctx context.Context, db warehouse.DB, f SprintFilter) ([]SprintRepo
 	if err != nil {
 		return nil, err
 	}
-	return querySprints(ctx, db, sel)
+	reports, _, err := querySprints(ctx, db, sel)
+	return reports, err
 }
 
-func querySprints(ctx context.Context, db warehouse.DB, sel sprintSel) ([]SprintReport, error) {
-	sql, args := buildSprints(sel)
-	rows, err := db.Query(ctx, sql, args...)
+// querySprints returns the selected sprint reports and the windows of those
+// that have started, in the same order.
+func querySprints(ctx context.Context, db warehouse.DB, sel sprintSel) ([]SprintReport, []sprintWindow, error) {
+	reports, ws, err := querySprintPage(ctx, db, sel)
+	if err != nil || len(ws) == 0 {
+		return reports, ws, err
+	}
+	metrics, err := querySprintMetrics(ctx, db, ws, maxBoundBytes)
 	if err != nil {
-		return nil, fmt.Errorf("sprint reports: %w", err)
+		return nil, nil, err
+	}
+	for i := range reports {
+		r := &reports[i]
+		if m, ok := metrics[[2]string{r.Source, r.ID}]; ok {
+			m.apply(r)
+		}
+	}
+	return reports, ws, nil
+}
+
+// querySprintPage returns the selected sprints, without metrics, and the
+// windows of those that have started (t0 not null).
+func querySprintPage(ctx context.Context, db warehouse.DB, sel sprintSel) ([]SprintReport, []sprintWindow, error) {
+	set := sprintSet(sel)
+	rows, err := db.Query(ctx, set.sql, set.args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sprint reports: %w", err)
 	}
 	defer rows.Close()
 	out := []SprintReport{}
+	var ws []sprintWindow
 	for rows.Next() {
-		var r SprintReport
-		if err := rows.Scan(&r.Source, &r.ID, &r.Board, &r.Name, &r.State, &r.Start, &r.End, &r.Complete,
-			&r.PlannedDays, &r.ActualDays,
-			&r.Committed, &r.Added, &r.Removed, &r.Completed, &r.CarriedOver,
-			&r.ScopeChangeRate, &r.AddedRate, &r.NetChangeRate, &r.PlanningAccuracy, &r.CompletionRate,
-			&r.CommittedPoints, &r.AddedPoints, &r.RemovedPoints, &r.CompletedPoints); err != nil {
-			return nil, fmt.Errorf("sprint reports: %w", err)
+		var (
+			r             SprintReport
+			startDate, t0 *time.Time
+			t1, sortAt    time.Time
+		)
+		if err := rows.Scan(&r.Source, &r.ID, &r.Board, &r.Name, &r.State, &startDate, &r.End, &r.Complete,
+			&t0, &t1, &sortAt); err != nil {
+			return nil, nil, fmt.Errorf("sprint reports: %w", err)
+		}
+		r.Start = startDate
+		r.PlannedDays = spanDays(startDate, r.End)
+		if t0 != nil {
+			r.Start = t0
+			r.ActualDays = spanDays(t0, &t1)
+			ws = append(ws, sprintWindow{source: r.Source, id: r.ID, t0: *t0, t1: t1,
+				closing: r.State == StateClosed && r.Complete != nil})
 		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sprint reports: %w", err)
+		return nil, nil, fmt.Errorf("sprint reports: %w", err)
+	}
+	return out, ws, nil
+}
+
+// spanDays is b - a in days, as daysBetween computes it; nil when either is
+// nil.
+func spanDays(a, b *time.Time) *float64 {
+	if a == nil || b == nil {
+		return nil
+	}
+	d := (float64(b.Unix()) - float64(a.Unix())) / 86400
+	return &d
+}
+
+// querySprintMetrics returns the metrics of the sprints ws by (source, id);
+// a sprint without intervals has none (all zero, rates null). The windows
+// are counted in as many statements as it takes to keep the text each one
+// binds within budget bytes.
+func querySprintMetrics(ctx context.Context, db warehouse.DB, ws []sprintWindow, budget int) (map[[2]string]sprintMetrics, error) {
+	out := make(map[[2]string]sprintMetrics, len(ws))
+	for _, chunk := range windowChunks(ws, budget) {
+		if err := readSprintMetrics(ctx, db, chunk, out); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
 
-// eventWindow is the window the issue-level events of one sprint are
-// classified against.
-type eventWindow struct {
-	source, id string
-	t0, t1     time.Time
-	closing    bool
+// maxBoundBytes bounds the text the windows of one metrics statement bind:
+// ClickHouse refuses a statement longer than max_query_size (256 KiB by
+// default on both versions), so a page with more windows than fit is
+// counted in several statements.
+const maxBoundBytes = 192 << 10
+
+// windowChunks splits ws into runs whose bound text (three copies of the
+// keys, one of the times) stays within budget bytes; a run holds at least
+// one window.
+func windowChunks(ws []sprintWindow, budget int) [][]sprintWindow {
+	var out [][]sprintWindow
+	start, size := 0, 0
+	for i, w := range ws {
+		n := 3*(quotedLen(w.source)+quotedLen(w.id)+4) + 3*(20+2)
+		if i > start && size+n > budget {
+			out = append(out, ws[start:i])
+			start, size = i, 0
+		}
+		size += n
+	}
+	return append(out, ws[start:])
+}
+
+// quotedLen bounds the length of s as a bound string literal: the quotes,
+// and at most four bytes for each byte Bind escapes.
+func quotedLen(s string) int {
+	n := len(s) + 2
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == '\\' || c == '\'' {
+			n += 3
+		}
+	}
+	return n
+}
+
+// readSprintMetrics adds the metrics of the sprints ws to out.
+func readSprintMetrics(ctx context.Context, db warehouse.DB, ws []sprintWindow, out map[[2]string]sprintMetrics) error {
+	sql, args := buildSprintMetrics(ws)
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("sprint metrics: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			source, id string
+			m          sprintMetrics
+		)
+		if err := rows.Scan(&source, &id, &m.committed, &m.added, &m.removed, &m.completed, &m.carriedOver,
+			&m.committedDone, &m.committedPoints, &m.addedPoints, &m.removedPoints, &m.completedPoints); err != nil {
+			return fmt.Errorf("sprint metrics: %w", err)
+		}
+		out[[2]string{source, id}] = m
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sprint metrics: %w", err)
+	}
+	return nil
 }
 
 // buildSprintEvents renders the interval classification of one started
@@ -402,7 +576,7 @@ type eventWindow struct {
 // its completeDate). Columns: issue_id, issue_key, entered, exited,
 // done_at_leaving, points, is_added, is_exit, in_t1, done_t1, carried_at;
 // only intervals behind at least one event are returned.
-func buildSprintEvents(w eventWindow) (string, []any) {
+func buildSprintEvents(w sprintWindow) (string, []any) {
 	var q query
 	q.add("SELECT issue_id, issue_key, entered, exited, done_at_leaving, points,\n" +
 		"    is_added, is_exit, in_t1, done_t1, carried_at\n" +
@@ -420,7 +594,7 @@ func buildSprintEvents(w eventWindow) (string, []any) {
 		"        WHERE source = ? AND kind = 'sprint' AND container_id = ?\n", w.source, w.id)
 	q.add("    ) AS i\n" +
 		"    ANY LEFT JOIN (\n" +
-		"        SELECT source, issue_id, arraySort(groupArray((at, toUInt64OrZero(splitByChar(':', event_id)[1]), to_category = 'done'))) AS st\n" +
+		"        SELECT source, issue_id, " + exprStatusHistory + " AS st\n" +
 		"        FROM {db}.issue_status_changes FINAL\n")
 	q.add("        WHERE source = ? AND issue_id IN (\n"+
 		"            SELECT issue_id FROM {db}.membership_intervals FINAL\n"+
@@ -445,8 +619,7 @@ func buildSprintEvents(w eventWindow) (string, []any) {
 // Sprint returns one sprint's report and its issue-level events, or
 // ErrNotFound. now is t1 when the sprint is not closed (zero: time.Now()).
 func Sprint(ctx context.Context, db warehouse.DB, source, id string, now time.Time) (SprintDetail, error) {
-	now = nowOr(now)
-	reports, err := querySprints(ctx, db, sprintSel{source: source, id: id, now: now, limit: 1})
+	reports, ws, err := querySprints(ctx, db, sprintSel{source: source, id: id, now: nowOr(now), limit: 1})
 	if err != nil {
 		return SprintDetail{}, err
 	}
@@ -454,19 +627,14 @@ func Sprint(ctx context.Context, db warehouse.DB, source, id string, now time.Ti
 		return SprintDetail{}, fmt.Errorf("%w: sprint %q of source %q", ErrNotFound, id, source)
 	}
 	d := SprintDetail{SprintReport: reports[0], Events: []SprintEvent{}}
-	r := d.SprintReport
-	if r.State == StateFuture || r.Start == nil {
+	if len(ws) == 0 {
 		return d, nil // not started: no window, no events
 	}
-	w := eventWindow{source: source, id: id, t0: *r.Start, t1: now}
-	if r.State == StateClosed && r.Complete != nil {
-		w.t1, w.closing = *r.Complete, true
-	}
-	d.Events, err = sprintEvents(ctx, db, w)
+	d.Events, err = sprintEvents(ctx, db, ws[0])
 	return d, err
 }
 
-func sprintEvents(ctx context.Context, db warehouse.DB, w eventWindow) ([]SprintEvent, error) {
+func sprintEvents(ctx context.Context, db warehouse.DB, w sprintWindow) ([]SprintEvent, error) {
 	sql, args := buildSprintEvents(w)
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
