@@ -13,6 +13,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	// Jira reads JQL dates in the API user's time zone; embedding the zone
+	// database keeps that right on hosts and images without one.
+	_ "time/tzdata"
 
 	"github.com/runway-analytics/runway/collector/config"
 )
