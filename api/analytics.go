@@ -126,12 +126,17 @@ func (s *Server) scopeChange(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	pg, err := q.offsetPage()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	groups, err := analytics.ScopeChange(c.Request.Context(), s.db, f)
 	if err != nil {
 		s.fail(c, analyticsErr(err))
 		return
 	}
-	out, err := page(q, groups)
+	out, err := cut(pg, groups)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -160,12 +165,17 @@ func (s *Server) durations(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	pg, err := q.offsetPage()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	groups, err := analytics.Durations(c.Request.Context(), s.db, f)
 	if err != nil {
 		s.fail(c, analyticsErr(err))
 		return
 	}
-	out, err := page(q, groups)
+	out, err := cut(pg, groups)
 	if err != nil {
 		s.fail(c, err)
 		return

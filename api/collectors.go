@@ -33,6 +33,11 @@ func (s *Server) listCollectors(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	pg, err := q.offsetPage()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	last, err := collector.LastRuns(c.Request.Context(), s.db)
 	if err != nil {
 		s.fail(c, err)
@@ -55,7 +60,7 @@ func (s *Server) listCollectors(c *gin.Context) {
 		}
 		items = append(items, st)
 	}
-	out, err := page(q, items)
+	out, err := cut(pg, items)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -154,27 +154,39 @@ func (q query) cursor(into any) (bool, error) {
 	return true, nil
 }
 
-// page cuts one page out of a fully computed list (rollups and collectors
-// are small: tens of groups), with an offset cursor.
-func page[T any](q query, all []T) (list[T], error) {
-	limit, err := q.limit()
-	if err != nil {
-		return list[T]{}, err
+// offsetPage is a page of a fully computed list (rollups and collectors are
+// small: tens of groups), addressed by an offset cursor. It is read from the
+// request before the list is computed, so a bad limit or cursor costs no
+// query.
+type offsetPage struct {
+	limit  int
+	Offset int `json:"o"`
+}
+
+func (q query) offsetPage() (offsetPage, error) {
+	var p offsetPage
+	var err error
+	if p.limit, err = q.limit(); err != nil {
+		return p, err
 	}
-	var cur struct {
-		Offset int `json:"o"`
+	if _, err := q.cursor(&p); err != nil {
+		return p, err
 	}
-	if _, err := q.cursor(&cur); err != nil {
-		return list[T]{}, err
+	if p.Offset < 0 {
+		return p, invalid("parameter cursor: not a cursor returned by this API")
 	}
-	if cur.Offset < 0 || cur.Offset > len(all) {
+	return p, nil
+}
+
+// cut returns the page's items of all.
+func cut[T any](p offsetPage, all []T) (list[T], error) {
+	if p.Offset > len(all) {
 		return list[T]{}, invalid("parameter cursor: not a cursor returned by this API")
 	}
-	out := list[T]{Items: all[cur.Offset:]}
-	if len(out.Items) > limit {
-		out.Items = out.Items[:limit]
-		cur.Offset += limit
-		out.NextCursor = encodeCursor(cur)
+	out := list[T]{Items: all[p.Offset:]}
+	if len(out.Items) > p.limit {
+		out.Items = out.Items[:p.limit]
+		out.NextCursor = encodeCursor(offsetPage{Offset: p.Offset + p.limit})
 	}
 	if out.Items == nil {
 		out.Items = []T{}
