@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -13,22 +12,10 @@ import (
 // analyticsRoutes registers the report endpoints (sprints, scope change,
 // durations).
 func (s *Server) analyticsRoutes(g *gin.RouterGroup) {
-	g.GET("/sprints", s.listSprints)
-	g.GET("/sprints/:source/:id", s.getSprint)
-	g.GET("/scope-change", s.scopeChange)
-	g.GET("/durations", s.durations)
-}
-
-// analyticsErr maps report errors to API errors: bad filters are the
-// caller's to fix (400), everything else is ours (500).
-func analyticsErr(err error) error {
-	switch {
-	case errors.Is(err, analytics.ErrInvalidArgument), errors.Is(err, analytics.ErrUnsupported):
-		return invalid(err.Error())
-	case errors.Is(err, analytics.ErrNotFound):
-		return notFound(err.Error())
-	}
-	return err
+	g.GET("/sprints", s.handle(s.listSprints))
+	g.GET("/sprints/:source/:id", s.handle(s.getSprint))
+	g.GET("/scope-change", s.handle(s.scopeChange))
+	g.GET("/durations", s.handle(s.durations))
 }
 
 // sprintCursor is the keyset position behind next_cursor.
@@ -38,30 +25,25 @@ type sprintCursor struct {
 	ID     string     `json:"id"`
 }
 
-func (s *Server) listSprints(c *gin.Context) {
+func (s *Server) listSprints(c *gin.Context) error {
 	q, err := parseQuery(c.Request.URL.Query(), "source", "board", "state", "from", "to", "limit", "cursor")
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	f := analytics.SprintFilter{Source: q.str("source"), Board: q.str("board"), Now: s.now()}
 	if f.State, err = q.oneOf("state", analytics.StateFuture, analytics.StateActive, analytics.StateClosed); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if f.From, f.To, err = q.timeRange(); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	limit, err := q.limit()
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	var cur sprintCursor
 	if ok, err := q.cursor(&cur); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	} else if ok {
 		k := analytics.SprintKey{Source: cur.Source, ID: cur.ID}
 		if cur.Start != nil {
@@ -73,8 +55,7 @@ func (s *Server) listSprints(c *gin.Context) {
 	f.Limit = limit + 1
 	items, err := analytics.Sprints(c.Request.Context(), s.db, f)
 	if err != nil {
-		s.fail(c, analyticsErr(err))
-		return
+		return err
 	}
 	out := list[analytics.SprintReport]{Items: items}
 	if len(items) > limit {
@@ -86,99 +67,77 @@ func (s *Server) listSprints(c *gin.Context) {
 		out.Items = []analytics.SprintReport{}
 	}
 	c.JSON(http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) getSprint(c *gin.Context) {
+func (s *Server) getSprint(c *gin.Context) error {
 	if _, err := parseQuery(c.Request.URL.Query()); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	d, err := analytics.Sprint(c.Request.Context(), s.db, c.Param("source"), c.Param("id"), s.now())
 	if err != nil {
-		s.fail(c, analyticsErr(err))
-		return
+		return err
 	}
 	if d.Events == nil {
 		d.Events = []analytics.SprintEvent{}
 	}
 	c.JSON(http.StatusOK, d)
+	return nil
 }
 
-func (s *Server) scopeChange(c *gin.Context) {
+func (s *Server) scopeChange(c *gin.Context) error {
 	q, err := parseQuery(c.Request.URL.Query(), "entity", "group_by", "source", "from", "to", "limit", "cursor")
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	f := analytics.ScopeChangeFilter{Source: q.str("source"), Now: s.now()}
 	if f.Entity, err = q.oneOf("entity", "sprint", "milestone"); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if f.GroupBy, err = q.oneOf("group_by", "board", "project", "month"); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if f.GroupBy == "" {
 		f.GroupBy = "board"
 	}
 	if f.From, f.To, err = q.timeRange(); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	pg, err := q.offsetPage()
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	groups, err := analytics.ScopeChange(c.Request.Context(), s.db, f)
 	if err != nil {
-		s.fail(c, analyticsErr(err))
-		return
+		return err
 	}
-	out, err := cut(pg, groups)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	return answer(c, pg, groups)
 }
 
-func (s *Server) durations(c *gin.Context) {
+func (s *Server) durations(c *gin.Context) error {
 	q, err := parseQuery(c.Request.URL.Query(), "entity", "group_by", "from", "to", "limit", "cursor")
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	f := analytics.DurationFilter{Now: s.now()}
 	if f.Entity, err = q.oneOf("entity", "sprint", "milestone", "project", "ticket"); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	// Sprint durations group by board, state or month; the other entities
 	// (and their groupings) arrive with their sources.
 	if f.GroupBy, err = q.oneOf("group_by", "board", "state", "month"); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if f.From, f.To, err = q.timeRange(); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	pg, err := q.offsetPage()
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	groups, err := analytics.Durations(c.Request.Context(), s.db, f)
 	if err != nil {
-		s.fail(c, analyticsErr(err))
-		return
+		return err
 	}
-	out, err := cut(pg, groups)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	return answer(c, pg, groups)
 }

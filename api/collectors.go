@@ -27,21 +27,18 @@ type CollectorStatus struct {
 	NextRun  *time.Time `json:"next_run"`
 }
 
-func (s *Server) listCollectors(c *gin.Context) {
+func (s *Server) listCollectors(c *gin.Context) error {
 	q, err := parseQuery(c.Request.URL.Query(), "limit", "cursor")
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	pg, err := q.offsetPage()
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	last, err := collector.LastRuns(c.Request.Context(), s.db)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	items := []CollectorStatus{}
 	names := []string{}
@@ -60,35 +57,28 @@ func (s *Server) listCollectors(c *gin.Context) {
 		}
 		items = append(items, st)
 	}
-	out, err := cut(pg, items)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	return answer(c, pg, items)
 }
 
-func (s *Server) runCollector(c *gin.Context) {
+func (s *Server) runCollector(c *gin.Context) error {
 	if _, err := parseQuery(c.Request.URL.Query()); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	name := c.Param("source")
 	if s.runner == nil {
-		s.fail(c, notFound("unknown source "+name))
-		return
+		return notFound("unknown source " + name)
 	}
 	runID, err := s.runner.Trigger(name)
 	switch {
 	case errors.Is(err, collector.ErrUnknownSource):
-		s.fail(c, notFound("unknown source "+name))
+		return notFound("unknown source " + name)
 	case errors.Is(err, collector.ErrRunning):
-		s.fail(c, conflict("source "+name+" is already running"))
+		return conflict("source " + name + " is already running")
 	case errors.Is(err, collector.ErrStopped):
-		s.fail(c, &apiError{http.StatusServiceUnavailable, CodeUnavailable, "shutting down; not starting new runs"})
+		return &apiError{http.StatusServiceUnavailable, CodeUnavailable, "shutting down; not starting new runs"}
 	case err != nil:
-		s.fail(c, err)
-	default:
-		c.JSON(http.StatusAccepted, gin.H{"source": name, "run_id": runID, "status": "running"})
+		return err
 	}
+	c.JSON(http.StatusAccepted, gin.H{"source": name, "run_id": runID, "status": "running"})
+	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/runway-analytics/runway/api/analytics"
 )
 
 // Error codes of the JSON error body (DESIGN.md §7).
@@ -47,10 +49,29 @@ func abort(c *gin.Context, status int, code, msg string) {
 	c.AbortWithStatusJSON(status, errorBody{errorDetail{code, msg}})
 }
 
-// fail answers an error from a handler.
+// handle adapts a handler that returns its error: every failure is
+// answered in one place, by fail.
+func (s *Server) handle(h func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			s.fail(c, err)
+		}
+	}
+}
+
+// fail answers an error from a handler. API errors carry their status;
+// report errors map to 400 (a filter the caller can fix) or 404; anything
+// else is a 500 whose detail goes to the log only.
 func (s *Server) fail(c *gin.Context, err error) {
 	var ae *apiError
-	if errors.As(err, &ae) {
+	switch {
+	case errors.As(err, &ae):
+	case errors.Is(err, analytics.ErrInvalidArgument), errors.Is(err, analytics.ErrUnsupported):
+		ae = &apiError{http.StatusBadRequest, CodeInvalidArgument, err.Error()}
+	case errors.Is(err, analytics.ErrNotFound):
+		ae = &apiError{http.StatusNotFound, CodeNotFound, err.Error()}
+	}
+	if ae != nil {
 		abort(c, ae.status, ae.code, ae.message)
 		return
 	}

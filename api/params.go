@@ -1,6 +1,10 @@
 package api
 
 import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -176,6 +180,16 @@ func (q query) offsetPage() (offsetPage, error) {
 		return p, invalid("parameter cursor: not a cursor returned by this API")
 	}
 	return p, nil
+}
+
+// answer writes the page's items of all.
+func answer[T any](c *gin.Context, p offsetPage, all []T) error {
+	out, err := cut(p, all)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, out)
+	return nil
 }
 
 // cut returns the page's items of all.

@@ -87,8 +87,8 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/openapi.json", s.openapi)
 	read := v1.Group("", s.auth("read"), s.limit.middleware)
 	admin := v1.Group("", s.auth("admin"), s.limit.middleware)
-	read.GET("/collectors", s.listCollectors)
-	admin.POST("/collectors/:source/run", s.runCollector)
+	read.GET("/collectors", s.handle(s.listCollectors))
+	admin.POST("/collectors/:source/run", s.handle(s.runCollector))
 	s.analyticsRoutes(read)
 	return r
 }
