@@ -184,18 +184,8 @@ func (q query) offsetPage() (offsetPage, error) {
 
 // answer writes the page's items of all.
 func answer[T any](c *gin.Context, p offsetPage, all []T) error {
-	out, err := cut(p, all)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, out)
-	return nil
-}
-
-// cut returns the page's items of all.
-func cut[T any](p offsetPage, all []T) (list[T], error) {
 	if p.Offset > len(all) {
-		return list[T]{}, invalid("parameter cursor: not a cursor returned by this API")
+		return invalid("parameter cursor: not a cursor returned by this API")
 	}
 	out := list[T]{Items: all[p.Offset:]}
 	if len(out.Items) > p.limit {
@@ -205,7 +195,8 @@ func cut[T any](p offsetPage, all []T) (list[T], error) {
 	if out.Items == nil {
 		out.Items = []T{}
 	}
-	return out, nil
+	c.JSON(http.StatusOK, out)
+	return nil
 }
 
 // list is the envelope of every list endpoint.
