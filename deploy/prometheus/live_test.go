@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,7 +189,7 @@ type promProcess struct {
 	base   string // http://127.0.0.1:port
 	client *http.Client
 	log    *lockedBuffer
-	done   chan struct{} // closed when the process has exited
+	done   <-chan struct{} // closed when the process has exited
 }
 
 // startPrometheus writes config to a temporary folder and starts prometheus
@@ -206,7 +205,7 @@ func startPrometheus(t *testing.T, bin, config string) *promProcess {
 	var lastErr error
 	// The free port can be taken between probing and binding: retry then.
 	for attempt := range 3 {
-		port, err := freePort()
+		port, err := whtest.FreePort()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +225,7 @@ func startPrometheus(t *testing.T, bin, config string) *promProcess {
 func launch(t *testing.T, bin, cfg, data string, port int) (*promProcess, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	p := &promProcess{base: "http://" + addr, client: &http.Client{Timeout: 5 * time.Second},
-		log: &lockedBuffer{}, done: make(chan struct{})}
+		log: &lockedBuffer{}}
 	cmd := exec.Command(bin,
 		"--config.file="+cfg,
 		"--storage.tsdb.path="+data,
@@ -234,27 +233,11 @@ func launch(t *testing.T, bin, cfg, data string, port int) (*promProcess, error)
 		"--log.level=warn",
 	)
 	cmd.Stdout, cmd.Stderr = p.log, p.log
-	cmd.SysProcAttr = &syscall.SysProcAttr{}
-	setParentDeathSignal(cmd.SysProcAttr)
-
-	started := make(chan error, 1)
-	go func() {
-		// The parent-death signal fires when the thread that started the
-		// child exits: start it from a locked thread that lives as long as
-		// the child, so a test binary killed by -timeout takes it along.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		_ = cmd.Wait()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
+	child, err := whtest.StartChild(cmd)
+	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
+	p.done = child.Done()
 	stop := func() {
 		select {
 		case <-p.done:
@@ -370,24 +353,6 @@ func (p *promProcess) get(path string, params url.Values, data any) error {
 		return fmt.Errorf("GET %s: %s: %s", path, env.Status, env.Error)
 	}
 	return json.Unmarshal(env.Data, data)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// setParentDeathSignal asks Linux to SIGKILL prometheus if the test binary
-// dies; set through reflection because the field exists only on Linux.
-func setParentDeathSignal(attr *syscall.SysProcAttr) {
-	f := reflect.ValueOf(attr).Elem().FieldByName("Pdeathsig")
-	if f.IsValid() && f.CanSet() && f.Type() == reflect.TypeOf(syscall.SIGKILL) {
-		f.Set(reflect.ValueOf(syscall.SIGKILL))
-	}
 }
 
 type lockedBuffer struct {

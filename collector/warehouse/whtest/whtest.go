@@ -72,11 +72,52 @@ type Server struct {
 	stopErr  error
 }
 
-// process is one run of clickhouse-server.
+// process is one run of a child program (clickhouse-server, or the
+// Prometheus of deploy/prometheus's tests) that dies with the test binary.
 type process struct {
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when the process has exited
 	waitErr error         // set before done is closed
+}
+
+// Child is a started child process; see StartChild.
+type Child = process
+
+// StartChild starts cmd so that it is killed if the test binary dies (a
+// -timeout panic, a crash): no orphan keeps ports and files.
+func StartChild(cmd *exec.Cmd) (*Child, error) { return startChild(cmd) }
+
+// Done is closed when the child has exited.
+func (p *process) Done() <-chan struct{} { return p.done }
+
+// Process is the running child.
+func (p *process) Process() *os.Process { return p.cmd.Process }
+
+func startChild(cmd *exec.Cmd) (*process, error) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	setParentDeathSignal(cmd.SysProcAttr)
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	started := make(chan error, 1)
+	go func() {
+		// The parent-death signal fires when the *thread* that started the
+		// child exits, so start it from a locked thread that lives exactly
+		// as long as the child does.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		p.waitErr = cmd.Wait()
+		close(p.done)
+	}()
+	if err := <-started; err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // RestrictedUser is a user of every Server, with no password, allowed only
@@ -188,26 +229,8 @@ func (s *Server) launch(ctx context.Context) error {
 	cmd.Dir = s.dir
 	cmd.Stdout = out
 	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{}
-	setParentDeathSignal(cmd.SysProcAttr)
-
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// The parent-death signal fires when the *thread* that started the
-		// child exits, so start it from a locked thread that lives exactly
-		// as long as the child does.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		p.waitErr = cmd.Wait()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
+	p, err := startChild(cmd)
+	if err != nil {
 		return fmt.Errorf("whtest: starting %s: %w", s.bin, err)
 	}
 	s.proc = p
@@ -422,6 +445,9 @@ func setParentDeathSignal(attr *syscall.SysProcAttr) {
 		f.Set(reflect.ValueOf(syscall.SIGKILL))
 	}
 }
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort() (int, error) { return freePort() }
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
