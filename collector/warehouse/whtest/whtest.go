@@ -90,9 +90,6 @@ func StartChild(cmd *exec.Cmd) (*Child, error) { return startChild(cmd) }
 // Done is closed when the child has exited.
 func (p *process) Done() <-chan struct{} { return p.done }
 
-// Process is the running child.
-func (p *process) Process() *os.Process { return p.cmd.Process }
-
 func startChild(cmd *exec.Cmd) (*process, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
