@@ -127,7 +127,7 @@ func (r *Runner) Add(cfg config.Source, factory Factory) error {
 		Stats:      stats,
 		Logger:     r.log.With("source", cfg.Name),
 	})
-	src, err := factory(cfg, Deps{HTTP: client, Logger: r.log.With("source", cfg.Name)})
+	src, err := factory(cfg, Deps{HTTP: client, Logger: r.log.With("source", cfg.Name), Now: r.opts.Now})
 	if err != nil {
 		return fmt.Errorf("source %s: %w", cfg.Name, err)
 	}

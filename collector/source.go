@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/httpx"
@@ -51,6 +52,10 @@ type Deps struct {
 	// metrics and per-run stats already set up.
 	HTTP   *httpx.Client
 	Logger *slog.Logger
+	// Now is the clock a source measures its windows by (first-run reach,
+	// "now" of open sprints): the runner's, so tests that pin the runner
+	// pin the source too. Never nil when the runner builds the source.
+	Now func() time.Time
 }
 
 // Factory builds a source of one type from its configuration.

@@ -16,7 +16,7 @@ type DurationFilter struct {
 	GroupBy string // "", "board", "state" or "month" (month of t0, YYYY-MM)
 	// From and To bound t0 (inclusive).
 	From, To *time.Time
-	Now      time.Time // t1 of active sprints; zero: time.Now()
+	Now      time.Time // t1 of active sprints; required
 }
 
 // DurationGroup summarises the actual durations (t1 - t0, in days) of the
@@ -75,7 +75,11 @@ func Durations(ctx context.Context, db warehouse.DB, f DurationFilter) ([]Durati
 	if err != nil {
 		return nil, err
 	}
-	sql, args := buildDurations(g, sprintSel{from: f.From, to: f.To, now: nowOr(f.Now)})
+	now, err := reportNow(f.Now)
+	if err != nil {
+		return nil, err
+	}
+	sql, args := buildDurations(g, sprintSel{from: f.From, to: f.To, now: now})
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("durations: %w", err)

@@ -15,7 +15,7 @@ type ScopeChangeFilter struct {
 	Source  string // "" for all sources
 	// From and To bound t0 (inclusive).
 	From, To *time.Time
-	Now      time.Time // t1 of active sprints; zero: time.Now()
+	Now      time.Time // t1 of active sprints; required
 }
 
 // ScopeChangeGroup sums the scope metrics of the started (active and
@@ -86,7 +86,11 @@ func ScopeChange(ctx context.Context, db warehouse.DB, f ScopeChangeFilter) ([]S
 	if err != nil {
 		return nil, err
 	}
-	sql, args := buildScopeChange(g, sprintSel{source: f.Source, from: f.From, to: f.To, now: nowOr(f.Now)})
+	now, err := reportNow(f.Now)
+	if err != nil {
+		return nil, err
+	}
+	sql, args := buildScopeChange(g, sprintSel{source: f.Source, from: f.From, to: f.To, now: now})
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("scope change: %w", err)

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -34,7 +35,7 @@ type SprintFilter struct {
 	// From and To bound t0 (inclusive). With either set, sprints that have
 	// not started (future sprints, no t0) are left out.
 	From, To *time.Time
-	// Now is t1 for sprints that are not closed; zero means time.Now().
+	// Now is t1 for sprints that are not closed. Required.
 	Now time.Time
 	// Limit is the page size; 0 means DefaultLimit. The HTTP layer bounds it
 	// (and may ask for one extra row to know whether a next page exists).
@@ -274,8 +275,12 @@ func (f SprintFilter) sel() (sprintSel, error) {
 	if limit == 0 {
 		limit = DefaultLimit
 	}
+	now, err := reportNow(f.Now)
+	if err != nil {
+		return sprintSel{}, err
+	}
 	return sprintSel{source: f.Source, board: f.Board, state: f.State, from: f.From, to: f.To,
-		now: nowOr(f.Now), after: f.After, limit: limit}, nil
+		now: now, after: f.After, limit: limit}, nil
 }
 
 func checkRange(from, to *time.Time) error {
@@ -286,11 +291,15 @@ func checkRange(from, to *time.Time) error {
 	return nil
 }
 
-func nowOr(now time.Time) time.Time {
+// errNoClock: a report's "now" is t1 of every open sprint, so it is always
+// the caller's (the API's clock, a test's pinned one), never a default.
+var errNoClock = errors.New("analytics: the report clock (Now) is not set")
+
+func reportNow(now time.Time) (time.Time, error) {
 	if now.IsZero() {
-		return time.Now().UTC()
+		return time.Time{}, errNoClock
 	}
-	return now.UTC()
+	return now.UTC(), nil
 }
 
 // A sprint report is read in two statements: the page of sprints with
@@ -617,9 +626,13 @@ func buildSprintEvents(w sprintWindow) (string, []any) {
 }
 
 // Sprint returns one sprint's report and its issue-level events, or
-// ErrNotFound. now is t1 when the sprint is not closed (zero: time.Now()).
+// ErrNotFound. now is t1 when the sprint is not closed (required).
 func Sprint(ctx context.Context, db warehouse.DB, source, id string, now time.Time) (SprintDetail, error) {
-	reports, ws, err := querySprints(ctx, db, sprintSel{source: source, id: id, now: nowOr(now), limit: 1})
+	now, err := reportNow(now)
+	if err != nil {
+		return SprintDetail{}, err
+	}
+	reports, ws, err := querySprints(ctx, db, sprintSel{source: source, id: id, now: now, limit: 1})
 	if err != nil {
 		return SprintDetail{}, err
 	}

@@ -43,9 +43,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	org := simulate.Generate(simulate.Options{Seed: *seed})
+	// The demo is live: its org ends now and its site's clock is the wall's.
+	org := simulate.Generate(simulate.Options{Seed: *seed, Now: time.Now()})
 	const email, token = "demo@runway.local", "demo-token"
-	jiraURL, stop := simulate.Serve(ctx, org, simulate.JiraOptions{Email: email, Token: token})
+	jiraURL, stop := simulate.Serve(ctx, org, simulate.JiraOptions{Email: email, Token: token, Now: time.Now})
 	defer stop()
 	// Keep the org moving: a few issues change status every minute, so the
 	// scheduled incremental runs have something to pick up.

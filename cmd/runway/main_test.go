@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/simulate"
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
@@ -255,22 +256,28 @@ func TestBadInputOneLine(t *testing.T) {
 func TestCollectOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	org := simulate.Generate(simulate.Options{Seed: 3, Teams: 2, Months: 2, IssuesPerSprint: 6})
+	now := collectortest.Now(time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC))
+	org := simulate.Generate(simulate.Options{Seed: 3, Now: now, Teams: 2, Months: 2, IssuesPerSprint: 6})
 	jiraURL, stop := simulate.Serve(ctx, org, simulate.JiraOptions{Email: "bot@acme.test", Token: "sim"})
 	defer stop()
+	// The binary runs on the wall clock: its first run must reach back
+	// from today to the pinned org (or forward, when RUNWAY_TEST_NOW is
+	// later: the search has no upper bound).
+	since := int(time.Since(now).Hours()/24) + 90
+	since = max(since, 90)
 	cfgPath := filepath.Join(t.TempDir(), "runway.yaml")
 	cfg := fmt.Sprintf(`storage: {dsn: %q}
 sources:
-  - {name: good, type: jira, base_url: %q, email: bot@acme.test, token_env: JIRA_TOKEN, schedule: "@hourly"}
+  - {name: good, type: jira, base_url: %q, email: bot@acme.test, token_env: JIRA_TOKEN, schedule: "@hourly", since: %dd}
   - {name: down, type: jira, base_url: "http://%s", email: bot@acme.test, token_env: JIRA_TOKEN, schedule: "@hourly"}
-`, serverDSN(t), jiraURL, freeAddr(t))
+`, serverDSN(t), jiraURL, since, freeAddr(t))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := cleanEnv(t, "JIRA_TOKEN=sim")
 
 	code, out, errOut := runway(t, env, "collect", "--config", cfgPath, "good")
-	if code != 0 || !regexp.MustCompile(`^good: ok in \S+, \d+ requests \(0 retries\), \d+ rows\n$`).MatchString(out) {
+	if code != 0 || !regexp.MustCompile(`^good: ok in \S+, \d+ requests \(0 retries\), [1-9]\d* rows\n$`).MatchString(out) {
 		t.Fatalf("collect good: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = runway(t, env, "collect", "--config", cfgPath)

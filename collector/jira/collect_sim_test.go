@@ -5,12 +5,15 @@ import (
 	"maps"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/simulate"
 	"github.com/runway-analytics/runway/collector/warehouse"
@@ -44,17 +47,40 @@ var (
 // truth for every sprint, before and after an incremental run.
 func TestCollectSimulatedOrg(t *testing.T) {
 	for _, fl := range []simFlavour{simCloud, simDC} {
-		t.Run(fl.name, func(t *testing.T) { testCollectSimulatedOrg(t, fl) })
+		t.Run(fl.name, func(t *testing.T) { testCollectSimulatedOrg(t, fl, simNow, "Etc/UTC") })
 	}
 }
 
-func testCollectSimulatedOrg(t *testing.T, fl simFlavour) {
-	now := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
+// simNow is the default clock of the generated orgs (RUNWAY_TEST_NOW
+// moves it).
+var simNow = collectortest.Now(time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC))
+
+// TestCollectSimulatedOrgOnManyDays is the date guard: the same collection
+// and truth comparison on days spread over a year, each with the Jira
+// user's time zone it is about (DST switches read in their zone).
+func TestCollectSimulatedOrgOnManyDays(t *testing.T) {
+	for _, d := range collectortest.Days {
+		for _, fl := range []simFlavour{simCloud, simDC} {
+			t.Run(d.Name+"/"+fl.name, func(t *testing.T) {
+				t.Parallel()
+				testCollectSimulatedOrg(t, fl, d.Now, d.Zone)
+			})
+		}
+	}
+}
+
+func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone string) {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
 	org := simulate.Generate(simulate.Options{Seed: 42, Now: now, Teams: 3, Months: 4, IssuesPerSprint: 8,
 		Projects: []string{"PLAT", "MOB"}})
+	var mu sync.Mutex
 	clock := now
 	site := simulate.NewJira(org, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, BearerToken: simPAT,
-		PageSize: 25, ChangelogEmbedLimit: 3, Now: func() time.Time { return clock }})
+		PageSize: 25, ChangelogEmbedLimit: 3, TimeZone: zone,
+		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }})
 	site.FailNext(fl.search, http.StatusTooManyRequests, 1, "1")
 	site.FailNext(simulate.PathBoard, http.StatusInternalServerError, 1, "")
 
@@ -110,18 +136,31 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour) {
 	if cursor == "" {
 		t.Fatal("no cursor after the first run")
 	}
-	clock = now.Add(time.Hour)
-	touched := org.Touch(clock, 6)
+	later := now.Add(time.Hour)
+	mu.Lock()
+	clock = later
+	mu.Unlock()
+	touched := org.Touch(later, 6)
 	site.ResetRequests()
-	h.src.now = func() time.Time { return clock }
+	h.src.now = func() time.Time { return later }
 	second := newMemSink(map[string]string{CursorIssues: cursor})
 	if err := h.src.Collect(context.Background(), second); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := time.Parse(time.RFC3339, cursor)
 	from := c.Add(-overlap).Truncate(time.Minute)
-	check(t, "incremental JQL", site.SearchJQLs(),
-		[]string{`project in ("MOB", "PLAT") AND updated >= "` + from.Format(jqlTime) + `" ORDER BY updated ASC`})
+	jqls := site.SearchJQLs()
+	if _, off := from.In(loc).Zone(); off == 0 && zone == "Etc/UTC" {
+		check(t, "incremental JQL", jqls,
+			[]string{`project in ("MOB", "PLAT") AND updated >= "` + from.Format(jqlTime) + `" ORDER BY updated ASC`})
+	} else {
+		// In the user's zone, and started up to two hours earlier when a
+		// daylight-saving change repeats local times near the cursor.
+		from = jqlFrom(t, jqls, loc)
+		if lo, hi := c.Add(-overlap-2*time.Hour-time.Minute), c.Add(-overlap); from.Before(lo) || from.After(hi) {
+			t.Errorf("incremental JQL %v reads from %v, want within [%v, %v]", jqls, from, lo, hi)
+		}
+	}
 	var want, keys []string
 	for _, is := range org.Issues {
 		if !is.Updated.Before(from) {
@@ -153,12 +192,30 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour) {
 			t.Errorf("incremental run fetched the changelog of %s, not updated since the cursor", k)
 		}
 	}
-	check(t, "second cursor", second.set[CursorIssues], clock.Format(time.RFC3339))
+	check(t, "second cursor", second.set[CursorIssues], later.Format(time.RFC3339))
 
 	// The warehouse keeps the newest rows per issue: overlay run 2 on run 1.
 	merged := collectState(first)
 	merged.overlay(collectState(second))
-	compareTruth(t, org, merged, clock)
+	compareTruth(t, org, merged, later)
+}
+
+// jqlFrom reads the instant of the one search's `updated >=` literal in
+// loc, as Jira does.
+func jqlFrom(t *testing.T, jqls []string, loc *time.Location) time.Time {
+	t.Helper()
+	if len(jqls) != 1 {
+		t.Fatalf("incremental run searched %d times: %v", len(jqls), jqls)
+	}
+	m := regexp.MustCompile(`^project in \("MOB", "PLAT"\) AND updated >= "([^"]+)" ORDER BY updated ASC$`).FindStringSubmatch(jqls[0])
+	if m == nil {
+		t.Fatalf("incremental JQL = %q", jqls[0])
+	}
+	at, err := time.ParseInLocation(jqlTime, m[1], loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
 }
 
 // simState is what the warehouse would hold after the runs: sprints, and
@@ -311,7 +368,7 @@ func compareTruth(t *testing.T, org *simulate.Org, st *simState, now time.Time) 
 // (Cloud and Data Center) fails the run with an error naming the endpoint,
 // and no cursor moves.
 func TestCollectSimulatedCorruption(t *testing.T) {
-	now := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
+	now := simNow
 	org := simulate.Generate(simulate.Options{Seed: 3, Now: now, Teams: 2, Months: 2, IssuesPerSprint: 6,
 		Projects: []string{"PLAT", "MOB"}})
 	var withChangelog string
@@ -369,7 +426,7 @@ func TestCollectEditedWhilePaging(t *testing.T) {
 }
 
 func testCollectEditedWhilePaging(t *testing.T, fl simFlavour) {
-	now := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
+	now := simNow
 	org := simulate.Generate(simulate.Options{Seed: 9, Now: now, Teams: 3, Months: 3, IssuesPerSprint: 6,
 		Projects: []string{"PLAT"}})
 	site := simulate.NewJira(org, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, BearerToken: simPAT,
@@ -433,7 +490,7 @@ func TestCollectNewProjectBackfilled(t *testing.T) {
 }
 
 func testCollectNewProjectBackfilled(t *testing.T, fl simFlavour) {
-	now := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
+	now := simNow
 	org := simulate.Generate(simulate.Options{Seed: 4, Now: now, Teams: 2, Months: 2, IssuesPerSprint: 6,
 		Projects: []string{"PLAT", "WEB"}})
 	clock := now

@@ -80,7 +80,11 @@ func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &source{cfg: cfg, api: client{http: deps.HTTP, dc: cfg.Email == ""}, log: log, now: time.Now}, nil
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &source{cfg: cfg, api: client{http: deps.HTTP, dc: cfg.Email == ""}, log: log, now: now}, nil
 }
 
 func (s *source) Name() string { return s.cfg.Name }

@@ -12,8 +12,9 @@ import (
 // Options tunes Generate. Zero values take the defaults noted.
 type Options struct {
 	Seed int64
-	// Now bounds the org: every event happens before it.
-	// Default time.Now().UTC().Truncate(time.Second).
+	// Now bounds the org: every event happens before it. Required: the
+	// org is laid out relative to it, so a test that let it default to
+	// the wall clock would test a different org every day.
 	Now time.Time
 	// Teams is the number of teams, one scrum board each. Default 4.
 	Teams int
@@ -28,7 +29,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Now.IsZero() {
-		o.Now = time.Now().UTC().Truncate(time.Second)
+		panic("simulate: Options.Now is required (pass the clock; tests pin it)")
 	}
 	o.Now = o.Now.UTC().Truncate(time.Second)
 	if o.Teams <= 0 {
@@ -91,6 +92,7 @@ type gIssue struct {
 	initSprints []*gSprint
 	initStatus  string
 	ops         []gop
+	fixed       bool // laid out by construction: no random noise added
 	// generator-side running state
 	last   time.Time
 	status string
@@ -492,6 +494,38 @@ func (g *gen) runBoard(b *gBoard) {
 			planFrom = sp.complete
 		}
 	}
+	if b.idx == 0 {
+		g.pingPong(b)
+	}
+}
+
+// PingPongCycles is how often the first board's ping-pong issue enters and
+// leaves its first sprint (two Sprint histories a cycle).
+const PingPongCycles = 10
+
+// pingPong adds, by construction rather than by luck of seed and date, an
+// issue with a long history whose oldest histories matter: a bug that
+// client feedback bounces between the first sprint and the backlog, an
+// hour apart, PingPongCycles times in the sprint's first day. Its
+// 2×PingPongCycles Sprint histories exceed the changelog a search page
+// embeds (the newest 10 by default), so a collector that does not fetch
+// the full changelog gets that sprint's added and removed counts wrong.
+// It draws nothing from the random stream, so every other issue of a
+// seed stays as it was.
+func (g *gen) pingPong(b *gBoard) {
+	sp := b.sprints[0]
+	created := sp.t0.Add(-20 * day).Truncate(time.Second)
+	g.seq++
+	points := 3.0
+	gi := &gIssue{seq: g.seq, created: created, initStatus: StatusToDo, status: StatusToDo, last: created, fixed: true,
+		is: &Issue{Project: b.project, Type: "Bug", Summary: "Reprioritise checkout flow (client feedback)",
+			AssigneeID: b.users[0], Points: &points}}
+	for i := range PingPongCycles {
+		at := sp.t0.Add(time.Duration(2*i+1) * hour)
+		g.op(gi, gop{at: at, kind: opAdd, sp: sp})
+		g.op(gi, gop{at: at.Add(hour), kind: opRemove, sp: sp})
+	}
+	g.issues = append(g.issues, gi)
 }
 
 // plan fills a sprint's committed scope: issues carried over from the
@@ -815,6 +849,9 @@ func (g *gen) materialize() {
 	g.issues = kept
 	// Rank noise on some issues.
 	for _, gi := range g.issues {
+		if gi.fixed {
+			continue
+		}
 		if g.r.Float64() < 0.15 {
 			at := g.between(gi.created.Add(minute), gi.created.Add(20*day))
 			if at.Before(g.now) {
@@ -898,7 +935,11 @@ func (g *gen) materialize() {
 			case opRank:
 				it = Item{Field: FieldRank, ToString: "Ranked higher"}
 			}
-			is.Histories = append(is.Histories, History{At: o.at, AuthorID: g.author(is), Items: []Item{it}})
+			author := is.AssigneeID
+			if !gi.fixed {
+				author = g.author(is)
+			}
+			is.Histories = append(is.Histories, History{At: o.at, AuthorID: author, Items: []Item{it}})
 		}
 		for i := range is.Histories {
 			refs = append(refs, hRef{is.Histories[i].At, n, i, &is.Histories[i]})
@@ -922,7 +963,7 @@ func (g *gen) materialize() {
 		if n := len(is.Histories); n > 0 {
 			is.Updated = is.Histories[n-1].At
 		}
-		if g.r.Float64() < 0.2 { // comments and edits move updated without a tracked change
+		if !gi.fixed && g.r.Float64() < 0.2 { // comments and edits move updated without a tracked change
 			is.Updated = g.between(is.Updated, minT(is.Updated.Add(30*day), g.now.Add(-time.Second)))
 		}
 		g.org.Issues = append(g.org.Issues, is)

@@ -70,12 +70,17 @@ type JiraOptions struct {
 	// PageSize caps every maxResults and is the default page size. Default 50.
 	PageSize int
 	// ChangelogEmbedLimit is how many histories (the newest) search results
-	// and Cloud's GET issue embed with expand=changelog. Default 10. Data
+	// and Cloud's GET issue embed with expand=changelog. Default
+	// DefaultChangelogEmbedLimit. Data
 	// Center's GET issue embeds them all.
 	ChangelogEmbedLimit int
 	// Now is the site's clock: issues created after it, histories after it
-	// and sprint transitions after it are not visible yet. Default time.Now.
+	// and sprint transitions after it are not visible yet. Default: the
+	// org's Now (a site frozen at the moment the org was generated).
 	Now func() time.Time
+	// TimeZone is the API user's profile time zone (IANA), which /myself
+	// reports and in which Jira reads JQL dates. Default "Etc/UTC".
+	TimeZone string
 	// RateLimit, when > 0, answers 429 (Retry-After) once more than
 	// RateLimit requests arrive within one RateWindow (wall clock).
 	RateLimit int
@@ -88,6 +93,7 @@ type JiraOptions struct {
 type Jira struct {
 	org  *Org
 	opts JiraOptions
+	loc  *time.Location // opts.TimeZone
 	mux  *http.ServeMux
 
 	mu          sync.Mutex
@@ -132,6 +138,10 @@ type corruptRule struct {
 	mode   string
 }
 
+// DefaultChangelogEmbedLimit is how many histories a search result embeds
+// unless JiraOptions say otherwise.
+const DefaultChangelogEmbedLimit = 10
+
 // NewJira returns a simulated Jira serving org.
 func NewJira(org *Org, opts JiraOptions) *Jira {
 	if opts.Email == "" && opts.Token == "" {
@@ -141,15 +151,23 @@ func NewJira(org *Org, opts JiraOptions) *Jira {
 		opts.PageSize = 50
 	}
 	if opts.ChangelogEmbedLimit <= 0 {
-		opts.ChangelogEmbedLimit = 10
+		opts.ChangelogEmbedLimit = DefaultChangelogEmbedLimit
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		at := org.Now
+		opts.Now = func() time.Time { return at }
+	}
+	if opts.TimeZone == "" {
+		opts.TimeZone = "Etc/UTC"
+	}
+	loc, err := time.LoadLocation(opts.TimeZone)
+	if err != nil {
+		panic("simulate: JiraOptions.TimeZone: " + err.Error())
 	}
 	if opts.RateWindow <= 0 {
 		opts.RateWindow = time.Minute
 	}
-	j := &Jira{org: org, opts: opts, requests: map[string]int{}}
+	j := &Jira{org: org, opts: opts, loc: loc, requests: map[string]int{}}
 	m := http.NewServeMux()
 	m.HandleFunc("GET "+PathField, j.fields)
 	m.HandleFunc("GET "+PathStatus, j.statuses)
@@ -588,13 +606,13 @@ func (j *Jira) myself(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{
 			"self": v.api() + "/user?username=runway-bot", "key": "JIRAUSER10100", "name": "runway-bot",
 			"emailAddress": j.opts.Email, "displayName": "Runway bot", "active": true, "deleted": false,
-			"timeZone": "Etc/UTC", "locale": "en_US",
+			"timeZone": j.opts.TimeZone, "locale": "en_US",
 		})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"self": baseURL(r) + PathMyself, "accountId": "712020:simulated-bot", "accountType": "atlassian",
-		"emailAddress": j.opts.Email, "displayName": "Runway bot", "active": true, "timeZone": "Etc/UTC",
+		"emailAddress": j.opts.Email, "displayName": "Runway bot", "active": true, "timeZone": j.opts.TimeZone,
 	})
 }
 
@@ -1149,7 +1167,7 @@ func (j *Jira) search(w http.ResponseWriter, r *http.Request) {
 	o := j.org
 	o.mu.RLock()
 	defer o.mu.RUnlock()
-	q, err := parseJQL(p.JQL, now, o)
+	q, err := parseJQL(p.JQL, now, j.loc, o)
 	if err != nil {
 		jiraError(w, http.StatusBadRequest, err.Error())
 		return

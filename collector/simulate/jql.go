@@ -101,6 +101,7 @@ type jqlParser struct {
 	toks     []jqlTok
 	pos      int
 	now      time.Time
+	loc      *time.Location // the zone JQL dates are read in
 	org      *Org
 	relative bool
 }
@@ -126,12 +127,12 @@ func (p *jqlParser) isWord(w string) bool {
 }
 
 // parseJQL parses the supported subset. Callers hold the org's read lock.
-func parseJQL(s string, now time.Time, org *Org) (*jqlQuery, error) {
+func parseJQL(s string, now time.Time, loc *time.Location, org *Org) (*jqlQuery, error) {
 	toks, err := tokenizeJQL(s)
 	if err != nil {
 		return nil, err
 	}
-	p := &jqlParser{toks: toks, now: now, org: org}
+	p := &jqlParser{toks: toks, now: now, loc: loc, org: org}
 	q := &jqlQuery{}
 	clauses := 0
 	for {
@@ -341,7 +342,7 @@ func intersect(a, b map[string]bool) map[string]bool {
 
 func (p *jqlParser) parseDate(field, v string) (time.Time, error) {
 	for _, layout := range []string{"2006-01-02 15:04", "2006/01/02 15:04", "2006-01-02", "2006/01/02"} {
-		if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
+		if t, err := time.ParseInLocation(layout, v, p.loc); err == nil {
 			return t, nil
 		}
 	}

@@ -27,8 +27,11 @@
 // running sprint, sprints listed under two boards (originBoardId stays the
 // first), sprints holding issues of two projects, one closed sprint with
 // C = 0, one future sprint without issues, closed sprints without
-// activatedDate, issues created In Progress, and issues updated without a
-// tracked change (comments), spreading `updated` over time.
+// activatedDate, issues created In Progress, issues updated without a
+// tracked change (comments), spreading `updated` over time, and one issue
+// bounced in and out of the first board's first sprint PingPongCycles
+// times: more histories than a search page embeds, the oldest of them
+// the ones that count.
 //
 // Changelog conventions: Sprint items carry the whole field value as
 // comma-separated sprint ids ("3, 4") in from/to and names in
