@@ -18,7 +18,8 @@ type Options struct {
 	Now time.Time
 	// Teams is the number of teams, one scrum board each. Default 4.
 	Teams int
-	// Months of sprint history before Now. Default 12.
+	// Months of sprint history before Now (at least 33 days, so that every
+	// board has a closed sprint on any day). Default 12.
 	Months int
 	// IssuesPerSprint is the typical committed scope of a sprint. Default 12.
 	IssuesPerSprint int
@@ -233,7 +234,10 @@ func tp(t time.Time) *time.Time { return &t }
 // calendar lays out a board's sprints: closed ones over the last Months,
 // one active sprint, one future sprint.
 func (g *gen) calendar(b *gBoard, team string) {
-	origin := g.now.AddDate(0, -g.opts.Months, 0)
+	// At least 33 days back, whatever the month lengths: a first sprint of
+	// up to 28 days, starting up to 4 days + 9 h after the origin, then
+	// closes before Now on every board.
+	origin := minT(g.now.AddDate(0, -g.opts.Months, 0), g.now.Add(-33*day))
 	s := time.Date(origin.Year(), origin.Month(), origin.Day(), 9, 0, 0, 0, time.UTC).Add(time.Duration(b.idx%5) * day)
 	prevT0 := s.Add(-14 * day)
 	for i := 0; ; i++ {

@@ -188,6 +188,22 @@ func TestPingPongIssue(t *testing.T) {
 	}
 }
 
+// TestGenerateOnManyDays is the generator's date guard: consistency for
+// small and default orgs, and every promised scenario, on each guard day.
+func TestGenerateOnManyDays(t *testing.T) {
+	for _, d := range collectortest.Days {
+		checkConsistent(t, Generate(Options{Seed: 1, Now: d.Now}), d.Now)
+		checkConsistent(t, Generate(Options{Seed: 5, Now: d.Now, Teams: 1, Months: 1, IssuesPerSprint: 3, Projects: []string{"SOLO"}}), d.Now)
+		checkConsistent(t, Generate(Options{Seed: 6, Now: d.Now, Teams: 7, Months: 3, Projects: []string{"A", "B"}}), d.Now)
+		sc := findScenarios(Generate(Options{Seed: 2, Now: d.Now}))
+		for _, name := range requiredScenarios {
+			if sc[name] == 0 {
+				t.Errorf("%s: no %q", d.Name, name)
+			}
+		}
+	}
+}
+
 func TestGenerateConsistent(t *testing.T) {
 	for _, seed := range []int64{1, 2, 3, 42} {
 		checkConsistent(t, Generate(Options{Seed: seed, Now: testNow}), testNow)
