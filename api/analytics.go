@@ -9,14 +9,7 @@ import (
 	"github.com/runway-analytics/runway/api/analytics"
 )
 
-// analyticsRoutes registers the report endpoints (sprints, scope change,
-// durations).
-func (s *Server) analyticsRoutes(g *gin.RouterGroup) {
-	g.GET("/sprints", s.handle(s.listSprints))
-	g.GET("/sprints/:source/:id", s.handle(s.getSprint))
-	g.GET("/scope-change", s.handle(s.scopeChange))
-	g.GET("/durations", s.handle(s.durations))
-}
+// The report endpoints: sprints, scope change, durations.
 
 // sprintCursor is the keyset position behind next_cursor.
 type sprintCursor struct {
@@ -25,11 +18,12 @@ type sprintCursor struct {
 	ID     string     `json:"id"`
 }
 
-func (s *Server) listSprints(c *gin.Context) error {
-	q, err := parseQuery(c.Request.URL.Query(), "source", "board", "state", "from", "to", "limit", "cursor")
-	if err != nil {
-		return err
-	}
+func (c sprintCursor) valid() bool {
+	return storable(c.Start) && len(c.Source) <= maxNameLen && len(c.ID) <= maxNameLen
+}
+
+func (s *Server) listSprints(c *gin.Context, q query) error {
+	var err error
 	f := analytics.SprintFilter{Source: q.str("source"), Board: q.str("board"), Now: s.now()}
 	if f.State, err = q.oneOf("state", analytics.StateFuture, analytics.StateActive, analytics.StateClosed); err != nil {
 		return err
@@ -70,10 +64,7 @@ func (s *Server) listSprints(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) getSprint(c *gin.Context) error {
-	if _, err := parseQuery(c.Request.URL.Query()); err != nil {
-		return err
-	}
+func (s *Server) getSprint(c *gin.Context, _ query) error {
 	d, err := analytics.Sprint(c.Request.Context(), s.db, c.Param("source"), c.Param("id"), s.now())
 	if err != nil {
 		return err
@@ -85,11 +76,8 @@ func (s *Server) getSprint(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) scopeChange(c *gin.Context) error {
-	q, err := parseQuery(c.Request.URL.Query(), "entity", "group_by", "source", "from", "to", "limit", "cursor")
-	if err != nil {
-		return err
-	}
+func (s *Server) scopeChange(c *gin.Context, q query) error {
+	var err error
 	f := analytics.ScopeChangeFilter{Source: q.str("source"), Now: s.now()}
 	if f.Entity, err = q.oneOf("entity", "sprint", "milestone"); err != nil {
 		return err
@@ -114,11 +102,8 @@ func (s *Server) scopeChange(c *gin.Context) error {
 	return answer(c, pg, groups)
 }
 
-func (s *Server) durations(c *gin.Context) error {
-	q, err := parseQuery(c.Request.URL.Query(), "entity", "group_by", "from", "to", "limit", "cursor")
-	if err != nil {
-		return err
-	}
+func (s *Server) durations(c *gin.Context, q query) error {
+	var err error
 	f := analytics.DurationFilter{Now: s.now()}
 	if f.Entity, err = q.oneOf("entity", "sprint", "milestone", "project", "ticket"); err != nil {
 		return err

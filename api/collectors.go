@@ -27,11 +27,7 @@ type CollectorStatus struct {
 	NextRun  *time.Time `json:"next_run"`
 }
 
-func (s *Server) listCollectors(c *gin.Context) error {
-	q, err := parseQuery(c.Request.URL.Query(), "limit", "cursor")
-	if err != nil {
-		return err
-	}
+func (s *Server) listCollectors(c *gin.Context, q query) error {
 	pg, err := q.offsetPage()
 	if err != nil {
 		return err
@@ -60,10 +56,7 @@ func (s *Server) listCollectors(c *gin.Context) error {
 	return answer(c, pg, items)
 }
 
-func (s *Server) runCollector(c *gin.Context) error {
-	if _, err := parseQuery(c.Request.URL.Query()); err != nil {
-		return err
-	}
+func (s *Server) runCollector(c *gin.Context, _ query) error {
 	name := c.Param("source")
 	if s.runner == nil {
 		return notFound("unknown source " + name)

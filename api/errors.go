@@ -49,16 +49,6 @@ func abort(c *gin.Context, status int, code, msg string) {
 	c.AbortWithStatusJSON(status, errorBody{errorDetail{code, msg}})
 }
 
-// handle adapts a handler that returns its error: every failure is
-// answered in one place, by fail.
-func (s *Server) handle(h func(*gin.Context) error) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if err := h(c); err != nil {
-			s.fail(c, err)
-		}
-	}
-}
-
 // fail answers an error from a handler. API errors carry their status;
 // report errors map to 400 (a filter the caller can fix) or 404; anything
 // else is a 500 whose detail goes to the log only.

@@ -13,6 +13,7 @@ import (
 //go:embed openapi.json
 var openAPIDoc []byte
 
-func (s *Server) openapi(c *gin.Context) {
+func (s *Server) openapi(c *gin.Context, _ query) error {
 	c.Data(http.StatusOK, "application/json", openAPIDoc)
+	return nil
 }

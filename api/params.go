@@ -1,19 +1,21 @@
 package api
 
 import (
-	"net/http"
-
-	"github.com/gin-gonic/gin"
-
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
 )
 
 // Pagination limits (DESIGN.md §7).
@@ -22,31 +24,119 @@ const (
 	MaxLimit     = 1000
 )
 
-// query wraps a request's parameters and rejects any it does not know, so
-// a typo ("soruce=") is a 400 naming it rather than a silently ignored filter.
+// paramSpecs bounds every query and path parameter of the route table: a
+// longer value is a 400 naming the parameter, long before the statement it
+// is bound into could pass ClickHouse's max_query_size (256 KiB; a value may
+// be bound three times and escaping can quadruple it). openapi.json states
+// the same maxLength for each; a test holds the two together.
+var paramSpecs = map[string]int{
+	"source":   maxNameLen, // query filter and path parameter
+	"id":       maxNameLen,
+	"board":    maxNameLen,
+	"state":    32,
+	"entity":   32,
+	"group_by": 32,
+	"from":     64,
+	"to":       64,
+	"limit":    16,
+	"cursor":   2048,
+}
+
+// maxNameLen bounds source names and upstream ids (Jira ids are digits,
+// GitLab paths and GitHub "owner/repo#n" are longer, none near 256).
+const maxNameLen = 256
+
+// checkValue rejects a parameter value that no upstream name or id can
+// be: too long, not UTF-8, or holding control characters (NUL included).
+func checkValue(name, v string) error {
+	maxLen, ok := paramSpecs[name]
+	if !ok {
+		maxLen = maxNameLen
+	}
+	switch {
+	case len(v) > maxLen:
+		return invalid(fmt.Sprintf("parameter %s: %d bytes long; at most %d", clip(name), len(v), maxLen))
+	case !utf8.ValidString(v):
+		return invalid(fmt.Sprintf("parameter %s: not valid UTF-8", clip(name)))
+	case strings.ContainsFunc(v, unicode.IsControl):
+		return invalid(fmt.Sprintf("parameter %s: contains a control character", clip(name)))
+	}
+	return nil
+}
+
+// query holds a request's parameters, parsed strictly: a typo ("soruce=")
+// or a malformed pair ("board=1;", "limit=%zz") is a 400 naming it rather
+// than a silently ignored filter. Go's URL.Query drops malformed pairs, so
+// the raw query is parsed here.
 type query struct {
 	v url.Values
 }
 
-func parseQuery(raw url.Values, allowed ...string) (query, error) {
+// maxListed bounds how many unknown parameter names one error lists.
+const maxListed = 5
+
+func parseQuery(raw string, allowed ...string) (query, error) {
+	v := url.Values{}
 	var unknown []string
-	for k, vs := range raw {
-		if !slices.Contains(allowed, k) {
-			unknown = append(unknown, k)
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
 			continue
 		}
-		if len(vs) > 1 {
-			return query{}, invalid(fmt.Sprintf("parameter %q given %d times; give it once", k, len(vs)))
+		if strings.Contains(pair, ";") {
+			return query{}, invalid(fmt.Sprintf("malformed query pair %q: separate parameters with '&', not ';'", clip(pair)))
+		}
+		rawKey, rawVal, _ := strings.Cut(pair, "=")
+		key, kerr := url.QueryUnescape(rawKey)
+		val, verr := url.QueryUnescape(rawVal)
+		if kerr != nil || verr != nil {
+			return query{}, invalid(fmt.Sprintf("malformed query pair %q: bad %%-escape", clip(pair)))
+		}
+		if !slices.Contains(allowed, key) {
+			if !slices.Contains(unknown, key) {
+				unknown = append(unknown, key)
+			}
+			continue
+		}
+		if err := checkValue(key, val); err != nil {
+			return query{}, err
+		}
+		v.Add(key, val)
+	}
+	for _, k := range allowed {
+		if n := len(v[k]); n > 1 {
+			return query{}, invalid(fmt.Sprintf("parameter %q given %d times; give it once", k, n))
 		}
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		if len(allowed) == 0 {
-			return query{}, invalid(fmt.Sprintf("unknown parameter(s): %s (this endpoint takes no query parameters)", strings.Join(unknown, ", ")))
+		names := make([]string, 0, maxListed)
+		for _, k := range unknown[:min(len(unknown), maxListed)] {
+			names = append(names, clip(k))
 		}
-		return query{}, invalid(fmt.Sprintf("unknown parameter(s): %s (allowed: %s)", strings.Join(unknown, ", "), strings.Join(allowed, ", ")))
+		list := strings.Join(names, ", ")
+		if more := len(unknown) - maxListed; more > 0 {
+			list += fmt.Sprintf(" and %d more", more)
+		}
+		if len(allowed) == 0 {
+			return query{}, invalid(fmt.Sprintf("unknown parameter(s): %s (this endpoint takes no query parameters)", list))
+		}
+		return query{}, invalid(fmt.Sprintf("unknown parameter(s): %s (allowed: %s)", list, strings.Join(allowed, ", ")))
 	}
-	return query{raw}, nil
+	return query{v}, nil
+}
+
+// clip shortens a client-sent string for an error message or a log line,
+// so a 1 MiB value is not echoed back or written out whole.
+func clip(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
 }
 
 func (q query) str(name string) string { return q.v.Get(name) }
@@ -57,7 +147,7 @@ func (q query) oneOf(name string, values ...string) (string, error) {
 	if v == "" || slices.Contains(values, v) {
 		return v, nil
 	}
-	return "", invalid(fmt.Sprintf("parameter %s: unknown value %q (want one of %s)", name, v, strings.Join(values, ", ")))
+	return "", invalid(fmt.Sprintf("parameter %s: unknown value %q (want one of %s)", name, clip(v), strings.Join(values, ", ")))
 }
 
 func (q query) limit() (int, error) {
@@ -67,7 +157,7 @@ func (q query) limit() (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > MaxLimit {
-		return 0, invalid(fmt.Sprintf("parameter limit: %q is not a whole number from 1 to %d", v, MaxLimit))
+		return 0, invalid(fmt.Sprintf("parameter limit: %q is not a whole number from 1 to %d", clip(v), MaxLimit))
 	}
 	return n, nil
 }
@@ -91,7 +181,7 @@ func (q query) timeParam(name string, endOfDay bool) (*time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		return nil, invalid(fmt.Sprintf("parameter %s: %q is neither RFC 3339 (2024-01-31T00:00:00Z) nor a date (2024-01-31)", name, v))
+		return nil, invalid(fmt.Sprintf("parameter %s: %q is neither RFC 3339 (2024-01-31T00:00:00Z) nor a date (2024-01-31)", name, clip(v)))
 	}
 	if endOfDay {
 		t = t.Add(24*time.Hour - time.Second)
@@ -130,11 +220,12 @@ func (q query) timeRange() (from, to *time.Time, err error) {
 	if to, err = q.timeParam("to", true); err != nil {
 		return nil, nil, err
 	}
-	from, to = clampTime(from), clampTime(to)
+	// Compared before clamping: from=2040-01-01&to=2039-01-01 clamps to
+	// one instant and would pass.
 	if from != nil && to != nil && to.Before(*from) {
 		return nil, nil, invalid("parameter to is before from")
 	}
-	return from, to, nil
+	return clampTime(from), clampTime(to), nil
 }
 
 // Cursors are opaque to clients: base64url JSON of the last item's key.
@@ -152,10 +243,17 @@ func (q query) cursor(into any) (bool, error) {
 	if err == nil {
 		err = json.Unmarshal(b, into)
 	}
-	if err != nil {
+	if vc, ok := into.(interface{ valid() bool }); err != nil || ok && !vc.valid() {
 		return false, invalid("parameter cursor: not a cursor returned by this API")
 	}
 	return true, nil
+}
+
+// storable reports whether t fits ClickHouse's DateTime, as every time a
+// cursor can hold does (1970-01-01 to 2106-02-07 06:28:15 UTC): a forged
+// one outside it is a bad cursor, not a value the binder refuses with a 500.
+func storable(t *time.Time) bool {
+	return t == nil || !t.Before(time.Unix(0, 0)) && !t.After(time.Unix(math.MaxUint32, 0))
 }
 
 // offsetPage is a page of a fully computed list (rollups and collectors are

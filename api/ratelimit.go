@@ -13,7 +13,7 @@ import (
 )
 
 // limiter rate-limits API clients: per token name when authenticated, per
-// client IP otherwise. Report queries cost real ClickHouse time, so one
+// client address otherwise (the peer, or what a trusted proxy says). Report queries cost real ClickHouse time, so one
 // dashboard stuck in a refresh loop must not starve everyone else.
 type limiter struct {
 	rps   rate.Limit
@@ -100,6 +100,9 @@ func (l *limiter) middleware(c *gin.Context) {
 // budget on requests that failed authentication; it does not spend any.
 // Spending happens in failedAuth.
 func (l *limiter) tooManyFailures(c *gin.Context) bool {
+	if l == nil {
+		return false
+	}
 	l.mu.Lock()
 	cl, ok := l.clients["fail:"+c.ClientIP()]
 	l.mu.Unlock()

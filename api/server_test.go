@@ -238,6 +238,9 @@ func TestRateLimitPerToken(t *testing.T) {
 	})
 }
 
+// TestFailedAuthThrottled: ten wrong guesses in a row are answered 401,
+// the next wrong ones 429 (forged X-Forwarded-For buys no fresh budget),
+// and a valid token from the same address is never refused for them.
 func TestFailedAuthThrottled(t *testing.T) {
 	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
 		if _, err := warehouse.Migrate(context.Background(), db, nil); err != nil {
@@ -247,20 +250,20 @@ func TestFailedAuthThrottled(t *testing.T) {
 		srv := httptest.NewServer(s.Handler())
 		defer srv.Close()
 		f := &fixture{srv: srv}
-		// Ten wrong guesses in a row are answered 401; the eleventh is
-		// refused before the token is even compared, whatever it is.
 		for i := range 10 {
 			if status, body := f.do(t, "GET", "/api/v1/collectors", "guess"); status != 401 {
 				t.Fatalf("guess %d: %d %s", i+1, status, body)
 			}
 		}
-		status, body := f.do(t, "GET", "/api/v1/collectors", "read-token")
+		status, body := f.do(t, "GET", "/api/v1/collectors", "guess")
 		if status != 429 || !strings.Contains(body, "too many failed authentications") {
-			t.Errorf("after 10 failures: %d %s", status, body)
+			t.Errorf("11th guess: %d %s", status, body)
 		}
-		// A forged X-Forwarded-For does not buy a fresh budget.
+		if status, body := f.do(t, "GET", "/api/v1/collectors", "read-token"); status != 200 {
+			t.Errorf("valid token after 11 failures from its address: %d %s", status, body)
+		}
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/collectors", nil)
-		req.Header.Set("Authorization", "Bearer read-token")
+		req.Header.Set("Authorization", "Bearer guess")
 		req.Header.Set("X-Forwarded-For", "203.0.113.7")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -268,7 +271,7 @@ func TestFailedAuthThrottled(t *testing.T) {
 		}
 		resp.Body.Close()
 		if resp.StatusCode != 429 {
-			t.Errorf("with a forged X-Forwarded-For: %d, want 429", resp.StatusCode)
+			t.Errorf("guess with a forged X-Forwarded-For: %d, want 429", resp.StatusCode)
 		}
 	})
 }
