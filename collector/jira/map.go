@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runway-analytics/runway/collector/membership"
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
@@ -616,60 +617,39 @@ func (m *mapper) mapIssue(is issue) (issueRows, error) {
 			return issueRows{}, fmt.Errorf("first Sprint change: from: %w", err)
 		}
 	}
-	open := map[string]int{} // sprint id -> index in out.Intervals
-	add := func(sp, eventID, actor string, at time.Time) {
-		out.Events = append(out.Events, warehouse.MembershipEventRow{Source: m.source, Kind: "sprint",
-			ContainerID: sp, IssueID: is.ID, EventID: eventID, At: at, Action: "added", Actor: actor, Version: m.version})
-		if _, ok := open[sp]; ok {
-			return // already a member: the history is inconsistent, keep the first entry
-		}
-		open[sp] = len(out.Intervals)
-		out.Intervals = append(out.Intervals, warehouse.MembershipIntervalRow{Source: m.source, Kind: "sprint",
-			ContainerID: sp, IssueID: is.ID, Entered: at, Points: f.Points, Version: m.version})
-	}
-	remove := func(sp, eventID, actor string, at time.Time) {
-		out.Events = append(out.Events, warehouse.MembershipEventRow{Source: m.source, Kind: "sprint",
-			ContainerID: sp, IssueID: is.ID, EventID: eventID, At: at, Action: "removed", Actor: actor, Version: m.version})
-		i, ok := open[sp]
-		if !ok {
-			return
-		}
-		delete(open, sp)
-		at2 := at
-		out.Intervals[i].Exited = &at2
-		if doneAt(at) {
-			out.Intervals[i].DoneAtLeaving = 1
-		}
-	}
-	for _, sp := range initSprints {
-		add(sp, "initial:"+sp, "", f.Created)
-	}
-	for _, h := range histories {
-		for i, it := range h.Items {
+	h := membership.History{Created: f.Created, Initial: initSprints, DoneAt: doneAt}
+	for _, hs := range histories {
+		for i, it := range hs.Items {
 			if !m.isSprintItem(it) {
 				continue
 			}
 			from, err := parseSprintIDs(it.From)
 			if err != nil {
-				return issueRows{}, fmt.Errorf("changelog history %s item %d (Sprint): from: %w", h.ID, i, err)
+				return issueRows{}, fmt.Errorf("changelog history %s item %d (Sprint): from: %w", hs.ID, i, err)
 			}
 			to, err := parseSprintIDs(it.To)
 			if err != nil {
-				return issueRows{}, fmt.Errorf("changelog history %s item %d (Sprint): to: %w", h.ID, i, err)
+				return issueRows{}, fmt.Errorf("changelog history %s item %d (Sprint): to: %w", hs.ID, i, err)
 			}
-			prefix := h.ID + ":" + strconv.Itoa(i) + ":"
-			actor := h.Author.String()
-			for _, sp := range to {
-				if !slices.Contains(from, sp) {
-					add(sp, prefix+sp, actor, h.at)
-				}
-			}
-			for _, sp := range from {
-				if !slices.Contains(to, sp) {
-					remove(sp, prefix+sp, actor, h.at)
-				}
-			}
+			added, removed := membership.Diff(from, to)
+			h.Changes = append(h.Changes, membership.Change{At: hs.at, EventID: hs.ID + ":" + strconv.Itoa(i),
+				Actor: hs.Author.String(), Added: added, Removed: removed})
 		}
+	}
+	events, stays := membership.Replay(h)
+	for _, e := range events {
+		out.Events = append(out.Events, warehouse.MembershipEventRow{Source: m.source, Kind: "sprint",
+			ContainerID: e.Container, IssueID: is.ID, EventID: e.EventID, At: e.At, Action: e.Action, Actor: e.Actor,
+			Version: m.version})
+	}
+	for _, st := range stays {
+		var done uint8
+		if st.DoneAtLeaving {
+			done = 1
+		}
+		out.Intervals = append(out.Intervals, warehouse.MembershipIntervalRow{Source: m.source, Kind: "sprint",
+			ContainerID: st.Container, IssueID: is.ID, Entered: st.Entered, Exited: st.Exited, DoneAtLeaving: done,
+			Points: f.Points, Version: m.version})
 	}
 	return out, nil
 }
