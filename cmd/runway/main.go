@@ -108,7 +108,7 @@ func loadConfig(name string, args []string, stderr io.Writer, getenv env, opts .
 			*path = p
 		}
 	}
-	cfg, err := config.Load(*path, getenv, opts...)
+	cfg, err := config.Load(*path, config.OSEnv(), opts...)
 	if err != nil {
 		return config.Config{}, nil, err
 	}

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -51,6 +53,55 @@ type API struct {
 	// disables it.
 	RateLimit float64 `yaml:"rate_limit"`
 	RateBurst int     `yaml:"rate_burst"`
+	// TrustedProxies are the IP addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For is believed; empty (the default) trusts none.
+	// TrustedProxyPrefixes gives them parsed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// HTTP server limits (net/http.Server's fields of the same names); each
+	// must be positive.
+	ReadHeaderTimeout Span `yaml:"read_header_timeout"`
+	ReadTimeout       Span `yaml:"read_timeout"`
+	WriteTimeout      Span `yaml:"write_timeout"`
+	IdleTimeout       Span `yaml:"idle_timeout"`
+	// MaxBodyBytes bounds a request body.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+}
+
+// TrustedProxyPrefixes returns TrustedProxies parsed (an address is a
+// single-address prefix), skipping entries Validate rejects.
+func (a API) TrustedProxyPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range a.TrustedProxies {
+		if p, err := ParseTrustedProxy(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ParseTrustedProxy parses one api.trusted_proxies entry: an IP address
+// (10.0.0.7, ::1) or a CIDR range (10.0.0.0/8; host bits are masked off).
+// IPv4-mapped IPv6 forms are unmapped, so they match IPv4 clients.
+func ParseTrustedProxy(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if a.Zone() != "" {
+		return netip.Prefix{}, fmt.Errorf("address %s has a zone", a)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // Token is one bearer token with a scope (read or admin).
@@ -141,24 +192,31 @@ func (s Span) D() time.Duration { return time.Duration(s) }
 func (s *Span) UnmarshalYAML(n *yaml.Node) error {
 	d, err := parseSpan(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		// A TypeError lets the decoder go on and report every bad value.
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
 	}
 	*s = Span(d)
 	return nil
 }
 
+// maxSpanDays is the longest span written in days: time.Duration's limit
+// (about 292 years), rounded down.
+const maxSpanDays = 106_000
+
 func parseSpan(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
 	if days, ok := strings.CutSuffix(v, "d"); ok {
 		n, err := strconv.ParseFloat(days, 64)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("bad duration %q (want e.g. 90s, 4h or 3d)", v)
+		// !(n <= maxDays) also refuses NaN; +Inf and huge values would
+		// overflow the conversion to a (then negative) duration.
+		if err != nil || n < 0 || !(n <= maxSpanDays) {
+			return 0, fmt.Errorf("bad duration %s (want e.g. 90s, 4h or 3d)", quote(v))
 		}
 		return time.Duration(n * 24 * float64(time.Hour)), nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("bad duration %q (want e.g. 90s, 4h or 3d)", v)
+		return 0, fmt.Errorf("bad duration %s (want e.g. 90s, 4h or 3d)", quote(v))
 	}
 	return d, nil
 }
@@ -167,33 +225,40 @@ func parseSpan(v string) (time.Duration, error) {
 func Default() Config {
 	return Config{
 		Storage: Storage{DSN: "chdb://./data"},
-		API:     API{Listen: DefaultListen, ShutdownTimeout: Span(30 * time.Second), RateLimit: 20, RateBurst: 40},
-		Log:     Log{Level: "info", Format: "text"},
+		API: API{
+			Listen: DefaultListen, ShutdownTimeout: Span(30 * time.Second), RateLimit: 20, RateBurst: 40,
+			ReadHeaderTimeout: Span(10 * time.Second), ReadTimeout: Span(30 * time.Second),
+			WriteTimeout: Span(2 * time.Minute), IdleTimeout: Span(2 * time.Minute),
+			MaxBodyBytes: 1 << 20,
+		},
+		Log: Log{Level: "info", Format: "text"},
 	}
 }
 
 // Load reads a config file (empty path: defaults only), applies RUNWAY_*
-// overrides from env, resolves secrets and validates.
+// overrides from env (nil: the process environment), resolves secrets and
+// validates. A RUNWAY_* variable that names no setting is an error (see
+// applyEnv).
 //
 // Options tune loading: WithoutSecrets is for commands that only touch
 // storage (runway migrate), which must not need every upstream token.
-func Load(path string, env func(string) (string, bool), opts ...LoadOption) (Config, error) {
+func Load(path string, env Env, opts ...LoadOption) (Config, error) {
 	var lo loadOptions
 	for _, o := range opts {
 		o(&lo)
 	}
 	cfg := Default()
 	if path != "" {
-		data, err := os.ReadFile(path)
+		data, err := readConfigFile(path)
 		if err != nil {
-			return Config{}, fmt.Errorf("reading config: %w", err)
+			return Config{}, err
 		}
 		if err := Parse(data, &cfg); err != nil {
-			return Config{}, fmt.Errorf("%s: %w", path, err)
+			return Config{}, fmt.Errorf("%s: %w", bare(path), err)
 		}
 	}
 	if env == nil {
-		env = os.LookupEnv
+		env = OSEnv()
 	}
 	if err := applyEnv(&cfg, env); err != nil {
 		return Config{}, err
@@ -209,6 +274,27 @@ func Load(path string, env func(string) (string, bool), opts ...LoadOption) (Con
 	return cfg, nil
 }
 
+// maxConfigBytes bounds the config file: a large org's is well under a
+// megabyte, and --config /dev/zero must not read without end. (Unlike a
+// secret file it may be a pipe, as with --config <(generate-config).)
+const maxConfigBytes = 32 << 20
+
+func readConfigFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	if len(data) > maxConfigBytes {
+		return nil, fmt.Errorf("%w: config file %s is larger than %d MiB", ErrInvalid, bare(path), maxConfigBytes>>20)
+	}
+	return data, nil
+}
+
 // LoadOption changes how Load works.
 type LoadOption func(*loadOptions)
 
@@ -218,58 +304,159 @@ type loadOptions struct{ skipSecrets bool }
 // Secret fields stay empty.
 func WithoutSecrets() LoadOption { return func(o *loadOptions) { o.skipSecrets = true } }
 
-// Parse decodes YAML strictly into cfg (which holds defaults).
+// Parse decodes YAML strictly into cfg (which holds defaults). The file is
+// one YAML document: a second one is an error, not silently ignored (it
+// would be, unknown keys and syntax errors included). Empty documents after
+// the first, such as a trailing "---", are accepted: they configure nothing.
 func Parse(data []byte, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil // empty file: defaults
+			return nil // empty file, or only comments: defaults
 		}
+		var p problems
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
-			return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(te.Errors, "; "))
+			for _, e := range te.Errors {
+				p.add("%s", yamlProblem(e))
+			}
+		} else {
+			p.add("%s", yamlProblem(err.Error()))
 		}
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+		return p.err()
 	}
-	return nil
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err == nil && emptyDocument(&doc) {
+			continue
+		}
+		line := doc.Line
+		if err != nil { // a syntax error in it: find where it starts
+			line = nextDocumentLine(data)
+		}
+		at := ""
+		if line > 0 {
+			at = fmt.Sprintf(" (line %d)", line)
+		}
+		return fmt.Errorf("%w: a second YAML document%s is not supported; put everything in one document", ErrInvalid, at)
+	}
+}
+
+// emptyDocument reports whether a document holds nothing: only "---",
+// perhaps with comments. An explicit null (~) is content.
+func emptyDocument(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 {
+		return true
+	}
+	c := doc.Content[0]
+	return len(doc.Content) == 1 && c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == "" && c.Anchor == ""
+}
+
+// nextDocumentLine is the line where the YAML stream's second document
+// starts (0 if none is found), for when that document does not parse. A
+// document marker ("---" or "...") is only ever at the start of a line: in
+// a scalar it would be a syntax error.
+func nextDocumentLine(data []byte) int {
+	started, content, ended := false, false, false
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimRight(line, "\r")
+		marker := func(m string) bool {
+			rest, ok := strings.CutPrefix(line, m)
+			return ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t')
+		}
+		switch {
+		case marker("---"):
+			if started || content || ended {
+				return i + 1
+			}
+			started = true
+		case marker("..."):
+			ended = true
+		case strings.HasPrefix(line, "%") && !started && !content:
+			// a directive of the first document
+		default:
+			if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "#") {
+				if ended {
+					return i + 1
+				}
+				content = true
+			}
+		}
+	}
+	return 0
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 
-// Validate checks the whole config and reports every problem found.
+// Validate checks the whole config and reports the problems found (the
+// first maxProblems of them, and how many more).
 func (c *Config) Validate() error {
-	var errs []string
-	add := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
+	var probs problems
+	add := probs.add
 
 	if c.Storage.DSN == "" {
 		add("storage.dsn: required (chdb:///path or clickhouse://host:9000/db)")
 	} else if err := warehouse.CheckDSN(c.Storage.DSN); err != nil {
-		add("storage.dsn: %v", err)
+		add("storage.dsn: %v", err) // the warehouse redacts passwords
 	}
 
 	if host, _, err := net.SplitHostPort(c.API.Listen); err != nil {
-		add("api.listen: %q: want host:port (e.g. %s)", c.API.Listen, DefaultListen)
+		add("api.listen: %s: want host:port (e.g. %s)", quote(c.API.Listen), DefaultListen)
 	} else if !isLoopback(host) && len(c.API.Tokens) == 0 {
-		add("api.listen: %q is not a loopback address and api.tokens is empty: configure tokens before exposing the API", c.API.Listen)
+		add("api.listen: %s is not a loopback address and api.tokens is empty: configure tokens before exposing the API", quote(c.API.Listen))
 	}
 	if c.API.RateLimit < 0 || c.API.RateBurst < 0 {
 		add("api.rate_limit, api.rate_burst: must not be negative (0 disables limiting)")
 	}
+	for i, p := range c.API.TrustedProxies {
+		if _, err := ParseTrustedProxy(p); err != nil {
+			add("api.trusted_proxies[%d]: %s: want an IP address or CIDR range (e.g. 10.0.0.7 or 10.0.0.0/8)", i, quote(p))
+		}
+	}
+	for _, s := range []struct {
+		key string
+		v   Span
+	}{
+		{"read_header_timeout", c.API.ReadHeaderTimeout}, {"read_timeout", c.API.ReadTimeout},
+		{"write_timeout", c.API.WriteTimeout}, {"idle_timeout", c.API.IdleTimeout},
+	} {
+		if s.v <= 0 {
+			add("api.%s: must be greater than 0", s.key)
+		}
+	}
+	if c.API.MaxBodyBytes <= 0 {
+		add("api.max_body_bytes: must be greater than 0 (default %d)", Default().API.MaxBodyBytes)
+	}
 	seenTok := map[string]bool{}
+	// Token values, once resolved (empty under WithoutSecrets: not
+	// compared): two tokens with one value would give it the scope of
+	// whichever the API registers last, so a read token could be admin.
+	byValue := map[Secret]int{}
 	for i, t := range c.API.Tokens {
 		p := fmt.Sprintf("api.tokens[%d]", i)
 		if t.Name == "" {
 			add("%s.name: required", p)
 		} else if seenTok[t.Name] {
-			add("%s.name: duplicate token name %q", p, t.Name)
+			add("%s.name: duplicate token name %s", p, quote(t.Name))
 		}
 		seenTok[t.Name] = true
 		if !slices.Contains(Scopes, t.Scope) {
-			add("%s.scope: %q: want one of %s", p, t.Scope, strings.Join(Scopes, ", "))
+			add("%s.scope: %s: want one of %s", p, quote(t.Scope), strings.Join(Scopes, ", "))
 		}
 		if t.TokenEnv == "" && t.TokenFile == "" {
 			add("%s: one of token_env or token_file is required", p)
+		}
+		if t.Value != "" {
+			if j, dup := byValue[t.Value]; dup {
+				add("%s: same token value as %s", c.tokenLabel(i), c.tokenLabel(j))
+			} else {
+				byValue[t.Value] = i
+			}
 		}
 	}
 
@@ -277,21 +464,21 @@ func (c *Config) Validate() error {
 	for i, s := range c.Sources {
 		p := fmt.Sprintf("sources[%d]", i)
 		if !nameRE.MatchString(s.Name) {
-			add("%s.name: %q: want lowercase letters, digits, '.', '_' or '-'", p, s.Name)
+			add("%s.name: %s: want lowercase letters, digits, '.', '_' or '-'", p, quote(s.Name))
 		} else if seen[s.Name] {
-			add("%s.name: duplicate source name %q", p, s.Name)
+			add("%s.name: duplicate source name %s", p, quote(s.Name))
 		}
 		seen[s.Name] = true
 		if !slices.Contains(SourceTypes, s.Type) {
-			add("%s.type: unknown source type %q (want one of %s)", p, s.Type, strings.Join(SourceTypes, ", "))
+			add("%s.type: unknown source type %s (want one of %s)", p, quote(s.Type), strings.Join(SourceTypes, ", "))
 		}
 		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add("%s.base_url: %q: want an http(s) URL", p, s.BaseURL)
+			add("%s.base_url: %s: want an http(s) URL", p, quote(s.BaseURL))
 		}
 		if s.Schedule == "" {
 			add("%s.schedule: required (cron spec such as \"*/30 * * * *\" or \"@hourly\")", p)
 		} else if _, err := CronParser.Parse(s.Schedule); err != nil {
-			add("%s.schedule: bad cron spec %q: %v", p, s.Schedule, err)
+			add("%s.schedule: bad cron spec %s: %s", p, quote(s.Schedule), detail(err))
 		}
 		if s.TokenEnv == "" && s.TokenFile == "" {
 			add("%s: one of token_env or token_file is required", p)
@@ -319,73 +506,72 @@ func (c *Config) Validate() error {
 	for i, pr := range c.Projects {
 		p := fmt.Sprintf("projects[%d]", i)
 		if !nameRE.MatchString(pr.Key) {
-			add("%s.key: %q: want lowercase letters, digits, '.', '_' or '-'", p, pr.Key)
+			add("%s.key: %s: want lowercase letters, digits, '.', '_' or '-'", p, quote(pr.Key))
 		} else if seenProj[pr.Key] {
-			add("%s.key: duplicate project key %q", p, pr.Key)
+			add("%s.key: duplicate project key %s", p, quote(pr.Key))
 		}
 		seenProj[pr.Key] = true
 		if !slices.Contains(ProjectTypes, pr.Type) {
-			add("%s.type: %q: want one of %s", p, pr.Type, strings.Join(ProjectTypes, ", "))
+			add("%s.type: %s: want one of %s", p, quote(pr.Type), strings.Join(ProjectTypes, ", "))
 		}
 	}
-	for prio := range c.SLA {
+	for _, prio := range slices.Sorted(maps.Keys(c.SLA)) {
 		if !slices.Contains(Priorities, prio) {
-			add("sla.%s: unknown priority (want one of %s)", prio, strings.Join(Priorities, ", "))
+			add("sla.%s: unknown priority (want one of %s)", bare(prio), strings.Join(Priorities, ", "))
 		}
 	}
 	switch c.Log.Level {
 	case "", "debug", "info", "warn", "error":
 	default:
-		add("log.level: %q: want debug, info, warn or error", c.Log.Level)
+		add("log.level: %s: want debug, info, warn or error", quote(c.Log.Level))
 	}
 	switch c.Log.Format {
 	case "", "text", "json":
 	default:
-		add("log.format: %q: want text or json", c.Log.Format)
+		add("log.format: %s: want text or json", quote(c.Log.Format))
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(errs, "; "))
-	}
-	return nil
+	return probs.err()
+}
+
+// tokenLabel names api.tokens[i] in messages: index and name.
+func (c *Config) tokenLabel(i int) string {
+	return fmt.Sprintf("api.tokens[%d] (%s)", i, bare(c.API.Tokens[i].Name))
 }
 
 // CronParser parses source schedules: standard 5-field specs and
 // descriptors such as @hourly.
 var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-func (c *Config) resolveSecrets(env func(string) (string, bool)) error {
-	var errs []string
+// resolveSecrets reads every token from its token_env variable or its
+// token_file (through readSecretFile, bounded).
+func (c *Config) resolveSecrets(env Env) error {
+	var probs problems
 	read := func(what, envName, file string) Secret {
 		switch {
 		case envName != "":
-			v, ok := env(envName)
-			if !ok || v == "" {
-				errs = append(errs, fmt.Sprintf("%s: environment variable %s is not set", what, envName))
+			v, ok := env.Lookup(envName)
+			if !ok || strings.TrimSpace(v) == "" {
+				probs.add("%s: environment variable %s is not set", what, bare(envName))
 			}
 			return Secret(strings.TrimSpace(v))
 		case file != "":
-			b, err := os.ReadFile(file)
+			v, err := readSecretFile("token_file", file)
 			if err != nil {
-				errs = append(errs, fmt.Sprintf("%s: reading token_file: %v", what, err))
-			} else if strings.TrimSpace(string(b)) == "" {
-				errs = append(errs, fmt.Sprintf("%s: token_file %s is empty", what, file))
+				probs.add("%s: %v", what, err)
 			}
-			return Secret(strings.TrimSpace(string(b)))
+			return v
 		}
 		return ""
 	}
 	for i := range c.API.Tokens {
 		t := &c.API.Tokens[i]
-		t.Value = read(fmt.Sprintf("api.tokens[%d] (%s)", i, t.Name), t.TokenEnv, t.TokenFile)
+		t.Value = read(c.tokenLabel(i), t.TokenEnv, t.TokenFile)
 	}
 	for i := range c.Sources {
 		s := &c.Sources[i]
-		s.Token = read(fmt.Sprintf("sources[%d] (%s)", i, s.Name), s.TokenEnv, s.TokenFile)
+		s.Token = read(fmt.Sprintf("sources[%d] (%s)", i, bare(s.Name)), s.TokenEnv, s.TokenFile)
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(errs, "; "))
-	}
-	return nil
+	return probs.err()
 }
 
 func isLoopback(host string) bool {

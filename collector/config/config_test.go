@@ -9,9 +9,7 @@ import (
 	"time"
 )
 
-func envOf(m map[string]string) func(string) (string, bool) {
-	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
-}
+func envOf(m map[string]string) Env { return MapEnv(m) }
 
 func TestLoadFull(t *testing.T) {
 	cfg, err := Load("testdata/full.yaml", envOf(map[string]string{
