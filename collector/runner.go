@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -445,40 +446,58 @@ func (r *Runner) collect(ctx context.Context, e *entry, runID, trigger string, p
 	if err != nil {
 		return err
 	}
-	b := newBatch(cursors, progress)
-	if err := e.src.Collect(ctx, b); err != nil {
+	b := newBatch(cursors, progress, func(ctx context.Context, rows map[string][]warehouse.Row, cursors map[string]string) error {
+		return r.commit(ctx, e.src.Name(), runID, rows, cursors)
+	})
+	err = e.src.Collect(ctx, b)
+	if err == nil {
+		if cerr := ctx.Err(); cerr != nil {
+			err = fmt.Errorf("collection interrupted: %w", cerr)
+		}
+	}
+	if err != nil {
+		// What checkpoints committed stays; the rest is dropped.
+		res.Rows = b.committedCounts()
+		if b.checkpoints > 0 {
+			return fmt.Errorf("%w (kept %d checkpoint(s); the next run resumes from the last)", err, b.checkpoints)
+		}
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("collection interrupted: %w", err)
-	}
-	// Commit: data first, cursors last, so a crash in between only means
-	// the next run re-collects (idempotently) what this one wrote. What was
-	// collected is committed even if the run's deadline or a shutdown comes
-	// now; the commit has its own bound.
+	// What was collected is committed even if the run's deadline or a
+	// shutdown comes now; the commit has its own bound.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
 	defer cancel()
-	for _, table := range b.sortedTables() {
-		if err := warehouse.InsertMixed(ctx, r.db, b.rows[table]); err != nil {
+	if err := b.finish(ctx); err != nil {
+		res.Rows = b.committedCounts()
+		return err
+	}
+	res.Rows = b.rowCounts()
+	return nil
+}
+
+// commit writes rows, table by table in name order, then the cursors they
+// justify, so a crash in between only means the next run re-collects
+// (idempotently) what this one wrote. It has its own time bound: what a
+// run collected is written even when the run's deadline comes now.
+func (r *Runner) commit(ctx context.Context, source, runID string, rows map[string][]warehouse.Row, cursors map[string]string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	for _, table := range slices.Sorted(maps.Keys(rows)) {
+		if err := warehouse.InsertMixed(ctx, r.db, rows[table]); err != nil {
 			return fmt.Errorf("committing rows: %w", err)
 		}
 	}
-	res.Rows = b.rowCounts()
-	if len(b.pending) > 0 {
-		now := r.opts.Now()
-		rows := make([]warehouse.CursorRow, 0, len(b.pending))
-		names := make([]string, 0, len(b.pending))
-		for n := range b.pending {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			rows = append(rows, warehouse.CursorRow{Source: e.src.Name(), Name: n, Value: b.pending[n],
-				RunID: runID, Updated: now, Version: uint64(time.Now().UnixNano())})
-		}
-		if err := warehouse.InsertRows(ctx, r.db, rows); err != nil {
-			return fmt.Errorf("committing cursors: %w", err)
-		}
+	if len(cursors) == 0 {
+		return nil
+	}
+	now := r.opts.Now()
+	out := make([]warehouse.CursorRow, 0, len(cursors))
+	for _, n := range slices.Sorted(maps.Keys(cursors)) {
+		out = append(out, warehouse.CursorRow{Source: source, Name: n, Value: cursors[n],
+			RunID: runID, Updated: now, Version: uint64(time.Now().UnixNano())})
+	}
+	if err := warehouse.InsertRows(ctx, r.db, out); err != nil {
+		return fmt.Errorf("committing cursors: %w", err)
 	}
 	return nil
 }

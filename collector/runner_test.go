@@ -3,6 +3,7 @@ package collector_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -60,6 +61,61 @@ func countBoards(t *testing.T, db warehouse.DB) int64 {
 		}
 	}
 	return n
+}
+
+// TestRunnerCheckpoints: a run that checkpoints and then fails keeps what
+// the checkpoint committed (rows, then the cursor they justify) and drops
+// the rest; the next run starts from the checkpointed cursor.
+func TestRunnerCheckpoints(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		ctx := context.Background()
+		if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
+			t.Fatal(err)
+		}
+		src := &stepSource{name: "src", steps: []func(context.Context, collector.Sink) error{
+			func(ctx context.Context, s collector.Sink) error { // run 1: checkpoint, then fail
+				s.Write(boards("1", "2")...)
+				s.SetCursor("page", "1")
+				if err := s.Checkpoint(ctx); err != nil {
+					return err
+				}
+				if v, _ := s.Cursor("page"); v != "1" {
+					return fmt.Errorf("cursor after the checkpoint = %q", v)
+				}
+				s.Write(boards("3")...)
+				s.SetCursor("page", "2")
+				return errors.New("upstream said no")
+			},
+			func(ctx context.Context, s collector.Sink) error { // run 2: resumes
+				s.Write(boards("3", "4")...)
+				s.SetCursor("page", "3")
+				return nil
+			},
+		}}
+		r := collector.NewRunner(db, nil, collector.NewMetrics(prometheus.NewRegistry()), collector.RunnerOptions{})
+		if err := r.AddSource(src, ""); err != nil {
+			t.Fatal(err)
+		}
+		res, err := r.RunOnce(ctx, "src", nil)
+		if err == nil || !strings.Contains(err.Error(), "kept 1 checkpoint") || res.Rows["boards"] != 2 {
+			t.Fatalf("run 1: rows %v, %v", res.Rows, err)
+		}
+		cur, _ := collector.LoadCursors(ctx, db, "src")
+		if n := countBoards(t, db); n != 2 || cur["page"] != "1" {
+			t.Fatalf("after the failed run: %d boards, cursors %v; want the checkpoint's 2 and page=1", n, cur)
+		}
+		last, _ := collector.LastRuns(ctx, db)
+		if lr := last["src"]; lr.Status != collector.StatusFailed || lr.Rows != 2 {
+			t.Errorf("run record: %+v, want failed with the 2 checkpointed rows", lr)
+		}
+		if _, err := r.RunOnce(ctx, "src", nil); err != nil {
+			t.Fatal(err)
+		}
+		cur, _ = collector.LoadCursors(ctx, db, "src")
+		if n := countBoards(t, db); n != 4 || cur["page"] != "3" || strings.Join(src.seen, ",") != ",1" {
+			t.Fatalf("after resuming: %d boards, cursors %v, runs started from %v", n, cur, src.seen)
+		}
+	})
 }
 
 func TestRunnerCursorsAndCommit(t *testing.T) {

@@ -6,8 +6,9 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
-	"slices"
+	"maps"
 	"sync"
 	"time"
 
@@ -30,20 +31,28 @@ type Source interface {
 
 // Sink receives one run's output. Rows and cursors are buffered and
 // committed after Collect returns nil: rows first, cursors last. A run that
-// fails while collecting writes nothing. One that fails while committing
-// (storage went away) may leave some of its rows written; that is harmless,
-// because every table is idempotent and the next run rewrites them, and
-// its cursors do not move, so nothing is skipped.
+// fails while collecting writes nothing since its last checkpoint. One that
+// fails while committing (storage went away) may leave some of its rows
+// written; that is harmless, because every table is idempotent and the next
+// run rewrites them, and its cursors do not move, so nothing is skipped.
 type Sink interface {
-	// Cursor returns a cursor value stored by the last successful run.
+	// Cursor returns a cursor value stored by the last successful run or
+	// checkpoint.
 	Cursor(name string) (string, bool)
-	// SetCursor sets a cursor, committed only if the run succeeds.
+	// SetCursor sets a cursor, committed with the rows at the next
+	// checkpoint or when the run succeeds.
 	SetCursor(name, value string)
 	// Write buffers rows of any table.
 	Write(rows ...warehouse.Row)
 	// Progress reports how far the run is, for terminal progress displays
 	// (done of total units; total 0 when unknown). Optional to call.
 	Progress(stage string, done, total int)
+	// Checkpoint commits the rows written so far and then the cursors set
+	// so far, which must be justified by those rows alone: a run that fails
+	// later keeps them, and the next run resumes from there. Long backfills
+	// call it every few pages; a source that never does commits once, at
+	// the end.
+	Checkpoint(ctx context.Context) error
 }
 
 // Deps are what a source is built with.
@@ -61,7 +70,9 @@ type Deps struct {
 // Factory builds a source of one type from its configuration.
 type Factory func(cfg config.Source, deps Deps) (Source, error)
 
-// batch is the Sink of one run.
+// batch is the Sink of one run. commit writes rows (by table, in table
+// order) and then cursors; checkpoints and the end of a successful run use
+// it alike.
 type batch struct {
 	mu       sync.Mutex
 	cursors  map[string]string
@@ -69,10 +80,16 @@ type batch struct {
 	tables   []string // tables in first-write order
 	rows     map[string][]warehouse.Row
 	progress func(stage string, done, total int)
+	commit   func(ctx context.Context, rows map[string][]warehouse.Row, cursors map[string]string) error
+	// committed counts rows per table written by checkpoints.
+	committed   map[string]int
+	checkpoints int
 }
 
-func newBatch(cursors map[string]string, progress func(string, int, int)) *batch {
-	return &batch{cursors: cursors, pending: map[string]string{}, rows: map[string][]warehouse.Row{}, progress: progress}
+func newBatch(cursors map[string]string, progress func(string, int, int),
+	commit func(context.Context, map[string][]warehouse.Row, map[string]string) error) *batch {
+	return &batch{cursors: cursors, pending: map[string]string{}, rows: map[string][]warehouse.Row{}, progress: progress,
+		commit: commit, committed: map[string]int{}}
 }
 
 func (b *batch) Cursor(name string) (string, bool) {
@@ -106,21 +123,52 @@ func (b *batch) Progress(stage string, done, total int) {
 	}
 }
 
-// rowCounts returns rows buffered per table, sorted by table name.
+func (b *batch) Checkpoint(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	rows, cursors := b.rows, b.pending
+	b.rows, b.pending, b.tables = map[string][]warehouse.Row{}, map[string]string{}, nil
+	b.mu.Unlock()
+	if err := b.commit(ctx, rows, cursors); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for t, rs := range rows {
+		b.committed[t] += len(rs)
+	}
+	for n, v := range cursors {
+		b.cursors[n] = v
+	}
+	b.checkpoints++
+	return nil
+}
+
+// rowCounts returns rows committed by checkpoints plus those buffered, per
+// table.
 func (b *batch) rowCounts() map[string]int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make(map[string]int, len(b.rows))
+	out := maps.Clone(b.committed)
 	for t, rs := range b.rows {
-		out[t] = len(rs)
+		out[t] += len(rs)
 	}
 	return out
 }
 
-func (b *batch) sortedTables() []string {
+// committedCounts returns the rows that checkpoints committed, per table.
+func (b *batch) committedCounts() map[string]int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t := slices.Clone(b.tables)
-	slices.Sort(t)
-	return t
+	return maps.Clone(b.committed)
+}
+
+// finish commits what the last checkpoint left.
+func (b *batch) finish(ctx context.Context) error {
+	b.mu.Lock()
+	rows, cursors := b.rows, b.pending
+	b.mu.Unlock()
+	return b.commit(ctx, rows, cursors)
 }

@@ -88,7 +88,7 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone st
 	if h.src.api.dc != (fl.cfg.Email == "" && fl.cfg.Token != "") {
 		t.Fatalf("flavour: dc = %v", h.src.api.dc)
 	}
-	first := newMemSink(nil)
+	first := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), first); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone st
 
 	// Incremental: touch a few issues an hour later and collect again from
 	// the cursor.
-	cursor := first.set[CursorIssues]
+	cursor := first.Set()[CursorIssues]
 	if cursor == "" {
 		t.Fatal("no cursor after the first run")
 	}
@@ -143,7 +143,7 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone st
 	touched := org.Touch(later, 6)
 	site.ResetRequests()
 	h.src.now = func() time.Time { return later }
-	second := newMemSink(map[string]string{CursorIssues: cursor})
+	second := collectortest.NewMemSink(map[string]string{CursorIssues: cursor})
 	if err := h.src.Collect(context.Background(), second); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone st
 			want = append(want, is.Key)
 		}
 	}
-	for _, r := range rowsOf[warehouse.IssueRow](second) {
+	for _, r := range collectortest.RowsOf[warehouse.IssueRow](second) {
 		keys = append(keys, r.Key)
 	}
 	slices.Sort(want)
@@ -192,7 +192,7 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone st
 			t.Errorf("incremental run fetched the changelog of %s, not updated since the cursor", k)
 		}
 	}
-	check(t, "second cursor", second.set[CursorIssues], later.Format(time.RFC3339))
+	check(t, "second cursor", second.Set()[CursorIssues], later.Format(time.RFC3339))
 
 	// The warehouse keeps the newest rows per issue: overlay run 2 on run 1.
 	merged := collectState(first)
@@ -227,19 +227,19 @@ type simState struct {
 	statuses  map[string][]warehouse.StatusChangeRow       // by issue id
 }
 
-func collectState(s *memSink) *simState {
+func collectState(s *collectortest.MemSink) *simState {
 	st := &simState{sprints: map[string]warehouse.SprintRow{}, issues: map[string]warehouse.IssueRow{},
 		intervals: map[string][]warehouse.MembershipIntervalRow{}, statuses: map[string][]warehouse.StatusChangeRow{}}
-	for _, r := range rowsOf[warehouse.SprintRow](s) {
+	for _, r := range collectortest.RowsOf[warehouse.SprintRow](s) {
 		st.sprints[r.SprintID] = r
 	}
-	for _, r := range rowsOf[warehouse.IssueRow](s) {
+	for _, r := range collectortest.RowsOf[warehouse.IssueRow](s) {
 		st.issues[r.IssueID] = r
 	}
-	for _, r := range rowsOf[warehouse.MembershipIntervalRow](s) {
+	for _, r := range collectortest.RowsOf[warehouse.MembershipIntervalRow](s) {
 		st.intervals[r.IssueID] = append(st.intervals[r.IssueID], r)
 	}
-	for _, r := range rowsOf[warehouse.StatusChangeRow](s) {
+	for _, r := range collectortest.RowsOf[warehouse.StatusChangeRow](s) {
 		st.statuses[r.IssueID] = append(st.statuses[r.IssueID], r)
 	}
 	return st
@@ -398,7 +398,7 @@ func TestCollectSimulatedCorruption(t *testing.T) {
 						PageSize: 20, ChangelogEmbedLimit: 2, Now: func() time.Time { return now }})
 					site.CorruptNext(ep, mode)
 					h := newHarness(t, site, fl.cfg, now)
-					sink := newMemSink(nil)
+					sink := collectortest.NewMemSink(nil)
 					err := h.src.Collect(context.Background(), sink)
 					if err == nil {
 						t.Fatal("Collect succeeded on a corrupted response")
@@ -406,8 +406,8 @@ func TestCollectSimulatedCorruption(t *testing.T) {
 					if !strings.Contains(err.Error(), "GET "+ep) {
 						t.Errorf("error %q does not name GET %s", err, ep)
 					}
-					if len(sink.set) != 0 {
-						t.Errorf("cursor set: %v", sink.set)
+					if len(sink.Set()) != 0 {
+						t.Errorf("cursor set: %v", sink.Set())
 					}
 				})
 			}
@@ -452,12 +452,12 @@ func testCollectEditedWhilePaging(t *testing.T, fl simFlavour) {
 	site.OnSearch(4, edit(byUpdated[1]))
 
 	h := newHarness(t, site, fl.cfg, now)
-	sink := newMemSink(nil)
+	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
 	}
 	last := map[string]warehouse.IssueRow{} // the newest row per issue
-	for _, r := range rowsOf[warehouse.IssueRow](sink) {
+	for _, r := range collectortest.RowsOf[warehouse.IssueRow](sink) {
 		if p, ok := last[r.Key]; !ok || r.Updated.After(p.Updated) {
 			last[r.Key] = r
 		}
@@ -471,7 +471,7 @@ func testCollectEditedWhilePaging(t *testing.T, fl simFlavour) {
 			t.Errorf("%s: collected as updated %v, want %v", is.Key, r.Updated, is.Updated)
 		}
 	}
-	check(t, "cursor", sink.set[CursorIssues], now.Format(time.RFC3339))
+	check(t, "cursor", sink.Set()[CursorIssues], now.Format(time.RFC3339))
 	compareTruth(t, org, collectState(sink), now)
 	pages := (len(org.Issues) + 9) / 10
 	if n := site.Requests()[fl.search]; n < pages || n > 2*pages {
@@ -498,9 +498,9 @@ func testCollectNewProjectBackfilled(t *testing.T, fl simFlavour) {
 		PageSize: 50, Now: func() time.Time { return clock }})
 	h := newHarness(t, site, fl.cfg, now)
 	h.src.cfg.Projects = []string{"PLAT"}
-	keys := func(s *memSink, project string) []string {
+	keys := func(s *collectortest.MemSink, project string) []string {
 		var out []string
-		for _, r := range rowsOf[warehouse.IssueRow](s) {
+		for _, r := range collectortest.RowsOf[warehouse.IssueRow](s) {
 			if r.Project == project {
 				out = append(out, r.Key)
 			}
@@ -516,13 +516,13 @@ func testCollectNewProjectBackfilled(t *testing.T, fl simFlavour) {
 	}
 	slices.Sort(web)
 
-	first := newMemSink(nil)
+	first := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), first); err != nil {
 		t.Fatal(err)
 	}
 	check(t, "first run's WEB issues", keys(first, "WEB"), []string(nil))
-	check(t, "first run's projects", first.set[CursorProjects], "PLAT")
-	cursors := first.set
+	check(t, "first run's projects", first.Set()[CursorProjects], "PLAT")
+	cursors := first.Set()
 
 	// An hour later WEB joins: its issues, all older than the cursor, are
 	// backfilled from now − since (the default year) in one extra search.
@@ -530,7 +530,7 @@ func testCollectNewProjectBackfilled(t *testing.T, fl simFlavour) {
 	h.src.now = func() time.Time { return clock }
 	h.src.cfg.Projects = []string{"PLAT", "WEB"}
 	site.ResetRequests()
-	second := newMemSink(cursors)
+	second := collectortest.NewMemSink(cursors)
 	if err := h.src.Collect(context.Background(), second); err != nil {
 		t.Fatal(err)
 	}
@@ -550,15 +550,15 @@ func testCollectNewProjectBackfilled(t *testing.T, fl simFlavour) {
 		t.Fatal("no WEB issue is older than the cursor: the test would prove nothing")
 	}
 	check(t, "second run's WEB issues", keys(second, "WEB"), web)
-	check(t, "second run's projects", second.set[CursorProjects], "PLAT,WEB")
+	check(t, "second run's projects", second.Set()[CursorProjects], "PLAT,WEB")
 	if n, want := site.Requests()[fl.search], (len(web)+49)/50+1; n != want {
 		t.Errorf("second run made %d search requests, want %d", n, want)
 	}
-	maps.Copy(cursors, second.set)
+	maps.Copy(cursors, second.Set())
 
 	// The next run searches from the cursor only.
 	site.ResetRequests()
-	third := newMemSink(cursors)
+	third := collectortest.NewMemSink(cursors)
 	if err := h.src.Collect(context.Background(), third); err != nil {
 		t.Fatal(err)
 	}
@@ -566,5 +566,5 @@ func testCollectNewProjectBackfilled(t *testing.T, fl simFlavour) {
 	check(t, "third run's JQLs", site.SearchJQLs(), []string{
 		`project in ("PLAT", "WEB") AND updated >= "` + c.Add(-overlap).Format(jqlTime) + `" ORDER BY updated ASC`,
 	})
-	check(t, "third run's cursors", third.set, map[string]string{})
+	check(t, "third run's cursors", third.Set(), map[string]string{})
 }

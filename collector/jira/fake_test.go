@@ -18,7 +18,6 @@ import (
 	"github.com/runway-analytics/runway/collector"
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/httpx"
-	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
 // fakeJira is an httptest Jira Cloud speaking the documented shapes of the
@@ -285,55 +284,6 @@ func fakeSprintItem(from, to string) map[string]any {
 func fakeStatusItem(from, to string) map[string]any {
 	return map[string]any{"field": "status", "fieldtype": "jira", "fieldId": "status",
 		"from": from, "fromString": testMapper().statuses[from].Name, "to": to, "toString": testMapper().statuses[to].Name}
-}
-
-// memSink is a collector.Sink recording what a run wrote.
-type memSink struct {
-	mu       sync.Mutex
-	cursors  map[string]string // committed by a previous run
-	set      map[string]string // set by this run
-	rows     map[string][]warehouse.Row
-	progress map[string][2]int
-}
-
-func newMemSink(cursors map[string]string) *memSink {
-	return &memSink{cursors: cursors, set: map[string]string{}, rows: map[string][]warehouse.Row{}, progress: map[string][2]int{}}
-}
-
-func (s *memSink) Cursor(name string) (string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.cursors[name]
-	return v, ok
-}
-
-func (s *memSink) SetCursor(name, value string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.set[name] = value
-}
-
-func (s *memSink) Write(rows ...warehouse.Row) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range rows {
-		s.rows[r.Table()] = append(s.rows[r.Table()], r)
-	}
-}
-
-func (s *memSink) Progress(stage string, done, total int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.progress[stage] = [2]int{done, total}
-}
-
-func rowsOf[T warehouse.Row](s *memSink) []T {
-	var zero T
-	var out []T
-	for _, r := range s.rows[zero.Table()] {
-		out = append(out, r.(T))
-	}
-	return out
 }
 
 // harness is a Jira source wired to a test server the way the runner wires

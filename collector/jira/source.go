@@ -43,7 +43,15 @@ type source struct {
 	api client
 	log *slog.Logger
 	now func() time.Time
+	// checkpointPages is how many search pages the issue search collects
+	// between checkpoints.
+	checkpointPages int
 }
+
+// defaultCheckpointPages: a checkpoint every 20 pages of 100 issues keeps
+// inserts large (ClickHouse likes few big parts) and a failed backfill
+// loses at most a few minutes of work.
+const defaultCheckpointPages = 20
 
 // New builds a Jira source. It matches collector.Factory. deps.HTTP must be
 // configured with the site's base URL and credentials (Basic e-mail:token
@@ -84,7 +92,8 @@ func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &source{cfg: cfg, api: client{http: deps.HTTP, dc: cfg.Email == ""}, log: log, now: now}, nil
+	return &source{cfg: cfg, api: client{http: deps.HTTP, dc: cfg.Email == ""}, log: log, now: now,
+		checkpointPages: defaultCheckpointPages}, nil
 }
 
 func (s *source) Name() string { return s.cfg.Name }
@@ -92,7 +101,8 @@ func (s *source) Type() string { return Type }
 
 // Collect writes statuses, boards, sprints and the issues updated since the
 // cursor (with their status changes, sprint membership events and
-// intervals). The cursor moves only when everything succeeded.
+// intervals). The cursor moves with the rows that justify it: at the
+// checkpoints of the issue search and at the end.
 func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	now := s.now().UTC()
 
@@ -156,19 +166,33 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 			}
 		}
 	}
+	// From here on the cursors are justified page by page: new projects
+	// have their backfill, and the keyset search has read every issue
+	// updated before the newest one it returned (the overlap re-reads that
+	// minute). So the main search checkpoints; the backfill above does not,
+	// since its pages justify no cursor of the other projects.
+	run.checkpoint = func(ctx context.Context) error {
+		run.setCursors(prev, stored, projects)
+		return sink.Checkpoint(ctx)
+	}
 	if err := run.search(ctx, projects, from); err != nil {
 		return err
 	}
-	if run.maxUpdated.After(prev) {
-		sink.SetCursor(CursorIssues, run.maxUpdated.UTC().Format(time.RFC3339))
-	}
-	// The projects searched now, not the union with the stored ones: a
-	// project dropped and added again later was not searched in between,
-	// so it is backfilled again.
-	if key := projectsKey(projects); key != stored {
-		sink.SetCursor(CursorProjects, key)
-	}
+	run.setCursors(prev, stored, projects)
 	return nil
+}
+
+// setCursors sets the issue cursor to the newest update collected and the
+// projects cursor to the projects searched now (not the union with the
+// stored ones: a project dropped and added again later was not searched in
+// between, so it is backfilled again).
+func (r *issueRun) setCursors(prev time.Time, stored string, projects []string) {
+	if r.maxUpdated.After(prev) {
+		r.sink.SetCursor(CursorIssues, r.maxUpdated.UTC().Format(time.RFC3339))
+	}
+	if key := projectsKey(projects); key != stored {
+		r.sink.SetCursor(CursorProjects, key)
+	}
 }
 
 // issueRun collects the issues of one run, over one or two searches.
@@ -183,6 +207,10 @@ type issueRun struct {
 	seen       map[string]time.Time
 	maxUpdated time.Time
 	done       int
+	// checkpoint, when set, commits the run so far; search calls it every
+	// s.checkpointPages pages.
+	checkpoint func(context.Context) error
+	pages      int
 }
 
 // search collects the issues of projects (none: every project) updated at
@@ -214,6 +242,11 @@ func (r *issueRun) search(ctx context.Context, projects []string, from time.Time
 			last = updated
 		}
 		r.sink.Progress("issues", r.done, 0)
+		if r.pages++; r.checkpoint != nil && r.s.checkpointPages > 0 && r.pages%r.s.checkpointPages == 0 {
+			if err := r.checkpoint(ctx); err != nil {
+				return "", err
+			}
+		}
 		next := last.Truncate(time.Minute)
 		if len(raws) == 0 || !next.After(from) {
 			return "", nil // no later minute to start from: step on

@@ -12,6 +12,7 @@ import (
 	_ "time/tzdata" // the zone tests must not depend on the host's database
 
 	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/httpx"
 	"github.com/runway-analytics/runway/collector/warehouse"
@@ -76,7 +77,7 @@ func org() *fakeJira {
 func TestCollectPagingAndRows(t *testing.T) {
 	f := org()
 	h := newHarness(t, f, config.Source{Projects: []string{"PLAT", "WEB"}}, runAt)
-	sink := newMemSink(nil)
+	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
 	}
@@ -109,14 +110,14 @@ func TestCollectPagingAndRows(t *testing.T) {
 		check(t, "expand", q.Get("expand"), "changelog")
 	}
 
-	boards := sortedBy(rowsOf[warehouse.BoardRow](sink), func(b warehouse.BoardRow) string { return b.BoardID })
+	boards := sortedBy(collectortest.RowsOf[warehouse.BoardRow](sink), func(b warehouse.BoardRow) string { return b.BoardID })
 	var ids []string
 	for _, b := range boards {
 		ids = append(ids, b.BoardID+"/"+b.Project+"/"+b.Type)
 	}
 	check(t, "boards", ids, []string{"1/PLAT/scrum", "2/PLAT/scrum", "3/WEB/scrum", "4/PLAT/kanban", "6/WEB/simple"})
 
-	sprints := sortedBy(rowsOf[warehouse.SprintRow](sink), func(s warehouse.SprintRow) string { return s.SprintID })
+	sprints := sortedBy(collectortest.RowsOf[warehouse.SprintRow](sink), func(s warehouse.SprintRow) string { return s.SprintID })
 	ids = nil
 	for _, s := range sprints {
 		ids = append(ids, s.SprintID+"@"+s.BoardID+":"+s.State)
@@ -126,23 +127,23 @@ func TestCollectPagingAndRows(t *testing.T) {
 		t.Errorf("sprint 11 dates: %+v", s)
 	}
 
-	check(t, "statuses", len(rowsOf[warehouse.StatusRow](sink)), 3)
-	issues := rowsOf[warehouse.IssueRow](sink)
+	check(t, "statuses", len(collectortest.RowsOf[warehouse.StatusRow](sink)), 3)
+	issues := collectortest.RowsOf[warehouse.IssueRow](sink)
 	check(t, "issues", len(issues), 6)
-	check(t, "progress", sink.progress["issues"], [2]int{6, 0})
-	check(t, "cursor", sink.set, map[string]string{CursorIssues: "2024-01-21T09:00:00Z", CursorProjects: "PLAT,WEB"})
+	check(t, "progress", sink.ProgressOf("issues"), [2]int{6, 0})
+	check(t, "cursor", sink.Set(), map[string]string{CursorIssues: "2024-01-21T09:00:00Z", CursorProjects: "PLAT,WEB"})
 
 	// WEB-1's history came from the changelog endpoint: the sprint-11 entry
 	// (history 501) is older than anything embedded.
 	var web []string
-	for _, iv := range rowsOf[warehouse.MembershipIntervalRow](sink) {
+	for _, iv := range collectortest.RowsOf[warehouse.MembershipIntervalRow](sink) {
 		if iv.IssueID == "20001" {
 			web = append(web, fmt.Sprintf("%s %s %v", iv.ContainerID, iv.Entered.Format(time.DateOnly), iv.Exited))
 		}
 	}
 	check(t, "WEB-1 intervals", web, []string{"11 2024-01-02 <nil>", "12 2024-01-15 <nil>"})
 	var sc []string
-	for _, c := range rowsOf[warehouse.StatusChangeRow](sink) {
+	for _, c := range collectortest.RowsOf[warehouse.StatusChangeRow](sink) {
 		if c.IssueID == "20001" {
 			sc = append(sc, c.EventID+" "+c.ToCategory)
 		}
@@ -153,17 +154,17 @@ func TestCollectPagingAndRows(t *testing.T) {
 func TestCollectBoardFilters(t *testing.T) {
 	f := org()
 	h := newHarness(t, f, config.Source{Boards: []int64{5, 2}}, runAt)
-	sink := newMemSink(nil)
+	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
 	}
-	check(t, "boards", len(rowsOf[warehouse.BoardRow](sink)), 2)
+	check(t, "boards", len(collectortest.RowsOf[warehouse.BoardRow](sink)), 2)
 	// Projects derived from the boards.
 	check(t, "JQL", f.jqls[0], `project in ("OTHER", "PLAT") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`)
 
 	f = org()
 	h = newHarness(t, f, config.Source{Boards: []int64{99}}, runAt)
-	err := h.src.Collect(context.Background(), newMemSink(nil))
+	err := h.src.Collect(context.Background(), collectortest.NewMemSink(nil))
 	if err == nil || !strings.Contains(err.Error(), "board 99") {
 		t.Fatalf("err = %v, want board 99 not visible", err)
 	}
@@ -175,7 +176,7 @@ func TestCollectRetriesRateLimitAndServerErrors(t *testing.T) {
 		body: `{"errorMessages":["Rate limit exceeded."]}`})
 	f.inject(pathSearch, fakeResp{code: 500, body: `{"errorMessages":["Internal server error"]}`})
 	h := newHarness(t, f, config.Source{Projects: []string{"PLAT", "WEB"}}, runAt)
-	sink := newMemSink(nil)
+	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
 	}
@@ -183,8 +184,8 @@ func TestCollectRetriesRateLimitAndServerErrors(t *testing.T) {
 	if len(h.sleeps) != 2 || h.sleeps[0] != time.Second {
 		t.Errorf("sleeps = %v, want Retry-After's 1s then a backoff", h.sleeps)
 	}
-	check(t, "issues", len(rowsOf[warehouse.IssueRow](sink)), 6)
-	check(t, "cursor", sink.set[CursorIssues], "2024-01-21T09:00:00Z")
+	check(t, "issues", len(collectortest.RowsOf[warehouse.IssueRow](sink)), 6)
+	check(t, "cursor", sink.Set()[CursorIssues], "2024-01-21T09:00:00Z")
 }
 
 func TestCollectMalformedPayloads(t *testing.T) {
@@ -255,7 +256,7 @@ func TestCollectMalformedPayloads(t *testing.T) {
 			f := org()
 			c.setup(f)
 			h := newHarness(t, f, config.Source{Projects: []string{"PLAT", "WEB"}}, runAt)
-			sink := newMemSink(nil)
+			sink := collectortest.NewMemSink(nil)
 			err := h.src.Collect(context.Background(), sink)
 			if err == nil {
 				t.Fatal("Collect succeeded, want an error")
@@ -265,8 +266,8 @@ func TestCollectMalformedPayloads(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
 			}
-			if len(sink.set) != 0 {
-				t.Errorf("cursor set on failure: %v", sink.set)
+			if len(sink.Set()) != 0 {
+				t.Errorf("cursor set on failure: %v", sink.Set())
 			}
 		})
 	}
@@ -275,11 +276,11 @@ func TestCollectMalformedPayloads(t *testing.T) {
 func TestCollectIncremental(t *testing.T) {
 	f := org()
 	h := newHarness(t, f, config.Source{Projects: []string{"PLAT", "WEB"}}, runAt)
-	first := newMemSink(nil)
+	first := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), first); err != nil {
 		t.Fatal(err)
 	}
-	cursor := first.set[CursorIssues]
+	cursor := first.Set()[CursorIssues]
 	check(t, "first cursor", cursor, "2024-01-21T09:00:00Z")
 
 	// PLAT-2 changes after the first run: it leaves sprint 14.
@@ -293,14 +294,14 @@ func TestCollectIncremental(t *testing.T) {
 
 	// Without CursorProjects (a cursor stored before it existed) the run
 	// searches from the cursor and stores the projects.
-	second := newMemSink(map[string]string{CursorIssues: cursor})
+	second := collectortest.NewMemSink(map[string]string{CursorIssues: cursor})
 	h.src.now = func() time.Time { return runAt.Add(time.Hour) }
 	if err := h.src.Collect(context.Background(), second); err != nil {
 		t.Fatal(err)
 	}
 	check(t, "JQLs", f.jqls[jqls:], []string{`project in ("PLAT", "WEB") AND updated >= "2024-01-21 08:55" ORDER BY updated ASC`})
 	var keys []string
-	for _, r := range rowsOf[warehouse.IssueRow](second) {
+	for _, r := range collectortest.RowsOf[warehouse.IssueRow](second) {
 		keys = append(keys, r.Key)
 	}
 	// WEB-1 (updated at the cursor, re-read by the overlap) and PLAT-2.
@@ -311,9 +312,9 @@ func TestCollectIncremental(t *testing.T) {
 	if len(reqs) != 1+1+3+6+1+1+3 {
 		t.Errorf("second run made %d requests, want 16: %v", len(reqs), reqs)
 	}
-	check(t, "second cursor", second.set, map[string]string{CursorIssues: "2024-01-26T09:07:00Z", CursorProjects: "PLAT,WEB"})
+	check(t, "second cursor", second.Set(), map[string]string{CursorIssues: "2024-01-26T09:07:00Z", CursorProjects: "PLAT,WEB"})
 	var removed []string
-	for _, e := range rowsOf[warehouse.MembershipEventRow](second) {
+	for _, e := range collectortest.RowsOf[warehouse.MembershipEventRow](second) {
 		if e.Action == "removed" {
 			removed = append(removed, e.IssueID+" "+e.ContainerID+" "+e.EventID)
 		}
@@ -321,13 +322,13 @@ func TestCollectIncremental(t *testing.T) {
 	check(t, "removed", removed, []string{"10002 14 900:0:14"})
 
 	// A run that finds nothing new keeps the cursor as it is.
-	third := newMemSink(map[string]string{CursorIssues: "2024-02-20T00:00:00Z", CursorProjects: "PLAT,WEB"})
+	third := collectortest.NewMemSink(map[string]string{CursorIssues: "2024-02-20T00:00:00Z", CursorProjects: "PLAT,WEB"})
 	if err := h.src.Collect(context.Background(), third); err != nil {
 		t.Fatal(err)
 	}
-	check(t, "third cursor", third.set, map[string]string{})
+	check(t, "third cursor", third.Set(), map[string]string{})
 
-	bad := newMemSink(map[string]string{CursorIssues: "last tuesday"})
+	bad := collectortest.NewMemSink(map[string]string{CursorIssues: "last tuesday"})
 	if err := h.src.Collect(context.Background(), bad); err == nil || !strings.Contains(err.Error(), CursorIssues) {
 		t.Errorf("bad cursor: err = %v", err)
 	}
@@ -337,18 +338,18 @@ func TestCollectCancelled(t *testing.T) {
 	h := newHarness(t, org(), config.Source{}, runAt)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	sink := newMemSink(nil)
+	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(ctx, sink); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
-	check(t, "cursor", len(sink.set), 0)
+	check(t, "cursor", len(sink.Set()), 0)
 }
 
 func TestCollectClientErrorNotRetried(t *testing.T) {
 	f := org()
 	h := newHarness(t, f, config.Source{}, runAt)
 	f.inject(pathFields, fakeResp{code: 401, body: `{"errorMessages":["You are not authenticated."]}`})
-	err := h.src.Collect(context.Background(), newMemSink(nil))
+	err := h.src.Collect(context.Background(), collectortest.NewMemSink(nil))
 	if !httpx.IsStatus(err, 401) || h.stats.Retries.Load() != 0 {
 		t.Errorf("err = %v (retries %d), want an unretried 401", err, h.stats.Retries.Load())
 	}
@@ -412,7 +413,7 @@ func TestCollectJQLInUserTimeZone(t *testing.T) {
 	f := org()
 	f.timeZone = "Asia/Tokyo"
 	h := newHarness(t, f, config.Source{Projects: []string{"PLAT"}}, runAt)
-	if err := h.src.Collect(context.Background(), newMemSink(map[string]string{CursorIssues: "2024-01-21T09:00:00Z"})); err != nil {
+	if err := h.src.Collect(context.Background(), collectortest.NewMemSink(map[string]string{CursorIssues: "2024-01-21T09:00:00Z"})); err != nil {
 		t.Fatal(err)
 	}
 	check(t, "JQL", f.jqls, []string{`project in ("PLAT") AND updated >= "2024-01-21 17:55" ORDER BY updated ASC`})
@@ -453,7 +454,7 @@ func TestCollectKeysetPaging(t *testing.T) {
 	}
 	f.issues[5].updated = days(40)
 	h := newHarness(t, f, config.Source{Projects: []string{"PLAT", "WEB"}}, runAt)
-	sink := newMemSink(nil)
+	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
 	}
@@ -466,9 +467,9 @@ func TestCollectKeysetPaging(t *testing.T) {
 	})
 	check(t, "search requests", f.countPath(pathSearch), 4)
 	var keys []string
-	for _, r := range rowsOf[warehouse.IssueRow](sink) {
+	for _, r := range collectortest.RowsOf[warehouse.IssueRow](sink) {
 		keys = append(keys, r.Key)
 	}
 	check(t, "issues, each once", keys, []string{"PLAT-1", "PLAT-2", "PLAT-3", "PLAT-4", "PLAT-5", "WEB-1"})
-	check(t, "cursor", sink.set[CursorIssues], days(40).Format(time.RFC3339))
+	check(t, "cursor", sink.Set()[CursorIssues], days(40).Format(time.RFC3339))
 }

@@ -55,6 +55,11 @@ type slice struct {
 // user's time zone ("" for UTC).
 func newSlice(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int, fl flavour, zone string) *slice {
 	t.Helper()
+	return newSliceWith(t, db, opts, pageSize, fl, zone, jira.New)
+}
+
+func newSliceWith(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int, fl flavour, zone string, factory collector.Factory) *slice {
+	t.Helper()
 	ctx := context.Background()
 	if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
 		t.Fatal(err)
@@ -68,7 +73,7 @@ func newSlice(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int
 	s.runner = collector.NewRunner(db, nil, collector.NewMetrics(prometheus.NewRegistry()),
 		collector.RunnerOptions{Now: func() time.Time { return s.clock }})
 	err := s.runner.Add(config.Source{Name: "sim", Type: "jira", BaseURL: srv.URL, Email: fl.email,
-		Token: config.Secret(fl.token), Since: config.Span(400 * 24 * time.Hour)}, jira.New)
+		Token: config.Secret(fl.token), Since: config.Span(400 * 24 * time.Hour)}, factory)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,6 +249,103 @@ func TestMalformedPayloadCommitsNothing(t *testing.T) {
 		}
 		s.checkTruth(t, now)
 	})
+}
+
+// TestKilledBackfillResumesFromCheckpoint: a first backfill cancelled at
+// 60 % of its search pages keeps its checkpoints; the next run resumes
+// from the last one (it does not start over) and ends with exactly the
+// rows of an uninterrupted backfill.
+func TestKilledBackfillResumesFromCheckpoint(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		ctx := context.Background()
+		opts := simulate.Options{Seed: 11, Now: simNow, Teams: 3, Months: 6, IssuesPerSprint: 10}
+		const pageSize, every = 10, 3
+		other := whtest.ServerDB(t)
+		if db.Backend() == "chdb" {
+			other = whtest.EmbeddedDB(t)
+		}
+		ref := newSliceWith(t, other, opts, pageSize, cloud, "", jira.CheckpointEvery(every))
+		if _, err := ref.runner.RunOnce(ctx, "sim", nil); err != nil {
+			t.Fatal(err)
+		}
+		pages := ref.site.Requests()[cloud.search]
+		if pages < 30 {
+			t.Fatalf("%d search pages: too few to mean much", pages)
+		}
+
+		s := newSliceWith(t, db, opts, pageSize, cloud, "", jira.CheckpointEvery(every))
+		killCtx, kill := context.WithCancel(ctx)
+		defer kill()
+		s.site.OnSearch(pages*6/10, kill)
+		if _, err := s.runner.RunOnce(killCtx, "sim", nil); err == nil || !strings.Contains(err.Error(), "checkpoint") {
+			t.Fatalf("killed run: %v, want a failure that kept its checkpoints", err)
+		}
+		cur, err := collector.LoadCursors(ctx, db, "sim")
+		if err != nil || cur[jira.CursorIssues] == "" {
+			t.Fatalf("after the kill: cursors %v (%v), want the last checkpoint's", cur, err)
+		}
+		if n, all := count(t, db, "issues"), count(t, other, "issues"); n == 0 || n >= all {
+			t.Errorf("after the kill: %d of %d issues kept, want some", n, all)
+		}
+
+		s.site.ResetRequests()
+		if _, err := s.runner.RunOnce(ctx, "sim", nil); err != nil {
+			t.Fatal(err)
+		}
+		n := s.site.Requests()[cloud.search]
+		if n >= pages*6/10 {
+			t.Errorf("resumed run made %d search requests, the whole backfill %d: it started over", n, pages)
+		}
+		t.Logf("uninterrupted: %d search pages; killed at %d; resumed with %d", pages, pages*6/10, n)
+		for _, table := range []string{"boards", "sprints", "statuses", "issues", "issue_status_changes",
+			"membership_events", "membership_intervals"} {
+			if got, want := dump(t, db, table), dump(t, other, table); got != want {
+				t.Errorf("%s after resuming differs from an uninterrupted backfill:\n got %d bytes\nwant %d bytes", table, len(got), len(want))
+			}
+		}
+		s.checkTruth(t, simNow)
+	})
+}
+
+// dump renders a table's rows (without the version column) in a stable
+// order, to compare two databases.
+func dump(t testing.TB, db warehouse.DB, table string) string {
+	t.Helper()
+	var cols []string
+	for _, r := range warehouse.AllRows() {
+		if r.Table() == table {
+			for _, c := range warehouse.Columns(r) {
+				if c != "version" {
+					cols = append(cols, c)
+				}
+			}
+		}
+	}
+	if len(cols) == 0 {
+		t.Fatalf("no row type for table %s", table)
+	}
+	list := strings.Join(cols, ", ")
+	rows, err := db.Query(context.Background(), "SELECT "+list+" FROM {db}."+table+" FINAL ORDER BY "+list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(&b, vals...)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 func count(t testing.TB, db warehouse.DB, table string) int64 {
