@@ -30,7 +30,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 
 	cfg := config.Default()
 	cfg.Storage.DSN = "" // chosen below unless RUNWAY_STORAGE_DSN sets it
-	if err := config.ApplyEnv(&cfg, config.OSEnv()); err != nil {
+	if err := config.ApplyEnv(&cfg, getenv); err != nil {
 		return err
 	}
 	if cfg.Storage.DSN == "" {

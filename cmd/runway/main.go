@@ -23,7 +23,7 @@ import (
 func main() {
 	// Signals become a context here and nowhere else.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, config.OSEnv())
 	stop()
 	os.Exit(code)
 }
@@ -44,8 +44,10 @@ named after its path (storage.dsn -> RUNWAY_STORAGE_DSN).
 // errUsage marks command-line mistakes (exit status 2).
 var errUsage = errors.New("usage")
 
-// env looks up environment variables; injected so tests control it.
-type env func(string) (string, bool)
+// env is the environment (lookups and the names it holds, so that a
+// RUNWAY_* variable naming no setting is an error); injected so tests
+// control it.
+type env = config.Env
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
 	if len(args) == 0 {
@@ -104,11 +106,11 @@ func loadConfig(name string, args []string, stderr io.Writer, getenv env, opts .
 		return config.Config{}, nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if *path == "" {
-		if p, ok := getenv("RUNWAY_CONFIG"); ok {
+		if p, ok := getenv.Lookup("RUNWAY_CONFIG"); ok {
 			*path = p
 		}
 	}
-	cfg, err := config.Load(*path, config.OSEnv(), opts...)
+	cfg, err := config.Load(*path, getenv, opts...)
 	if err != nil {
 		return config.Config{}, nil, err
 	}

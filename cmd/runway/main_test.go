@@ -111,6 +111,7 @@ func TestServeServerBackendWithoutLibchdb(t *testing.T) {
 api:
   listen: %q
   shutdown_timeout: 10s
+  read_header_timeout: 1s
   tokens:
     - {name: managers, token_env: READ_TOKEN, scope: read}
     - {name: ops, token_env: ADMIN_TOKEN, scope: admin}
@@ -167,6 +168,18 @@ sources:
 	}
 	if code, body := get("/readyz", ""); code != 200 || !strings.Contains(body, `"backend":"clickhouse"`) {
 		t.Errorf("readyz: %d %s", code, body)
+	}
+	// api.read_header_timeout reaches the listener: a silent client is cut off.
+	if conn, err := net.Dial("tcp", addr); err != nil {
+		t.Error(err)
+	} else {
+		start := time.Now()
+		_ = conn.SetReadDeadline(start.Add(10 * time.Second))
+		_, rerr := conn.Read(make([]byte, 1))
+		conn.Close()
+		if d := time.Since(start); rerr == nil || d > 5*time.Second {
+			t.Errorf("a silent connection was closed after %v (%v), want about 1s", d, rerr)
+		}
 	}
 	if code, body := get("/metrics", ""); code != 200 ||
 		!strings.Contains(body, `runway_collector_runs_total{result="failure",source="acme-jira"} 0`) ||

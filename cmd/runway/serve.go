@@ -125,12 +125,13 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", a.cfg.API.Listen, err)
 	}
-	srv := &http.Server{
-		Handler: api.New(api.Options{DB: a.db, Runner: a.runner, Tokens: a.cfg.API.Tokens,
-			Logger: a.log, Gatherer: a.reg, RateLimit: a.cfg.API.RateLimit, RateBurst: a.cfg.API.RateBurst}).Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	c := a.cfg.API
+	srv := api.New(api.Options{DB: a.db, Runner: a.runner, Tokens: c.Tokens, Logger: a.log, Gatherer: a.reg,
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst, TrustedProxies: c.TrustedProxies,
+		Limits: api.Limits{ReadHeaderTimeout: c.ReadHeaderTimeout.D(), ReadTimeout: c.ReadTimeout.D(),
+			WriteTimeout: c.WriteTimeout.D(), IdleTimeout: c.IdleTimeout.D(), MaxBodyBytes: c.MaxBodyBytes},
+	}).HTTPServer(c.Listen)
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	if err := a.runner.Start(ctx); err != nil {
 		ln.Close()
 		return err
