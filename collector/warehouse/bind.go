@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Client-side binding, shared by both backends so a statement renders to the
@@ -27,7 +26,9 @@ import (
 // (toDateTime('YYYY-MM-DD hh:mm:ss', 'UTC'), whole seconds, in UTC, within
 // DateTime's range: see checkDateTime and textDateTimeEnd); pointers to any of these; []string,
 // []int64 and []uint64 (array literals). Any other type, a time outside
-// DateTime's range, or a count mismatch, is an error wrapping ErrBind.
+// DateTime's range, or a count mismatch, is an error wrapping ErrBind. Its
+// text quotes neither the statement nor a value: backends pass it on into
+// errors that are stored and served.
 //
 // A negative number is written in parentheses, (-5), so that it cannot join
 // the token before the placeholder: `10-?` becomes `10-(-5)`, never the line
@@ -43,7 +44,7 @@ func Bind(query string, args ...any) (string, error) {
 		case c == '\'' || c == '"' || c == '`':
 			end, ok := skipQuoted(query, i)
 			if !ok {
-				return "", fmt.Errorf("%w: unterminated %c quote at offset %d in %q", ErrBind, c, i, clip(query))
+				return "", fmt.Errorf("%w: unterminated %c quote at offset %d", ErrBind, c, i)
 			}
 			i = end
 		case c == '-' && i+1 < len(query) && query[i+1] == '-', c == '#':
@@ -57,7 +58,7 @@ func Bind(query string, args ...any) (string, error) {
 		case c == '$' && (i == 0 || !isWordByte(query[i-1])):
 			end, ok := skipHeredoc(query, i)
 			if !ok {
-				return "", fmt.Errorf("%w: unterminated $$ string at offset %d in %q", ErrBind, i, clip(query))
+				return "", fmt.Errorf("%w: unterminated $$ string at offset %d", ErrBind, i)
 			}
 			i = end
 		case c == '/' && i+1 < len(query) && query[i+1] == '*':
@@ -81,8 +82,7 @@ func Bind(query string, args ...any) (string, error) {
 		}
 	}
 	if placeholders != len(args) {
-		return "", fmt.Errorf("%w: statement has %d placeholders but %d args were given: %q",
-			ErrBind, placeholders, len(args), clip(query))
+		return "", fmt.Errorf("%w: statement has %d placeholders but %d args were given", ErrBind, placeholders, len(args))
 	}
 	b.WriteString(query[start:])
 	return b.String(), nil
@@ -142,10 +142,10 @@ func skipBlockComment(query string, i int) (int, error) {
 		case query[j] == '*' && query[j+1] == '/':
 			return j + 2, nil
 		case query[j] == '/' && query[j+1] == '*':
-			return 0, fmt.Errorf("%w: nested /* comment at offset %d (ClickHouse versions disagree on nesting) in %q", ErrBind, j, clip(query))
+			return 0, fmt.Errorf("%w: nested /* comment at offset %d (ClickHouse versions disagree on nesting)", ErrBind, j)
 		}
 	}
-	return 0, fmt.Errorf("%w: unterminated /* comment at offset %d in %q", ErrBind, i, clip(query))
+	return 0, fmt.Errorf("%w: unterminated /* comment at offset %d", ErrBind, i)
 }
 
 // Quote returns s as a ClickHouse string literal. Backslash and quote are
@@ -386,25 +386,6 @@ func validIdentifier(s string) bool {
 		}
 	}
 	return true
-}
-
-// statementInError is how many bytes of a statement an error quotes.
-const statementInError = 120
-
-// clip shortens a statement for an error message: whitespace runs
-// (newlines included) fold to one space, and a statement longer than
-// statementInError bytes is cut at a character boundary and ends in "…".
-// Callers quote the result with %q.
-func clip(query string) string {
-	query = oneLine(query)
-	if len(query) <= statementInError {
-		return query
-	}
-	cut := statementInError
-	for cut > 0 && !utf8.RuneStart(query[cut]) {
-		cut--
-	}
-	return query[:cut] + "…"
 }
 
 // oneLine folds a text (a statement, a multi-line driver or engine message)

@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -114,8 +115,10 @@ func parseEmbeddedDSN(dsn string) (path, db string, err error) {
 func (d *chdbDB) Backend() string  { return "chdb" }
 func (d *chdbDB) Database() string { return d.db }
 
-// run renders and runs one statement under the handle's read lock.
-func (d *chdbDB) run(ctx context.Context, stmt, format string, wantOutput bool) ([]byte, error) {
+// run runs one rendered statement under the handle's read lock. op names
+// the operation for errors ("exec CREATE (table db.t)"); template is the
+// statement before binding, whose names an engine error may mention.
+func (d *chdbDB) run(ctx context.Context, op, template, stmt, format string, wantOutput bool) ([]byte, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.closed {
@@ -126,40 +129,47 @@ func (d *chdbDB) run(ctx context.Context, stmt, format string, wantOutput bool) 
 	}
 	out, err := d.eng.query(stmt, format, wantOutput)
 	if err != nil {
-		return nil, fmt.Errorf("chdb: %q: %w", clip(stmt), err)
+		var msg engineMessage
+		if errors.As(err, &msg) {
+			err = parseEngineMessage(string(msg), template)
+		}
+		return nil, &opError{msg: "chdb: " + op + ": " + err.Error(), err: err}
 	}
 	return out, nil
 }
 
-func (d *chdbDB) render(query string, args []any) (string, error) {
-	stmt, err := Bind(qualify(query, d.db), args...)
+// statement qualifies query, binds args and names the operation for errors.
+func (d *chdbDB) statement(verb, query string, args []any) (op, template, stmt string, err error) {
+	template = qualify(query, d.db)
+	op = verb + " " + describeStatement(template)
+	stmt, err = Bind(template, args...)
 	if err != nil {
-		return "", fmt.Errorf("chdb: %w", err)
+		return "", "", "", fmt.Errorf("chdb: %s: %w", op, err)
 	}
-	return stmt, nil
+	return op, template, stmt, nil
 }
 
 func (d *chdbDB) Exec(ctx context.Context, query string, args ...any) error {
-	stmt, err := d.render(query, args)
+	op, template, stmt, err := d.statement("exec", query, args)
 	if err != nil {
 		return err
 	}
-	_, err = d.run(ctx, stmt, "TabSeparated", false)
+	_, err = d.run(ctx, op, template, stmt, "TabSeparated", false)
 	return err
 }
 
 func (d *chdbDB) Query(ctx context.Context, query string, args ...any) (Rows, error) {
-	stmt, err := d.render(query, args)
+	op, template, stmt, err := d.statement("query", query, args)
 	if err != nil {
 		return nil, err
 	}
-	out, err := d.run(ctx, stmt, queryFormat, true)
+	out, err := d.run(ctx, op, template, stmt, queryFormat, true)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := newJSONRows(out)
 	if err != nil {
-		return nil, fmt.Errorf("chdb: %q: %w", clip(stmt), err)
+		return nil, fmt.Errorf("chdb: %s: %w", op, err)
 	}
 	return rows, nil
 }
@@ -204,7 +214,7 @@ func (d *chdbDB) Insert(ctx context.Context, table string, columns []string, row
 		if n == 0 {
 			return nil
 		}
-		_, err := d.run(ctx, b.String(), "TabSeparated", false)
+		_, err := d.run(ctx, "insert into "+table, head, b.String(), "TabSeparated", false)
 		b.Reset()
 		n = 0
 		return err

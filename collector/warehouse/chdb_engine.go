@@ -147,7 +147,7 @@ func (e *chdbEngine) query(query, format string, wantOutput bool) ([]byte, error
 	}
 	defer e.lib.destroyResult(res)
 	if msg := e.lib.resultError(res); msg != nil {
-		return nil, errors.New(strings.TrimSpace(cString(msg)))
+		return nil, engineMessage(strings.TrimSpace(cString(msg)))
 	}
 	if !wantOutput {
 		return nil, nil
@@ -162,6 +162,13 @@ func (e *chdbEngine) query(query, format string, wantOutput bool) ([]byte, error
 	}
 	return bytes.Clone(unsafe.Slice(buf, int(n))), nil
 }
+
+// engineMessage is libchdb's error text for a statement. It quotes the
+// statement, values included, so chdbDB.run reduces it to an engineError
+// and never passes it on.
+type engineMessage string
+
+func (m engineMessage) Error() string { return string(m) }
 
 // cString copies a NUL-terminated C string.
 func cString(p *byte) string {

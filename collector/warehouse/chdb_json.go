@@ -94,7 +94,7 @@ func (p *jsonParser) value() (any, error) {
 				p.pos++
 				return arr, nil
 			default:
-				return nil, p.errorf("unexpected %q in array", p.data[p.pos])
+				return nil, p.errorf("unexpected byte in array")
 			}
 		}
 	case c == '{':
@@ -135,7 +135,7 @@ func (p *jsonParser) value() (any, error) {
 				p.pos++
 				return obj, nil
 			default:
-				return nil, p.errorf("unexpected %q in object", p.data[p.pos])
+				return nil, p.errorf("unexpected byte in object")
 			}
 		}
 	case c == '-' || c == '+' || ('0' <= c && c <= '9'):
@@ -155,7 +155,7 @@ func (p *jsonParser) value() (any, error) {
 				return lit.v, nil
 			}
 		}
-		return nil, p.errorf("unexpected %q", c)
+		return nil, p.errorf("unexpected byte")
 	}
 }
 

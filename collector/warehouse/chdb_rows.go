@@ -1,6 +1,7 @@
 package warehouse
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -64,12 +65,12 @@ func (r *jsonRows) Next() bool {
 	}
 	vals, ok := raw.([]any)
 	if !ok || len(vals) != len(r.types) {
-		r.err = fmt.Errorf("chdb: decode row: want an array of %d values, got %.80v", len(r.types), raw)
+		r.err = fmt.Errorf("chdb: decode row: want an array of %d values, got a %T", len(r.types), raw)
 		return false
 	}
 	for i, v := range vals {
 		if vals[i], err = r.types[i].convert(v); err != nil {
-			r.err = fmt.Errorf("chdb: column %s (%s): %w", r.names[i], r.types[i].name, err)
+			r.err = fmt.Errorf("chdb: column %s (%s): %w", r.names[i], r.types[i].name, withoutValue(err))
 			return false
 		}
 	}
@@ -275,7 +276,21 @@ func (t *chType) convert(v any) (any, error) {
 	case kindOther:
 		return genericValue(v), nil
 	}
-	return nil, fmt.Errorf("unexpected JSON value %.80v", v)
+	return nil, fmt.Errorf("unexpected JSON value (Go type %T)", v)
+}
+
+// withoutValue drops the value a strconv or time parse error quotes: column
+// errors are stored and served, and the value is data.
+func withoutValue(err error) error {
+	var num *strconv.NumError
+	if errors.As(err, &num) {
+		return fmt.Errorf("cannot parse number: %w", num.Err)
+	}
+	var tm *time.ParseError
+	if errors.As(err, &tm) {
+		return fmt.Errorf("cannot parse time as %q", tm.Layout)
+	}
+	return err
 }
 
 // numberText returns the text of a JSON number, or of a string holding one

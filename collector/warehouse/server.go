@@ -50,7 +50,9 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	chcolumn "github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	chproto "github.com/ClickHouse/clickhouse-go/v2/lib/proto"
 )
 
 const (
@@ -196,26 +198,28 @@ func isUnknownDatabase(err error) bool {
 func (s *serverDB) Backend() string  { return "clickhouse" }
 func (s *serverDB) Database() string { return s.db }
 
-// render qualifies {db} and binds args, giving the exact SQL sent.
-func (s *serverDB) render(query string, args []any) (string, error) {
-	q := qualify(query, s.db)
-	out, err := Bind(q, args...)
+// statement qualifies query, binds args (giving the exact SQL sent) and
+// names the operation for errors, as the embedded backend does.
+func (s *serverDB) statement(verb, query string, args []any) (op, template, sql string, err error) {
+	template = qualify(query, s.db)
+	op = verb + " " + describeStatement(template)
+	sql, err = Bind(template, args...)
 	if err != nil {
-		return "", fmt.Errorf("clickhouse: binding %q: %w", clip(q), err)
+		return "", "", "", fmt.Errorf("clickhouse: %s: %w", op, err)
 	}
-	return out, nil
+	return op, template, sql, nil
 }
 
 func (s *serverDB) Exec(ctx context.Context, query string, args ...any) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	sql, err := s.render(query, args)
+	op, template, sql, err := s.statement("exec", query, args)
 	if err != nil {
 		return err
 	}
 	if err := s.conn.Exec(ctx, sql); err != nil {
-		return s.wrap(fmt.Sprintf("exec %q", clip(qualify(query, s.db))), err)
+		return s.wrap(op, template, err)
 	}
 	return nil
 }
@@ -224,15 +228,15 @@ func (s *serverDB) Query(ctx context.Context, query string, args ...any) (Rows, 
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
-	sql, err := s.render(query, args)
+	op, template, sql, err := s.statement("query", query, args)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := s.conn.Query(ctx, sql)
 	if err != nil {
-		return nil, s.wrap(fmt.Sprintf("query %q", clip(qualify(query, s.db))), err)
+		return nil, s.wrap(op, template, err)
 	}
-	return newServerRows(rows, s), nil
+	return newServerRows(rows, s, op, template), nil
 }
 
 func (s *serverDB) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
@@ -254,18 +258,38 @@ func (s *serverDB) Insert(ctx context.Context, table string, columns []string, r
 	stmt := "INSERT INTO " + s.db + "." + table + " (" + strings.Join(columns, ", ") + ")"
 	batch, err := s.conn.PrepareBatch(ctx, stmt)
 	if err != nil {
-		return s.wrap("insert into "+table, err)
+		return s.wrap("insert into "+table, stmt, err)
 	}
 	for i, r := range rows {
 		if err := batch.Append(r...); err != nil {
 			_ = batch.Abort()
-			return s.wrap(fmt.Sprintf("insert into %s: row %d", table, i), err)
+			return &opError{msg: fmt.Sprintf("clickhouse: insert into %s: row %d: %s", table, i, appendProblem(err))}
 		}
 	}
 	if err := batch.Send(); err != nil {
-		return s.wrap(fmt.Sprintf("insert into %s: sending %d rows", table, len(rows)), err)
+		return s.wrap(fmt.Sprintf("insert into %s: sending %d rows", table, len(rows)), stmt, err)
 	}
 	return nil
+}
+
+// appendProblem says which column clickhouse-go refused a value for and
+// why, without the value its own messages quote (unknown element "x",
+// parsing time "x").
+func appendProblem(err error) string {
+	what := "value refused by the driver"
+	var conv *chcolumn.ColumnConverterError
+	var colErr *chcolumn.Error
+	switch {
+	case errors.As(err, &conv):
+		what = "converting " + conv.From + " to " + conv.To + " is unsupported"
+	case errors.As(err, &colErr):
+		what = "value refused for type " + colErr.ColumnType
+	}
+	var block *chproto.BlockError
+	if errors.As(err, &block) && block.ColumnName != "" {
+		return "column " + block.ColumnName + ": " + what
+	}
+	return what
 }
 
 func (s *serverDB) Ping(ctx context.Context) error {
@@ -273,7 +297,7 @@ func (s *serverDB) Ping(ctx context.Context) error {
 		return ErrClosed
 	}
 	if err := s.conn.Ping(ctx); err != nil {
-		return s.wrap("ping", err)
+		return s.wrap("ping", "", err)
 	}
 	return nil
 }
@@ -286,16 +310,23 @@ func (s *serverDB) Close() error {
 		return ErrClosed
 	}
 	if err := s.conn.Close(); err != nil {
-		return s.wrap("close", err)
+		return s.wrap("close", "", err)
 	}
 	return nil
 }
 
 // wrap adds context to a driver error, keeping it matchable with errors.Is/As
-// while making sure the password never reaches the message. A server that
-// went away (refused or dropped connections) is named as such, so that the
-// driver's bare "EOF" or "connection refused" reads as what it means.
-func (s *serverDB) wrap(what string, err error) error {
+// while making sure the password never reaches the message. A server
+// exception is reduced to its code and name (its message can quote values
+// and rows; template is the statement whose names it may mention). A server
+// that went away (refused or dropped connections) is named as such, so that
+// the driver's bare "EOF" or "connection refused" reads as what it means.
+func (s *serverDB) wrap(what, template string, err error) error {
+	var exc *clickhouse.Exception
+	if errors.As(err, &exc) {
+		e := newEngineError(int(exc.Code), exc.CodeName, exc.Message, template)
+		return &opError{msg: "clickhouse: " + what + ": " + e.Error(), err: e}
+	}
 	prefix := "clickhouse: " + what
 	if isConnectionError(err) {
 		prefix += ": cannot reach ClickHouse server " + s.addr
@@ -337,16 +368,19 @@ func (e *scrubbedError) Unwrap() error { return e.err }
 // serverRows adapts driver.Rows to Rows, normalizing every value to the
 // backend-neutral set Assign understands.
 type serverRows struct {
-	rows    driver.Rows
-	db      *serverDB
-	cols    []string
-	holders []any  // one *T per column, T the driver's scan type
-	isDate  []bool // the column holds Date or Date32 values (maybe in Nullable or Array)
+	rows     driver.Rows
+	db       *serverDB
+	op       string // the Query, for errors
+	template string // its statement before binding, for errors
+	cols     []string
+	holders  []any  // one *T per column, T the driver's scan type
+	isDate   []bool // the column holds Date or Date32 values (maybe in Nullable or Array)
 }
 
-func newServerRows(rows driver.Rows, db *serverDB) *serverRows {
+func newServerRows(rows driver.Rows, db *serverDB, op, template string) *serverRows {
 	types := rows.ColumnTypes()
-	r := &serverRows{rows: rows, db: db, cols: rows.Columns(), holders: make([]any, len(types)), isDate: make([]bool, len(types))}
+	r := &serverRows{rows: rows, db: db, op: op, template: template, cols: rows.Columns(),
+		holders: make([]any, len(types)), isDate: make([]bool, len(types))}
 	for i, ct := range types {
 		r.holders[i] = reflect.New(ct.ScanType()).Interface()
 		r.isDate[i] = isDateType(ct.DatabaseTypeName())
@@ -373,7 +407,7 @@ func (r *serverRows) Close() error      { return r.rows.Close() }
 
 func (r *serverRows) Err() error {
 	if err := r.rows.Err(); err != nil {
-		return r.db.wrap("reading rows", err)
+		return r.db.wrap(r.op+": reading rows", r.template, err)
 	}
 	return nil
 }
@@ -383,7 +417,7 @@ func (r *serverRows) Scan(dest ...any) error {
 		return fmt.Errorf("%w: %d destinations for %d columns", ErrScan, len(dest), len(r.holders))
 	}
 	if err := r.rows.Scan(r.holders...); err != nil {
-		return r.db.wrap("scan", err)
+		return r.db.wrap(r.op+": scan", r.template, err)
 	}
 	for i, h := range r.holders {
 		v, err := normalize(reflect.ValueOf(h).Elem(), r.isDate[i])

@@ -36,17 +36,23 @@ const (
 	maxDateTime = math.MaxUint32 // 2106-02-07 06:28:15 UTC
 )
 
+// dateTimeRange is DateTime's range as messages give it.
+const dateTimeRange = "[1970-01-01 00:00:00, 2106-02-07 06:28:15] UTC"
+
 // checkDateTime returns an error wrapping ErrBind when t cannot be stored in
 // a DateTime: the servers would silently store another time instead (18.16
 // wraps 1960 around to 2096, 26.7 clamps). Fractions of a second are
 // dropped when a time is written, so t is judged by its whole seconds.
 func checkDateTime(t time.Time) error {
+	// The time itself is left out of the message: it is data.
 	if t.IsZero() {
-		return fmt.Errorf("%w: zero time.Time (0001-01-01) is outside DateTime's range [1970-01-01 00:00:00, 2106-02-07 06:28:15] UTC (use a nil *time.Time for no time)", ErrBind)
+		return fmt.Errorf("%w: zero time.Time (0001-01-01) is outside DateTime's range %s (use a nil *time.Time for no time)", ErrBind, dateTimeRange)
 	}
-	if u := t.Unix(); u < minDateTime || u > maxDateTime {
-		return fmt.Errorf("%w: time %s is outside DateTime's range [1970-01-01 00:00:00, 2106-02-07 06:28:15] UTC",
-			ErrBind, t.UTC().Format(time.RFC3339Nano))
+	switch u := t.Unix(); {
+	case u < minDateTime:
+		return fmt.Errorf("%w: time before 1970 is outside DateTime's range %s", ErrBind, dateTimeRange)
+	case u > maxDateTime:
+		return fmt.Errorf("%w: time after 2106-02-07 06:28:15 is outside DateTime's range %s", ErrBind, dateTimeRange)
 	}
 	return nil
 }
@@ -266,7 +272,7 @@ func toInt64(src any) (int64, error) {
 		return s, nil
 	case uint64:
 		if s > math.MaxInt64 {
-			return 0, fmt.Errorf("%w: %d overflows int64", ErrScan, s)
+			return 0, fmt.Errorf("%w: uint64 value overflows int64", ErrScan)
 		}
 		return int64(s), nil
 	case bool:
@@ -276,19 +282,21 @@ func toInt64(src any) (int64, error) {
 		return 0, nil
 	case float64:
 		if s != math.Trunc(s) {
-			return 0, fmt.Errorf("%w: %v is not a whole number", ErrScan, s)
+			return 0, fmt.Errorf("%w: float64 value is not a whole number", ErrScan)
 		}
 		return int64(s), nil
 	case string:
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("%w: %q is not an integer", ErrScan, s)
+			return 0, fmt.Errorf("%w: string value is not an integer", ErrScan)
 		}
 		return v, nil
 	}
 	return 0, fmt.Errorf("%w: %T is not an integer", ErrScan, src)
 }
 
+// mismatch names the types only: scan errors reach the run log and the API
+// too, and the value is data.
 func mismatch(dest, src any) error {
-	return fmt.Errorf("%w: %T value %v into %T", ErrScan, src, src, dest)
+	return fmt.Errorf("%w: %T value into %T", ErrScan, src, dest)
 }

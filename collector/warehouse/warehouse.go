@@ -15,7 +15,9 @@ import (
 	"errors"
 )
 
-// DB is what collectors and the API need from ClickHouse.
+// DB is what collectors and the API need from ClickHouse. Its errors are
+// stored and served, so they name the operation, the table and ClickHouse's
+// error code, never a bound value or a row (see errors.go).
 type DB interface {
 	// Exec runs one statement that returns no rows. args bind to `?`.
 	Exec(ctx context.Context, query string, args ...any) error
