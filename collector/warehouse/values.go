@@ -22,7 +22,9 @@ import (
 //
 // DateTime holds whole seconds from 1970-01-01 00:00:00 to
 // 2106-02-07 06:28:15 UTC (an unsigned 32-bit Unix time); a time outside it,
-// the zero time.Time included, is refused with ErrBind (see checkDateTime).
+// the zero time.Time included, is refused with ErrBind (see checkDateTime),
+// which fails the whole Insert. Rows from upstream go through FitDateTimes
+// first, which stores such a time as NULL or clamps it, with a warning.
 // A nil value (untyped nil or a nil *time.Time / *float64) writes NULL into
 // a Nullable column.
 //
