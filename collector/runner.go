@@ -483,7 +483,13 @@ func (r *Runner) commit(ctx context.Context, source, runID string, rows map[stri
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
 	defer cancel()
 	for _, table := range slices.Sorted(maps.Keys(rows)) {
-		if err := warehouse.InsertMixed(ctx, r.db, rows[table]); err != nil {
+		// One time outside DateTime (a date typed as year 0202) must not
+		// fail the batch, or the cursor would never move again.
+		fitted, warnings := warehouse.FitDateTimes(rows[table])
+		for _, w := range warnings {
+			r.log.WarnContext(ctx, "storing a time DateTime cannot hold", "source", source, "run_id", runID, "problem", w)
+		}
+		if err := warehouse.InsertMixed(ctx, r.db, fitted); err != nil {
 			return fmt.Errorf("committing rows: %w", err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -114,6 +115,60 @@ func TestRunnerCheckpoints(t *testing.T) {
 		cur, _ = collector.LoadCursors(ctx, db, "src")
 		if n := countBoards(t, db); n != 4 || cur["page"] != "3" || strings.Join(src.seen, ",") != ",1" {
 			t.Fatalf("after resuming: %d boards, cursors %v, runs started from %v", n, cur, src.seen)
+		}
+	})
+}
+
+// TestRunnerStoresOutOfRangeTimes: a sprint dated year 0202 or 2202 (typed
+// wrong upstream) is stored with NULL dates and a warning naming it; the
+// run succeeds and its cursor moves, instead of the batch failing forever.
+func TestRunnerStoresOutOfRangeTimes(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		ctx := context.Background()
+		if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
+			t.Fatal(err)
+		}
+		bad := time.Date(202, 3, 1, 0, 0, 0, 0, time.UTC)
+		late := time.Date(2202, 3, 1, 0, 0, 0, 0, time.UTC)
+		ok := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+		src := &stepSource{name: "src", steps: []func(context.Context, collector.Sink) error{
+			func(_ context.Context, s collector.Sink) error {
+				s.Write(warehouse.SprintRow{Source: "src", SprintID: "5", BoardID: "1", Name: "typo", State: "closed",
+					Start: &bad, End: &late, Complete: &ok, Version: 1})
+				s.SetCursor("page", "1")
+				return nil
+			},
+		}}
+		var logs syncBuffer
+		r := collector.NewRunner(db, slog.New(slog.NewTextHandler(&logs, nil)), collector.NewMetrics(prometheus.NewRegistry()), collector.RunnerOptions{})
+		if err := r.AddSource(src, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.RunOnce(ctx, "src", nil); err != nil {
+			t.Fatalf("run with out-of-range times: %v", err)
+		}
+		cur, _ := collector.LoadCursors(ctx, db, "src")
+		if cur["page"] != "1" {
+			t.Errorf("cursor = %v, want page=1", cur)
+		}
+		rows, err := db.Query(ctx, "SELECT start_date, end_date, complete_date FROM {db}.sprints FINAL WHERE sprint_id = '5'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var start, end, complete *time.Time
+		for rows.Next() {
+			if err := rows.Scan(&start, &end, &complete); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if start != nil || end != nil || complete == nil || !complete.Equal(ok) {
+			t.Errorf("stored start %v end %v complete %v; want NULL, NULL, %v", start, end, complete, ok)
+		}
+		for _, want := range []string{"sprint_id=5", "0202-03-01", "2202-03-01"} {
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("no warning naming %q in the log:\n%s", want, logs.String())
+			}
 		}
 	})
 }
