@@ -93,6 +93,7 @@ func TestSprintMetricsSQL(t *testing.T) {
 	want := append(append([]any{}, keys...), keys...)
 	want = append(want, []int64{bFrom.Unix(), bNow.Unix()}, []int64{bNow.Unix(), bTo.Unix()}, []int64{1, 0})
 	want = append(want, keys...)
+	want = append(want, keys...)
 	checkSQL(t, "sprint metrics", sql, `SELECT source, container_id AS sprint_id,
     toInt64(uniqExactIf(issue_id, in_t0)) AS committed,
     toInt64(countIf(is_added)) AS added,
@@ -101,12 +102,12 @@ func TestSprintMetricsSQL(t *testing.T) {
     toInt64(uniqExactIf(issue_id, in_t1 AND NOT done_t1)) AS carried_over,
     toInt64(length(arrayIntersect(groupUniqArrayIf(issue_id, in_t0),
         groupUniqArrayIf(issue_id, in_t1 AND done_t1)))) AS committed_done,
-    toFloat64(sumIf(pts, in_t0)) AS committed_points,
+    toFloat64(sumIf(if(empty(pt), pts, tupleElement(arrayElement(pt, arrayCount(x -> tupleElement(x, 1) <= start_at, pt)), 3)), in_t0)) AS committed_points,
     toFloat64(sumIf(pts, is_added)) AS added_points,
     toFloat64(sumIf(pts, is_removed)) AS removed_points,
-    toFloat64(sumIf(pts, in_t1 AND done_t1)) AS completed_points
+    toFloat64(sumIf(if(empty(pt), pts, tupleElement(arrayElement(pt, arrayCount(x -> tupleElement(x, 1) <= end_at, pt)), 3)), in_t1 AND done_t1)) AS completed_points
 FROM (
-    SELECT source, container_id, issue_id, ifNull(points, 0) AS pts, end_at,
+    SELECT source, container_id, issue_id, ifNull(points, 0) AS pts, start_at, end_at,
         entered <= start_at AND (isNull(exited) OR assumeNotNull(exited) > start_at) AS in_t0,
         entered > start_at AND entered <= end_at AS is_added,
         isNotNull(exited) AND assumeNotNull(exited) > start_at AND assumeNotNull(exited) <= end_at
@@ -126,18 +127,33 @@ FROM (
     ) AS w USING (source, container_id)
 ) AS a
 ANY LEFT JOIN (
-    SELECT source, issue_id, arraySort(groupArray((at, toUInt64OrZero(splitByChar(':', event_id)[1]), to_category = 'done'))) AS st
-    FROM {db}.issue_status_changes FINAL
-    WHERE (source, issue_id) IN (
-        SELECT source, issue_id
-        FROM {db}.membership_intervals FINAL
-        WHERE kind = 'sprint' AND (source, container_id) IN (
-            SELECT source, container_id FROM system.one ARRAY JOIN ? AS source, ? AS container_id
+    SELECT source, issue_id, st, pt
+    FROM (
+        SELECT source, issue_id, arraySort(groupArray((at, seq, to_category = 'done'))) AS st
+        FROM {db}.issue_status_changes FINAL
+        WHERE (source, issue_id) IN (
+            SELECT source, issue_id
+            FROM {db}.membership_intervals FINAL
+            WHERE kind = 'sprint' AND (source, container_id) IN (
+                SELECT source, container_id FROM system.one ARRAY JOIN ? AS source, ? AS container_id
+            )
         )
-    )
-    GROUP BY source, issue_id
+        GROUP BY source, issue_id
+    ) AS s
+    ANY LEFT JOIN (
+        SELECT source, issue_id, arraySort(groupArray((at, seq, ifNull(points, 0)))) AS pt
+        FROM {db}.issue_points_changes FINAL
+        WHERE (source, issue_id) IN (
+            SELECT source, issue_id
+            FROM {db}.membership_intervals FINAL
+            WHERE kind = 'sprint' AND (source, container_id) IN (
+                SELECT source, container_id FROM system.one ARRAY JOIN ? AS source, ? AS container_id
+            )
+        )
+        GROUP BY source, issue_id
+    ) AS p USING (source, issue_id)
 ) AS h USING (source, issue_id)
-GROUP BY source, container_id, end_at`, args, want)
+GROUP BY source, container_id, start_at, end_at`, args, want)
 }
 
 // TestSprintMetricsRates: the rates derived from the counts, with their
@@ -234,7 +250,7 @@ FROM (
         WHERE source = ? AND kind = 'sprint' AND container_id = ?
     ) AS i
     ANY LEFT JOIN (
-        SELECT source, issue_id, arraySort(groupArray((at, toUInt64OrZero(splitByChar(':', event_id)[1]), to_category = 'done'))) AS st
+        SELECT source, issue_id, arraySort(groupArray((at, seq, to_category = 'done'))) AS st
         FROM {db}.issue_status_changes FINAL
         WHERE source = ? AND issue_id IN (
             SELECT issue_id FROM {db}.membership_intervals FINAL

@@ -341,6 +341,16 @@ func buildSprintMetrics(ws []sprintWindow) (string, []any) {
 	// The (source, container_id) pairs of ws, for IN: the primary key of
 	// membership_intervals starts with them, so only their rows are read.
 	const pageKeys = "SELECT source, container_id FROM system.one ARRAY JOIN ? AS source, ? AS container_id"
+	// The issues of those sprints, for the history lookups.
+	issueKeys := func(q *query, pad string) {
+		q.add(pad+"WHERE (source, issue_id) IN (\n"+
+			pad+"    SELECT source, issue_id\n"+
+			pad+"    FROM {db}.membership_intervals FINAL\n"+
+			pad+"    WHERE kind = 'sprint' AND (source, container_id) IN (\n"+
+			pad+"        "+pageKeys+"\n"+
+			pad+"    )\n"+
+			pad+")\n", sources, ids)
+	}
 	var q query
 	q.add("SELECT source, container_id AS sprint_id,\n" +
 		"    toInt64(uniqExactIf(issue_id, in_t0)) AS committed,\n" +
@@ -350,12 +360,12 @@ func buildSprintMetrics(ws []sprintWindow) (string, []any) {
 		"    toInt64(uniqExactIf(issue_id, in_t1 AND NOT done_t1)) AS carried_over,\n" +
 		"    toInt64(length(arrayIntersect(groupUniqArrayIf(issue_id, in_t0),\n" +
 		"        groupUniqArrayIf(issue_id, in_t1 AND done_t1)))) AS committed_done,\n" +
-		"    toFloat64(sumIf(pts, in_t0)) AS committed_points,\n" +
+		"    toFloat64(sumIf(" + pointsAt("start_at") + ", in_t0)) AS committed_points,\n" +
 		"    toFloat64(sumIf(pts, is_added)) AS added_points,\n" +
 		"    toFloat64(sumIf(pts, is_removed)) AS removed_points,\n" +
-		"    toFloat64(sumIf(pts, in_t1 AND done_t1)) AS completed_points\n" +
+		"    toFloat64(sumIf(" + pointsAt("end_at") + ", in_t1 AND done_t1)) AS completed_points\n" +
 		"FROM (\n" +
-		"    SELECT source, container_id, issue_id, ifNull(points, 0) AS pts, end_at,\n" +
+		"    SELECT source, container_id, issue_id, ifNull(points, 0) AS pts, start_at, end_at,\n" +
 		"        " + exprInT0 + " AS in_t0,\n" +
 		"        " + exprAdded + " AS is_added,\n" +
 		"        " + indentCont(exprRemoved) + " AS is_removed,\n" +
@@ -374,30 +384,45 @@ func buildSprintMetrics(ws []sprintWindow) (string, []any) {
 	q.add("    ) AS w USING (source, container_id)\n" +
 		") AS a\n" +
 		"ANY LEFT JOIN (\n" +
-		"    SELECT source, issue_id, " + exprStatusHistory + " AS st\n" +
-		"    FROM {db}.issue_status_changes FINAL\n" +
-		"    WHERE (source, issue_id) IN (\n" +
-		"        SELECT source, issue_id\n" +
-		"        FROM {db}.membership_intervals FINAL\n" +
-		"        WHERE kind = 'sprint' AND (source, container_id) IN (\n")
-	q.add("            "+pageKeys+"\n", sources, ids)
-	// end_at is one per sprint, so grouping by it changes nothing; naming
-	// it outside the lambda of done_t1 makes ClickHouse 18.16 read it from
-	// the subquery (it misses columns used only inside a lambda there).
-	q.add("        )\n" +
-		"    )\n" +
-		"    GROUP BY source, issue_id\n" +
+		"    SELECT source, issue_id, st, pt\n" +
+		"    FROM (\n" +
+		"        SELECT source, issue_id, " + exprStatusHistory + " AS st\n" +
+		"        FROM {db}.issue_status_changes FINAL\n")
+	issueKeys(&q, "        ")
+	q.add("        GROUP BY source, issue_id\n" +
+		"    ) AS s\n" +
+		"    ANY LEFT JOIN (\n" +
+		"        SELECT source, issue_id, " + exprPointsHistory + " AS pt\n" +
+		"        FROM {db}.issue_points_changes FINAL\n")
+	issueKeys(&q, "        ")
+	// start_at and end_at are one per sprint, so grouping by them changes
+	// nothing; naming them outside the lambdas makes ClickHouse 18.16 read
+	// them from the subquery (it misses columns used only inside a lambda).
+	q.add("        GROUP BY source, issue_id\n" +
+		"    ) AS p USING (source, issue_id)\n" +
 		") AS h USING (source, issue_id)\n" +
-		"GROUP BY source, container_id, end_at")
+		"GROUP BY source, container_id, start_at, end_at")
 	return q.sb.String(), q.args
 }
 
 // exprStatusHistory aggregates an issue's status changes into st =
-// [(at, seq, is_done)] sorted by time, then changelog order. Arrays stand
-// in for the "latest change at or before t1" lookup (exprDoneT1), which
-// would need a window function or a non-equi join that ClickHouse 18.16
-// lacks.
-const exprStatusHistory = "arraySort(groupArray((at, toUInt64OrZero(splitByChar(':', event_id)[1]), to_category = 'done')))"
+// [(at, seq, is_done)] sorted by time, then changelog order (seq, decided
+// by the source at ingest). Arrays stand in for the "latest change at or
+// before t1" lookup (exprDoneT1), which would need a window function or a
+// non-equi join that ClickHouse 18.16 lacks.
+const exprStatusHistory = "arraySort(groupArray((at, seq, to_category = 'done')))"
+
+// exprPointsHistory aggregates an issue's story-point estimates into pt =
+// [(at, seq, points)], sorted the same way; no estimate reads 0.
+const exprPointsHistory = "arraySort(groupArray((at, seq, ifNull(points, 0))))"
+
+// pointsAt is the issue's estimate at the instant t (a column): the last
+// entry of pt at or before it. An issue without a points history (rows
+// collected before there was one) reads its interval's points. Added and
+// removed points are the interval's: the estimate when the issue entered.
+func pointsAt(t string) string {
+	return "if(empty(pt), pts, tupleElement(arrayElement(pt, arrayCount(x -> tupleElement(x, 1) <= " + t + ", pt)), 3))"
+}
 
 // sprintMetrics are the counts of one sprint, as buildSprintMetrics returns
 // them.
@@ -526,14 +551,14 @@ func querySprintMetrics(ctx context.Context, db warehouse.DB, ws []sprintWindow,
 // counted in several statements.
 const maxBoundBytes = 192 << 10
 
-// windowChunks splits ws into runs whose bound text (three copies of the
+// windowChunks splits ws into runs whose bound text (four copies of the
 // keys, one of the times) stays within budget bytes; a run holds at least
 // one window.
 func windowChunks(ws []sprintWindow, budget int) [][]sprintWindow {
 	var out [][]sprintWindow
 	start, size := 0, 0
 	for i, w := range ws {
-		n := 3*(quotedLen(w.source)+quotedLen(w.id)+4) + 3*(20+2)
+		n := 4*(quotedLen(w.source)+quotedLen(w.id)+4) + 3*(20+2)
 		if i > start && size+n > budget {
 			out = append(out, ws[start:i])
 			start, size = i, 0

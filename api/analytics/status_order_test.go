@@ -10,10 +10,10 @@ import (
 )
 
 // TestSameSecondStatusChanges: two status changes in the same second are
-// ordered as the changelog orders them (history ids grow), not by value.
-// Sprint Q runs 03-01 → 03-15 with issues A and B committed. At 03-10
-// 12:00:00, A goes Done (history 100) then is reopened (history 101); B is
-// reopened (100) then goes Done (101). At t1, A is open and B is done:
+// ordered by the seq the source stored (its changelog order), not by value
+// or event id. Sprint Q runs 03-01 → 03-15 with issues A and B committed.
+// At 03-10 12:00:00, A goes Done (seq 1) then is reopened (seq 2); B is
+// reopened (1) then goes Done (2). At t1, A is open and B is done:
 // completed 1 (B), carried over 1 (A).
 func TestSameSecondStatusChanges(t *testing.T) {
 	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
@@ -35,8 +35,9 @@ func TestSameSecondStatusChanges(t *testing.T) {
 			changes = append(changes,
 				warehouse.StatusChangeRow{Source: "jira", IssueID: is.id, EventID: "initial", At: day(1).Add(-time.Hour), ToCategory: "new", Version: 1},
 				// Written in reverse so insertion order cannot explain the result.
-				warehouse.StatusChangeRow{Source: "jira", IssueID: is.id, EventID: "101:0", At: flip, ToCategory: is.second, Version: 1},
-				warehouse.StatusChangeRow{Source: "jira", IssueID: is.id, EventID: "100:0", At: flip, ToCategory: is.first, Version: 1},
+				// Event ids sort against seq, so they cannot explain it either.
+				warehouse.StatusChangeRow{Source: "jira", IssueID: is.id, EventID: "a", At: flip, ToCategory: is.second, Seq: 2, Version: 1},
+				warehouse.StatusChangeRow{Source: "jira", IssueID: is.id, EventID: "b", At: flip, ToCategory: is.first, Seq: 1, Version: 1},
 			)
 		}
 		if err := warehouse.InsertRows(ctx, db, ivs); err != nil {

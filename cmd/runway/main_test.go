@@ -82,11 +82,11 @@ func TestMigrateBothBackends(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env := cleanEnv(t, append(tc.env, "RUNWAY_STORAGE_DSN="+tc.dsn)...)
 			code, out, errOut := runway(t, env, "migrate")
-			if code != 0 || !strings.Contains(out, "schema at version 17 on "+tc.name) || !strings.Contains(out, "applied 17 migration(s) now") {
+			if code != 0 || !strings.Contains(out, "schema at version 19 on "+tc.name) || !strings.Contains(out, "applied 19 migration(s) now") {
 				t.Fatalf("first migrate: exit %d\n%s%s", code, out, errOut)
 			}
 			code, out, errOut = runway(t, env, "migrate")
-			if code != 0 || !strings.Contains(out, "schema at version 17") || !strings.Contains(out, "applied 0 migration(s) now") {
+			if code != 0 || !strings.Contains(out, "schema at version 19") || !strings.Contains(out, "applied 0 migration(s) now") {
 				t.Fatalf("second migrate: exit %d\n%s%s", code, out, errOut)
 			}
 		})
@@ -317,7 +317,7 @@ sources:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut := runway(t, cleanEnv(t), "migrate", "--config", cfgPath); code != 0 || !strings.Contains(out, "schema at version 17") {
+	if code, out, errOut := runway(t, cleanEnv(t), "migrate", "--config", cfgPath); code != 0 || !strings.Contains(out, "schema at version 19") {
 		t.Fatalf("migrate: exit %d\n%s%s", code, out, errOut)
 	}
 	if code, _, errOut := runway(t, cleanEnv(t), "serve", "--config", cfgPath); code != 1 || !strings.Contains(errOut, "environment variable JIRA_TOKEN is not set") {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -475,14 +476,18 @@ func sortHistories(hs []history) ([]timedHistory, error) {
 type issueRows struct {
 	Issue         warehouse.IssueRow
 	StatusChanges []warehouse.StatusChangeRow
+	PointsChanges []warehouse.PointsChangeRow
 	Events        []warehouse.MembershipEventRow
 	Intervals     []warehouse.MembershipIntervalRow
 }
 
 func (r issueRows) all() []warehouse.Row {
-	out := make([]warehouse.Row, 0, 1+len(r.StatusChanges)+len(r.Events)+len(r.Intervals))
+	out := make([]warehouse.Row, 0, 1+len(r.StatusChanges)+len(r.PointsChanges)+len(r.Events)+len(r.Intervals))
 	out = append(out, r.Issue)
 	for _, x := range r.StatusChanges {
+		out = append(out, x)
+	}
+	for _, x := range r.PointsChanges {
 		out = append(out, x)
 	}
 	for _, x := range r.Events {
@@ -499,6 +504,28 @@ func (m *mapper) isSprintItem(it item) bool {
 		return m.sprintField != "" && it.FieldID == m.sprintField
 	}
 	return strings.EqualFold(it.Field, "Sprint")
+}
+
+// isPointsItem: the story points field by id, or (items without fieldId,
+// older Data Center) by the names Jira gives it.
+func (m *mapper) isPointsItem(it item) bool {
+	if it.FieldID != "" {
+		return m.pointsField != "" && it.FieldID == m.pointsField
+	}
+	return strings.EqualFold(it.Field, "Story Points") || strings.EqualFold(it.Field, "Story point estimate")
+}
+
+// parsePoints reads an estimate from a changelog string ("5", "2.5";
+// "" when cleared).
+func parsePoints(s string) (*float64, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil, fmt.Errorf("bad story points %q", s)
+	}
+	return &v, nil
 }
 
 func isStatusItem(it item) bool {
@@ -560,7 +587,7 @@ func (m *mapper) mapIssue(is issue) (issueRows, error) {
 		at  time.Time
 		cat string
 	}
-	var firstStatus, firstSprint *item
+	var firstStatus, firstSprint, firstPoints *item
 	for _, h := range histories {
 		for i := range h.Items {
 			it := &h.Items[i]
@@ -570,8 +597,13 @@ func (m *mapper) mapIssue(is issue) (issueRows, error) {
 			if firstSprint == nil && m.isSprintItem(*it) {
 				firstSprint = it
 			}
+			if firstPoints == nil && m.isPointsItem(*it) {
+				firstPoints = it
+			}
 		}
 	}
+	// seq orders an issue's changes within one second: changelog order.
+	seq := func(rank, item int) uint64 { return uint64(rank+1)<<8 | uint64(min(item, 255)) }
 	initial := cur
 	if firstStatus != nil {
 		initial = status{ID: firstStatus.From, Name: firstStatus.FromString}
@@ -581,7 +613,7 @@ func (m *mapper) mapIssue(is issue) (issueRows, error) {
 		Source: m.source, IssueID: is.ID, EventID: "initial", At: f.Created,
 		ToStatus: initial.Name, ToCategory: initCat, Version: m.version})
 	cats := []catChange{{f.Created, initCat}}
-	for _, h := range histories {
+	for rank, h := range histories {
 		for i, it := range h.Items {
 			if !isStatusItem(it) {
 				continue
@@ -590,8 +622,48 @@ func (m *mapper) mapIssue(is issue) (issueRows, error) {
 			out.StatusChanges = append(out.StatusChanges, warehouse.StatusChangeRow{
 				Source: m.source, IssueID: is.ID, EventID: h.ID + ":" + strconv.Itoa(i), At: h.at,
 				FromStatus: it.FromString, ToStatus: it.ToString,
-				FromCategory: m.category(it.From, cur), ToCategory: to, Version: m.version})
+				FromCategory: m.category(it.From, cur), ToCategory: to, Seq: seq(rank, i), Version: m.version})
 			cats = append(cats, catChange{h.at, to})
+		}
+	}
+
+	// Story points history: the estimate at creation is the `from` of the
+	// first change, else the current one. Reports read the estimate at the
+	// sprint's t0 and t1 from it, so re-estimating later changes no closed
+	// sprint; intervals carry the estimate at entry.
+	pointsAt := func(time.Time) *float64 { return f.Points }
+	if m.pointsField != "" || firstPoints != nil {
+		initial := f.Points
+		if firstPoints != nil {
+			if initial, err = parsePoints(firstPoints.FromString); err != nil {
+				return issueRows{}, fmt.Errorf("first story points change: from: %w", err)
+			}
+		}
+		out.PointsChanges = append(out.PointsChanges, warehouse.PointsChangeRow{Source: m.source, IssueID: is.ID,
+			EventID: "initial", At: f.Created, Points: initial, Version: m.version})
+		for rank, h := range histories {
+			for i, it := range h.Items {
+				if !m.isPointsItem(it) {
+					continue
+				}
+				v, err := parsePoints(it.ToString)
+				if err != nil {
+					return issueRows{}, fmt.Errorf("changelog history %s item %d (story points): %w", h.ID, i, err)
+				}
+				out.PointsChanges = append(out.PointsChanges, warehouse.PointsChangeRow{Source: m.source, IssueID: is.ID,
+					EventID: h.ID + ":" + strconv.Itoa(i), At: h.at, Seq: seq(rank, i), Points: v, Version: m.version})
+			}
+		}
+		changes := out.PointsChanges
+		pointsAt = func(t time.Time) *float64 {
+			var v *float64
+			for _, c := range changes {
+				if c.At.After(t) {
+					break
+				}
+				v = c.Points
+			}
+			return v
 		}
 	}
 	doneAt := func(t time.Time) bool {
@@ -649,7 +721,7 @@ func (m *mapper) mapIssue(is issue) (issueRows, error) {
 		}
 		out.Intervals = append(out.Intervals, warehouse.MembershipIntervalRow{Source: m.source, Kind: "sprint",
 			ContainerID: st.Container, IssueID: is.ID, Entered: st.Entered, Exited: st.Exited, DoneAtLeaving: done,
-			Points: f.Points, Version: m.version})
+			Points: pointsAt(st.Entered), Version: m.version})
 	}
 	return out, nil
 }

@@ -420,3 +420,47 @@ func TestMapSprintRow(t *testing.T) {
 		t.Error("want an error for a sprint without id")
 	}
 }
+
+func pointsItem(from, to string) string {
+	return `{"field":"Story point estimate","fieldtype":"custom","fieldId":"customfield_10016","from":null,"fromString":"` +
+		from + `","to":null,"toString":"` + to + `"}`
+}
+
+// TestMapPointsHistory: the estimate at creation is the first change's
+// `from`; every change is a row; intervals carry the estimate when the
+// issue entered, not today's (3 now, after 5 → 8 → 3 re-estimates).
+func TestMapPointsHistory(t *testing.T) {
+	rows := mapIssue(t, issueJSON("1", "PLAT-7", "3", sprintsJSON(4),
+		hist("700", h1, sprintItem("", "3"), pointsItem("5", "8")),
+		hist("701", h2, sprintItem("3", "3, 4")),
+		hist("702", h3, pointsItem("8", ""), statusItem("10000", "To Do", "3", "In Progress")),
+		hist("703", "2024-01-11T10:00:00.000+0000", pointsItem("", "3"))))
+	type pc struct {
+		ev, at string
+		pts    any
+	}
+	var got []pc
+	for _, r := range rows.PointsChanges {
+		var v any = "none"
+		if r.Points != nil {
+			v = *r.Points
+		}
+		got = append(got, pc{r.EventID, r.At.Format(time.RFC3339), v})
+	}
+	check(t, "points changes", got, []pc{{"initial", created, 5.0}, {"700:1", rfc(h1), 8.0},
+		{"702:0", rfc(h3), "none"}, {"703:0", rfc("2024-01-11T10:00:00.000+0000"), 3.0}})
+	var ivPts []float64
+	for _, iv := range rows.Intervals {
+		ivPts = append(ivPts, *iv.Points)
+	}
+	// Sprint 3 entered at h1 (the same change re-estimated 5 → 8: entry
+	// reads the history at that instant, 8), sprint 4 at h2 (8).
+	check(t, "interval points", ivPts, []float64{8, 8})
+	// seq follows the changelog: history 700 item 1, then 702 item 0
+	// (points), then 702 item 1 (status).
+	seqs := []uint64{rows.PointsChanges[1].Seq, rows.PointsChanges[2].Seq, rows.StatusChanges[1].Seq}
+	if !(seqs[0] < seqs[1] && seqs[1] < seqs[2]) {
+		t.Errorf("seq %v: want changelog order", seqs)
+	}
+}
+

@@ -107,7 +107,17 @@ type (
 		ToStatus     string    `ch:"to_status"`
 		FromCategory string    `ch:"from_category"`
 		ToCategory   string    `ch:"to_category"`
+		Seq          uint64    `ch:"seq"` // order within one second (see migration 18)
 		Version      uint64    `ch:"version"`
+	}
+	PointsChangeRow struct {
+		Source  string    `ch:"source"`
+		IssueID string    `ch:"issue_id"`
+		EventID string    `ch:"event_id"`
+		At      time.Time `ch:"at"`
+		Seq     uint64    `ch:"seq"`
+		Points  *float64  `ch:"points"`
+		Version uint64    `ch:"version"`
 	}
 	MembershipEventRow struct {
 		Source      string    `ch:"source"`
@@ -227,6 +237,7 @@ func (SprintRow) Table() string             { return "sprints" }
 func (StatusRow) Table() string             { return "statuses" }
 func (IssueRow) Table() string              { return "issues" }
 func (StatusChangeRow) Table() string       { return "issue_status_changes" }
+func (PointsChangeRow) Table() string       { return "issue_points_changes" }
 func (MembershipEventRow) Table() string    { return "membership_events" }
 func (MembershipIntervalRow) Table() string { return "membership_intervals" }
 func (MilestoneRow) Table() string          { return "milestones" }
@@ -239,7 +250,7 @@ func (ProjectRow) Table() string            { return "projects" }
 // AllRows lists one zero value of every row type, for schema tests.
 func AllRows() []Row {
 	return []Row{SourceRow{}, RunRow{}, CursorRow{}, BoardRow{}, SprintRow{}, StatusRow{},
-		IssueRow{}, StatusChangeRow{}, MembershipEventRow{}, MembershipIntervalRow{},
+		IssueRow{}, StatusChangeRow{}, PointsChangeRow{}, MembershipEventRow{}, MembershipIntervalRow{},
 		MilestoneRow{}, MilestoneSnapshotRow{}, TicketRow{}, TicketMetricEventRow{},
 		SLAPolicyRow{}, ProjectRow{}}
 }

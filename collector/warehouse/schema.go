@@ -241,6 +241,28 @@ var Migrations = []Migration{
     zendesk_groups Array(String),
     version UInt64
 ) ENGINE = ReplacingMergeTree(version) ORDER BY project_key`},
+
+	// seq orders changes of one issue within the same second, decided at
+	// ingest by the source (Jira: the history id), so report SQL knows no
+	// vendor. Rows written before this migration were Jira's, whose event
+	// ids start with the history id: the default derives it for them.
+	{18, "issue_status_changes.seq", `ALTER TABLE {db}.issue_status_changes
+    ADD COLUMN seq UInt64 DEFAULT toUInt64OrZero(splitByChar(':', event_id)[1])`},
+
+	// An issue's story-point estimates over time: the value at creation
+	// (event_id 'initial') and every change. Sprint reports read the
+	// estimate at t0 (committed), at entry (added), at exit (removed) and at
+	// t1 (completed), so re-estimating an issue later changes no closed
+	// sprint. points is NULL while the issue has no estimate.
+	{19, "issue_points_changes", `CREATE TABLE IF NOT EXISTS {db}.issue_points_changes (
+    source String,
+    issue_id String,
+    event_id String,
+    at DateTime('UTC'),
+    seq UInt64,
+    points Nullable(Float64),
+    version UInt64
+) ENGINE = ReplacingMergeTree(version) ORDER BY (source, issue_id, event_id)`},
 }
 
 // Migration is one numbered schema statement.
