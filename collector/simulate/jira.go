@@ -22,15 +22,6 @@ const (
 	DefaultToken = "simulated-jira-token"
 )
 
-// Corruption modes for (*Jira).CorruptNext.
-const (
-	CorruptTruncate      = "truncate"       // valid JSON cut in half
-	CorruptWrongTypes    = "wrong-types"    // every "id" value becomes {}
-	CorruptMissingFields = "missing-fields" // every "id"/"key" removed; top-level values/issues removed
-	CorruptHTML          = "html"           // 200 text/html page instead of JSON
-	CorruptEmpty         = "empty"          // 200 with an empty body
-)
-
 // Paths of the simulated endpoints.
 const (
 	PathField     = "/rest/api/3/field"
@@ -94,17 +85,14 @@ type Jira struct {
 	org  *Org
 	opts JiraOptions
 	loc  *time.Location // opts.TimeZone
-	mux  *http.ServeMux
+	// faults wraps the site's routes: request counts, the rate limit,
+	// auth and injected faults.
+	faults *Faults
 
-	mu          sync.Mutex
-	fails       []*failRule
-	corrupts    []*corruptRule
-	requests    map[string]int
-	jqls        []string
-	windowStart time.Time
-	windowCount int
-	searches    int // search requests arrived, for OnSearch
-	onSearch    []searchHook
+	mu       sync.Mutex
+	jqls     []string
+	searches int // search requests arrived, for OnSearch
+	onSearch []searchHook
 	// cache holds the last search's sorted hits, so paging through a
 	// large org does not re-filter and re-sort it for every page.
 	cacheKey  string
@@ -121,21 +109,9 @@ type searchHit struct {
 	updated time.Time
 }
 
-type failRule struct {
-	prefix     string
-	status     int
-	n          int
-	retryAfter string
-}
-
 type searchHook struct {
 	n  int // fires when the n-th search request arrives
 	fn func()
-}
-
-type corruptRule struct {
-	prefix string
-	mode   string
 }
 
 // DefaultChangelogEmbedLimit is how many histories a search result embeds
@@ -167,7 +143,7 @@ func NewJira(org *Org, opts JiraOptions) *Jira {
 	if opts.RateWindow <= 0 {
 		opts.RateWindow = time.Minute
 	}
-	j := &Jira{org: org, opts: opts, loc: loc, requests: map[string]int{}}
+	j := &Jira{org: org, opts: opts, loc: loc}
 	m := http.NewServeMux()
 	m.HandleFunc("GET "+PathField, j.fields)
 	m.HandleFunc("GET "+PathStatus, j.statuses)
@@ -192,7 +168,15 @@ func NewJira(org *Org, opts JiraOptions) *Jira {
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		jiraError(w, http.StatusNotFound, "No resource found for "+r.Method+" "+r.URL.Path)
 	})
-	j.mux = m
+	j.faults = NewFaults(m, FaultOptions{
+		Authorize:   j.authorize,
+		WriteError:  j.writeFailure,
+		RateLimit:   opts.RateLimit,
+		RateWindow:  opts.RateWindow,
+		RateHeaders: jiraRateHeaders,
+		HTMLPage:    "<!DOCTYPE html><html><head><title>Log in - Atlassian</title></head><body>Please log in.</body></html>",
+		ListKeys:    []string{"values", "issues"},
+	})
 	return j
 }
 
@@ -202,30 +186,20 @@ func (j *Jira) Org() *Org { return j.org }
 // Options returns the effective options (defaults applied).
 func (j *Jira) Options() JiraOptions { return j.opts }
 
+// Faults returns the middleware the site sits behind, for the faults
+// Jira has no shortcut for (SlowNext, ResetNext).
+func (j *Jira) Faults() *Faults { return j.faults }
+
 // FailNext makes the next n requests whose path starts with pathPrefix
 // answer status with a Jira error body, and Retry-After: retryAfter when
 // it is not empty. Rules queue up in call order.
 func (j *Jira) FailNext(pathPrefix string, status, n int, retryAfter string) {
-	if n <= 0 {
-		return
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.fails = append(j.fails, &failRule{prefix: pathPrefix, status: status, n: n, retryAfter: retryAfter})
+	j.faults.FailNext(pathPrefix, status, n, retryAfter)
 }
 
 // CorruptNext makes the next request whose path starts with pathPrefix
 // answer a corrupted body (see the Corrupt* modes). It panics on an unknown mode.
-func (j *Jira) CorruptNext(pathPrefix, mode string) {
-	switch mode {
-	case CorruptTruncate, CorruptWrongTypes, CorruptMissingFields, CorruptHTML, CorruptEmpty:
-	default:
-		panic("simulate: unknown corruption mode " + strconv.Quote(mode))
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.corrupts = append(j.corrupts, &corruptRule{prefix: pathPrefix, mode: mode})
-}
+func (j *Jira) CorruptNext(pathPrefix, mode string) { j.faults.CorruptNext(pathPrefix, mode) }
 
 // OnSearch calls fn once when the n-th search request (Cloud or Data
 // Center, counted from this call, failed or not) arrives, before the site
@@ -241,21 +215,13 @@ func (j *Jira) OnSearch(n int, fn func()) {
 }
 
 // Requests returns how many requests arrived per URL path, failed or not.
-func (j *Jira) Requests() map[string]int {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := make(map[string]int, len(j.requests))
-	for k, v := range j.requests {
-		out[k] = v
-	}
-	return out
-}
+func (j *Jira) Requests() map[string]int { return j.faults.Requests() }
 
 // ResetRequests clears the request counts and recorded JQL.
 func (j *Jira) ResetRequests() {
+	j.faults.ResetRequests()
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.requests = map[string]int{}
 	j.jqls = nil
 }
 
@@ -266,110 +232,20 @@ func (j *Jira) SearchJQLs() []string {
 	return append([]string(nil), j.jqls...)
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler: it records searches, then hands the
+// request to the middleware around the site's routes.
 func (j *Jira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	path := r.URL.Path
-	jql, hasJQL := "", false
-	if path == PathSearch || path == PathSearchDC {
-		jql, hasJQL = searchJQL(r)
+	if path := r.URL.Path; path == PathSearch || path == PathSearchDC {
+		jql, hasJQL := searchJQL(r)
 		j.runSearchHooks()
-	}
-	j.mu.Lock()
-	j.requests[path]++
-	if hasJQL {
-		j.jqls = append(j.jqls, jql)
-	}
-	wall := time.Now()
-	if wall.Sub(j.windowStart) >= j.opts.RateWindow {
-		j.windowStart, j.windowCount = wall, 0
-	}
-	j.windowCount++
-	limit := j.opts.RateLimit
-	if limit <= 0 {
-		limit = 1000
-	}
-	remaining := max(limit-j.windowCount, 0)
-	reset := j.windowStart.Add(j.opts.RateWindow)
-	limited := j.opts.RateLimit > 0 && j.windowCount > j.opts.RateLimit
-	j.mu.Unlock()
-
-	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
-	h.Set("X-RateLimit-Reset", reset.UTC().Format(time.RFC3339))
-	h.Set("X-Arequestid", strconv.FormatInt(wall.UnixNano()%1e9, 10))
-
-	if !j.authorized(r) {
-		h.Set("WWW-Authenticate", `Basic realm="simulated Jira"`)
-		jiraError(w, http.StatusUnauthorized, "You are not authenticated. Authentication required to perform this operation.")
-		return
-	}
-	if limited {
-		secs := int(time.Until(reset).Seconds()) + 1
-		h.Set("Retry-After", strconv.Itoa(secs))
-		h.Set("RateLimit-Reason", "jira-burst-based")
-		jiraError(w, http.StatusTooManyRequests, "Rate limit exceeded.")
-		return
-	}
-	j.mu.Lock()
-	var fail *failRule
-	for i, f := range j.fails {
-		if strings.HasPrefix(path, f.prefix) {
-			fail = f
-			if f.n--; f.n <= 0 {
-				j.fails = append(j.fails[:i:i], j.fails[i+1:]...)
-			}
-			break
+		if hasJQL {
+			j.mu.Lock()
+			j.jqls = append(j.jqls, jql)
+			j.mu.Unlock()
 		}
 	}
-	var corrupt *corruptRule
-	if fail == nil {
-		for i, c := range j.corrupts {
-			if strings.HasPrefix(path, c.prefix) {
-				corrupt = c
-				j.corrupts = append(j.corrupts[:i:i], j.corrupts[i+1:]...)
-				break
-			}
-		}
-	}
-	j.mu.Unlock()
-
-	if fail != nil {
-		if fail.retryAfter != "" {
-			h.Set("Retry-After", fail.retryAfter)
-		}
-		msg := "Simulated failure."
-		switch {
-		case fail.status == http.StatusTooManyRequests:
-			h.Set("X-RateLimit-Remaining", "0")
-			h.Set("RateLimit-Reason", "jira-quota-global-based")
-			msg = "Rate limit exceeded."
-		case fail.status >= 500:
-			msg = "Internal server error."
-		}
-		jiraError(w, fail.status, msg)
-		return
-	}
-	if corrupt == nil {
-		j.mux.ServeHTTP(w, r)
-		return
-	}
-	rec := &recorder{header: http.Header{}, status: http.StatusOK}
-	j.mux.ServeHTTP(rec, r)
-	for k, v := range rec.header {
-		h[k] = v
-	}
-	body := corruptBody(rec.body.Bytes(), corrupt.mode)
-	if corrupt.mode == CorruptHTML {
-		h.Set("Content-Type", "text/html;charset=UTF-8")
-		rec.status = http.StatusOK
-	}
-	if corrupt.mode == CorruptEmpty {
-		rec.status = http.StatusOK
-	}
-	h.Del("Content-Length")
-	w.WriteHeader(rec.status)
-	w.Write(body)
+	w.Header().Set("X-Arequestid", strconv.FormatInt(time.Now().UnixNano()%1e9, 10))
+	j.faults.ServeHTTP(w, r)
 }
 
 // runSearchHooks counts a search request and runs the OnSearch hooks due,
@@ -391,65 +267,50 @@ func (j *Jira) runSearchHooks() {
 	}
 }
 
-func (j *Jira) authorized(r *http.Request) bool {
-	if u, p, ok := r.BasicAuth(); ok {
-		return u == j.opts.Email && p == j.opts.Token
-	}
-	if j.opts.BearerToken != "" {
+// authorize accepts the site's Basic credentials, or its bearer token
+// when one is set, and answers Jira's 401 otherwise.
+func (j *Jira) authorize(w http.ResponseWriter, r *http.Request) bool {
+	ok := false
+	if u, p, basic := r.BasicAuth(); basic {
+		ok = u == j.opts.Email && p == j.opts.Token
+	} else if j.opts.BearerToken != "" {
 		a := r.Header.Get("Authorization")
-		return len(a) > 7 && strings.EqualFold(a[:7], "bearer ") && a[7:] == j.opts.BearerToken
+		ok = len(a) > 7 && strings.EqualFold(a[:7], "bearer ") && a[7:] == j.opts.BearerToken
 	}
-	return false
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Basic realm="simulated Jira"`)
+		jiraError(w, http.StatusUnauthorized, "You are not authenticated. Authentication required to perform this operation.")
+	}
+	return ok
 }
 
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+// jiraRateHeaders writes Jira Cloud's rate-limit headers: the limit (1000
+// when none is enforced), what is left and the window's end in RFC 3339.
+func jiraRateHeaders(h http.Header, s RateState) {
+	if s.Limit <= 0 {
+		s.Limit = 1000
+	}
+	h.Set("X-RateLimit-Limit", strconv.Itoa(s.Limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(s.Remaining()))
+	h.Set("X-RateLimit-Reset", s.Reset.UTC().Format(time.RFC3339))
 }
 
-func (r *recorder) Header() http.Header         { return r.header }
-func (r *recorder) WriteHeader(s int)           { r.status = s }
-func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
-
-func corruptBody(b []byte, mode string) []byte {
-	switch mode {
-	case CorruptTruncate:
-		return b[:len(b)/2]
-	case CorruptHTML:
-		return []byte("<!DOCTYPE html><html><head><title>Log in - Atlassian</title></head><body>Please log in.</body></html>")
-	case CorruptEmpty:
-		return nil
+// writeFailure answers a request the middleware fails with a Jira error body.
+func (j *Jira) writeFailure(w http.ResponseWriter, _ *http.Request, f Failure) {
+	h := w.Header()
+	msg := "Simulated failure."
+	switch {
+	case f.RateLimited:
+		h.Set("RateLimit-Reason", "jira-burst-based")
+		msg = "Rate limit exceeded."
+	case f.Status == http.StatusTooManyRequests:
+		h.Set("X-RateLimit-Remaining", "0")
+		h.Set("RateLimit-Reason", "jira-quota-global-based")
+		msg = "Rate limit exceeded."
+	case f.Status >= 500:
+		msg = "Internal server error."
 	}
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return b[:len(b)/2]
-	}
-	var walk func(v any, top bool)
-	walk = func(v any, top bool) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, c := range x {
-				switch {
-				case (k == "id" || k == "key") && mode == CorruptMissingFields:
-					delete(x, k)
-				case (k == "values" || k == "issues") && top && mode == CorruptMissingFields:
-					delete(x, k)
-				case k == "id" && mode == CorruptWrongTypes:
-					x[k] = map[string]any{}
-				default:
-					walk(c, false)
-				}
-			}
-		case []any:
-			for _, c := range x {
-				walk(c, false)
-			}
-		}
-	}
-	walk(v, true)
-	out, _ := json.Marshal(v)
-	return out
+	jiraError(w, f.Status, msg)
 }
 
 // searchJQL extracts the JQL of a search request without consuming its body.

@@ -52,7 +52,13 @@ func Listen(ctx context.Context, h http.Handler) (baseURL string, stop func(), e
 // httptest.NewServer does); use Listen with NewJira to handle that error
 // or to keep the *Jira for fault injection.
 func Serve(ctx context.Context, org *Org, opts JiraOptions) (baseURL string, stop func()) {
-	url, stop, err := Listen(ctx, NewJira(org, opts))
+	return ServeHandler(ctx, NewJira(org, opts))
+}
+
+// ServeHandler serves h, any vendor's simulated site, on a loopback port
+// as Listen does, and panics when no loopback port can be opened.
+func ServeHandler(ctx context.Context, h http.Handler) (baseURL string, stop func()) {
+	url, stop, err := Listen(ctx, h)
 	if err != nil {
 		panic("simulate: cannot listen on loopback: " + err.Error())
 	}
