@@ -463,4 +463,3 @@ func TestMapPointsHistory(t *testing.T) {
 		t.Errorf("seq %v: want changelog order", seqs)
 	}
 }
-
