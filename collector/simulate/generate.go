@@ -76,6 +76,7 @@ const (
 	opMove                 // replace sprint with sprint2
 	opStatus
 	opRank
+	opPoints // re-estimate to points
 )
 
 type gop struct {
@@ -84,6 +85,7 @@ type gop struct {
 	kind    opKind
 	sp, sp2 *gSprint
 	status  string
+	points  *float64
 }
 
 type gIssue struct {
@@ -674,6 +676,12 @@ func (g *gen) during(b *gBoard, sp *gSprint) {
 	if b.idx == 0 && sp.idx == 1 && sp.closed {
 		forced = []fate{fateCross, fateRemoveReadd, fateRemove, fateDoneThenOut, fateDone}
 	}
+	// Some scope is re-sized while the sprint runs.
+	for _, m := range ms {
+		if g.r.Float64() < 0.12 && m.entered.Add(2*hour).Before(workEnd) {
+			g.reestimate(m.gi, m.entered.Add(time.Hour), workEnd)
+		}
+	}
 	var stay []*gIssue
 	for i, m := range ms {
 		gi := m.gi
@@ -735,6 +743,18 @@ func (g *gen) during(b *gBoard, sp *gSprint) {
 	sp.members = stay
 }
 
+// reestimate changes gi's estimate at a random time in (lo, hi): client
+// feedback re-sizes work during a sprint, and teams re-estimate closed work
+// afterwards (which must change no closed sprint's numbers).
+func (g *gen) reestimate(gi *gIssue, lo, hi time.Time) {
+	var to *float64
+	if g.r.Float64() < 0.9 {
+		p := []float64{1, 2, 3, 5, 8, 13}[g.r.IntN(6)]
+		to = &p
+	}
+	g.op(gi, gop{at: g.between(lo, hi), kind: opPoints, points: to})
+}
+
 // cross moves gi from sp to another board's running sprint, where it is
 // finished. It reports false when no such sprint exists.
 func (g *gen) cross(b *gBoard, sp *gSprint, gi *gIssue, lo, hi time.Time) bool {
@@ -773,6 +793,19 @@ func (g *gen) cross(b *gBoard, sp *gSprint, gi *gIssue, lo, hi time.Time) bool {
 func (g *gen) complete(b *gBoard, sp *gSprint) []*gIssue {
 	nx := g.next(b, sp)
 	c := sp.complete
+	// Done work re-estimated after the sprint closed: on the first board
+	// the first done member of every sprint (by construction), elsewhere
+	// some at random.
+	first := true
+	for _, gi := range sp.members {
+		if gi.status != StatusDone {
+			continue
+		}
+		if b.idx == 0 && first || g.r.Float64() < 0.05 {
+			g.reestimate(gi, c.Add(day), c.Add(3*day))
+		}
+		first = false
+	}
 	var carried []*gIssue
 	forced := b.idx == 0 && sp.idx == 1
 	n := 0
@@ -908,6 +941,7 @@ func (g *gen) materialize() {
 		})
 		cur := slices.Clone(is.InitialSprints)
 		st := is.InitialStatus
+		pts := is.Points // the estimate at creation
 		for _, o := range gi.ops {
 			if !o.at.Before(g.now) {
 				continue
@@ -938,6 +972,12 @@ func (g *gen) materialize() {
 				st = o.status
 			case opRank:
 				it = Item{Field: FieldRank, ToString: "Ranked higher"}
+			case opPoints:
+				if formatPoints(o.points) == formatPoints(pts) {
+					continue
+				}
+				it = Item{Field: FieldPoints, FromString: formatPoints(pts), ToString: formatPoints(o.points)}
+				pts = o.points
 			}
 			author := is.AssigneeID
 			if !gi.fixed {
@@ -945,6 +985,7 @@ func (g *gen) materialize() {
 			}
 			is.Histories = append(is.Histories, History{At: o.at, AuthorID: author, Items: []Item{it}})
 		}
+		is.Points = pts // the current estimate
 		for i := range is.Histories {
 			refs = append(refs, hRef{is.Histories[i].At, n, i, &is.Histories[i]})
 		}

@@ -305,6 +305,19 @@ func findScenarios(o *Org) scenarios {
 		}) {
 			sc["Sprint history older than a search page embeds"]++
 		}
+		for _, h := range is.Histories {
+			for _, it := range h.Items {
+				if it.Field != FieldPoints {
+					continue
+				}
+				sc["re-estimated"]++
+				for _, id := range is.SprintsAt(h.At) {
+					if s := o.Sprint(id); s.Complete != nil && h.At.After(*s.Complete) {
+						sc["re-estimated after its sprint closed"]++
+					}
+				}
+			}
+		}
 		firstStatus := true
 		for hi, h := range is.Histories {
 			for _, it := range h.Items {
@@ -416,6 +429,8 @@ var requiredScenarios = []string{
 	"activated hours after start",
 	"created In Progress, later changed",
 	"Sprint history older than a search page embeds",
+	"re-estimated",
+	"re-estimated after its sprint closed",
 }
 
 func TestGenerateScenarios(t *testing.T) {

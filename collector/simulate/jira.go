@@ -758,10 +758,10 @@ func (j *Jira) issueJSON(v view, is *Issue, now time.Time, fs fieldSel, changelo
 		return out
 	})
 	set(StoryPointsFieldID, func() any {
-		if is.Points == nil {
-			return nil
+		if p := is.PointsAt(now); p != nil {
+			return *p
 		}
-		return *is.Points
+		return nil
 	})
 	resolved := o.resolvedAt(is, now)
 	set("resolutiondate", func() any {
@@ -896,6 +896,13 @@ func (j *Jira) historyJSON(v view, h *History, fieldIDs map[string]bool) map[str
 				it.ToStatus, o.statusByID[it.ToStatus].Name)
 		case FieldRank:
 			add("Rank", "custom", RankFieldID, it.From, it.FromString, it.To, it.ToString)
+		case FieldPoints:
+			// Number fields keep their values in the strings, as Jira does.
+			name := "Story point estimate"
+			if v.dc {
+				name = "Story Points"
+			}
+			add(name, "custom", StoryPointsFieldID, nil, it.FromString, nil, it.ToString)
 		default:
 			add(it.Field, "jira", it.Field, it.From, it.FromString, it.To, it.ToString)
 		}

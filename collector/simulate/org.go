@@ -80,6 +80,9 @@ const (
 	FieldSprint = "Sprint"
 	FieldStatus = "status"
 	FieldRank   = "Rank"
+	// FieldPoints items re-estimate the story points: FromString and
+	// ToString hold the estimates ("5", "2.5"; "" for none).
+	FieldPoints = "Story Points"
 )
 
 // Jira field ids of the custom fields the simulator exposes.
@@ -463,6 +466,45 @@ func (is *Issue) StatusAt(t time.Time) string {
 		}
 	}
 	return st
+}
+
+// PointsAt is the issue's story-point estimate after every change at or
+// before t. The estimate at creation is the `from` of the first change,
+// else the current one (values set at creation have no item).
+func (is *Issue) PointsAt(t time.Time) *float64 {
+	v, first := is.Points, true
+	for _, h := range is.Histories {
+		for _, it := range h.Items {
+			if it.Field != FieldPoints {
+				continue
+			}
+			if first {
+				v, first = parsePoints(it.FromString), false
+			}
+			if !h.At.After(t) {
+				v = parsePoints(it.ToString)
+			}
+		}
+	}
+	return v
+}
+
+func parsePoints(s string) *float64 {
+	if s == "" {
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil
+	}
+	return &v
+}
+
+func formatPoints(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*p, 'f', -1, 64)
 }
 
 // SprintsAt is the issue's Sprint field after every change at or before t.

@@ -171,9 +171,13 @@ func (o *Org) SprintTruth(sprintID string, now time.Time) SprintTruth {
 		if len(stays) == 0 {
 			continue
 		}
-		pts := 0.0
-		if is.Points != nil {
-			pts = *is.Points
+		// Estimates: at t0 for committed, at entry for added and removed,
+		// at t1 for completed and carried over (issues without one count 0).
+		pointsAt := func(t time.Time) float64 {
+			if p := is.PointsAt(t); p != nil {
+				return *p
+			}
+			return 0
 		}
 		committed, inAtT1 := false, false
 		for _, m := range stays {
@@ -182,7 +186,7 @@ func (o *Org) SprintTruth(sprintID string, now time.Time) SprintTruth {
 			}
 			if m.Entered.After(t0) && !m.Entered.After(t1) {
 				out.Added++
-				out.AddedPoints += pts
+				out.AddedPoints += pointsAt(m.Entered)
 				out.Events = append(out.Events, TruthEvent{IssueID: is.ID, IssueKey: is.Key, Kind: "added", At: m.Entered})
 			}
 			if m.Exited != nil {
@@ -190,7 +194,7 @@ func (o *Org) SprintTruth(sprintID string, now time.Time) SprintTruth {
 				carry := closed && !x.Before(carryFrom)
 				if x.After(t0) && !x.After(t1) && !carry && !doneAt(is, x) {
 					out.Removed++
-					out.RemovedPoints += pts
+					out.RemovedPoints += pointsAt(m.Entered)
 					out.Events = append(out.Events, TruthEvent{IssueID: is.ID, IssueKey: is.Key, Kind: "removed", At: x})
 				}
 			}
@@ -200,18 +204,18 @@ func (o *Org) SprintTruth(sprintID string, now time.Time) SprintTruth {
 		}
 		if committed {
 			out.Committed++
-			out.CommittedPoints += pts
+			out.CommittedPoints += pointsAt(t0)
 		}
 		if inAtT1 {
 			if doneAt(is, t1) {
 				out.Completed++
-				out.CompletedPoints += pts
+				out.CompletedPoints += pointsAt(t1)
 				if committed {
 					out.PlanningDone++
 				}
 			} else {
 				out.CarriedOver++
-				out.CarriedOverPoints += pts
+				out.CarriedOverPoints += pointsAt(t1)
 			}
 		}
 	}
