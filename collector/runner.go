@@ -104,31 +104,20 @@ func NewRunner(db warehouse.DB, log *slog.Logger, metrics *Metrics, opts RunnerO
 		baseCtx: ctx, cancel: cancel}
 }
 
-// Add builds a source from its configuration with factory: it gets an HTTP
-// client with the source's base URL, credentials, retries, metrics and
-// per-run request counters.
+// Add builds a source from its configuration with factory. The source
+// builds its HTTP clients through Deps.NewHTTP, choosing their auth and
+// headers; the runner supplies the base URL, transport, metrics, logger and
+// the per-run request counters.
 func (r *Runner) Add(cfg config.Source, factory Factory) error {
 	stats := &httpx.Stats{}
-	var auth func(*http.Request)
-	token := cfg.Token.Reveal()
-	switch {
-	case cfg.Type == "zendesk":
-		auth = httpx.BasicAuth(cfg.Email+"/token", token)
-	case cfg.Type == "jira" && cfg.Email != "":
-		auth = httpx.BasicAuth(cfg.Email, token)
-	default:
-		auth = httpx.BearerAuth(token)
+	log := r.log.With("source", cfg.Name)
+	var metrics *httpx.Metrics
+	if r.metrics != nil {
+		metrics = r.metrics.HTTP
 	}
-	client := httpx.New(httpx.Options{
-		Source:     cfg.Name,
-		BaseURL:    cfg.BaseURL,
-		HTTPClient: r.opts.HTTPClient,
-		Auth:       auth,
-		Metrics:    r.metrics.HTTP,
-		Stats:      stats,
-		Logger:     r.log.With("source", cfg.Name),
-	})
-	src, err := factory(cfg, Deps{HTTP: client, Logger: r.log.With("source", cfg.Name), Now: r.opts.Now})
+	newHTTP := HTTPBuilder(httpx.Options{Source: cfg.Name, BaseURL: cfg.BaseURL, HTTPClient: r.opts.HTTPClient,
+		Metrics: metrics, Stats: stats, Logger: log})
+	src, err := factory(cfg, Deps{NewHTTP: newHTTP, Logger: log, Now: r.opts.Now})
 	if err != nil {
 		return fmt.Errorf("source %s: %w", cfg.Name, err)
 	}

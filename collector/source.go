@@ -57,10 +57,12 @@ type Sink interface {
 
 // Deps are what a source is built with.
 type Deps struct {
-	// HTTP is a client configured for this source: base URL, auth, retries,
-	// metrics and per-run stats already set up.
-	HTTP   *httpx.Client
-	Logger *slog.Logger
+	// NewHTTP builds an HTTP client from the options the source chooses
+	// (Auth, Header, UserAgent, retry and size bounds) with the runner's
+	// part filled in: the source's name, its configured base URL, the
+	// transport, metrics, per-run stats and logger (see HTTPBuilder).
+	NewHTTP func(httpx.Options) *httpx.Client
+	Logger  *slog.Logger
 	// Now is the clock a source measures its windows by (first-run reach,
 	// "now" of open sprints): the runner's, so tests that pin the runner
 	// pin the source too. Never nil when the runner builds the source.
@@ -69,6 +71,25 @@ type Deps struct {
 
 // Factory builds a source of one type from its configuration.
 type Factory func(cfg config.Source, deps Deps) (Source, error)
+
+// HTTPBuilder returns a Deps.NewHTTP that completes a source's options
+// with base, the runner's part: base's Source, BaseURL, HTTPClient,
+// Metrics, Stats and Logger replace the source's, and base's MaxRetries and
+// Sleep apply where the source leaves them unset (tests shorten retries so).
+// Everything else (Auth, Header, ...) is the source's choice.
+func HTTPBuilder(base httpx.Options) func(httpx.Options) *httpx.Client {
+	return func(o httpx.Options) *httpx.Client {
+		o.Source, o.BaseURL, o.HTTPClient = base.Source, base.BaseURL, base.HTTPClient
+		o.Metrics, o.Stats, o.Logger = base.Metrics, base.Stats, base.Logger
+		if o.MaxRetries == 0 {
+			o.MaxRetries = base.MaxRetries
+		}
+		if o.Sleep == nil {
+			o.Sleep = base.Sleep
+		}
+		return httpx.New(o)
+	}
+}
 
 // batch is the Sink of one run. commit writes rows (by table, in table
 // order) and then cursors; checkpoints and the end of a successful run use

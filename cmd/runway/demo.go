@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/jira"
 	"github.com/runway-analytics/runway/collector/simulate"
+	"github.com/runway-analytics/runway/collector/sources"
 )
 
 // cmdDemo serves a simulated org: a fake Jira Cloud site on a loopback port,
@@ -28,9 +30,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 
+	types := sources.Registry().ConfigTypes()
 	cfg := config.Default()
 	cfg.Storage.DSN = "" // chosen below unless RUNWAY_STORAGE_DSN sets it
-	if err := config.ApplyEnv(&cfg, getenv); err != nil {
+	if err := config.ApplyEnv(&cfg, getenv, types); err != nil {
 		return err
 	}
 	if cfg.Storage.DSN == "" {
@@ -64,16 +67,17 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}()
 
 	cfg.Sources = []config.Source{{
-		Name: "demo-jira", Type: "jira", BaseURL: jiraURL, Email: email,
+		Name: "demo-jira", Type: jira.Type, BaseURL: jiraURL,
 		TokenEnv: "RUNWAY_DEMO_JIRA_TOKEN", Token: config.Secret(token),
 		Schedule: "*/5 * * * *", Since: config.Span(400 * 24 * time.Hour),
+		Settings: &jira.Config{Email: email}, // Cloud: the simulated site speaks REST v3
 	}}
 	cfg.Projects = []config.Project{
 		{Key: "platform", Name: "Platform rebuild", Type: "long_term", Match: config.ProjectMatch{JiraProjects: []string{"PLAT"}}},
 		{Key: "mobile", Name: "Mobile app", Type: "short_term", Match: config.ProjectMatch{JiraProjects: []string{"MOB"}}},
 		{Key: "ops", Name: "Operations support", Type: "ongoing_support", Match: config.ProjectMatch{JiraProjects: []string{"OPS"}}},
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.Validate(types); err != nil {
 		return err
 	}
 

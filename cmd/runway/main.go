@@ -18,6 +18,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/sources"
 )
 
 func main() {
@@ -110,7 +111,7 @@ func loadConfig(name string, args []string, stderr io.Writer, getenv env, opts .
 			*path = p
 		}
 	}
-	cfg, err := config.Load(*path, getenv, opts...)
+	cfg, err := config.Load(*path, getenv, sources.Registry().ConfigTypes(), opts...)
 	if err != nil {
 		return config.Config{}, nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,19 +19,15 @@ import (
 	"github.com/runway-analytics/runway/api/gauges"
 	"github.com/runway-analytics/runway/collector"
 	"github.com/runway-analytics/runway/collector/config"
-	"github.com/runway-analytics/runway/collector/jira"
+	"github.com/runway-analytics/runway/collector/sources"
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
-
-// factories is the explicit list of source types this build can collect.
-var factories = map[string]collector.Factory{
-	"jira": jira.New,
-}
 
 // app is what serve, collect and demo share: the warehouse, the runner and
 // the metrics registry.
 type app struct {
 	cfg    config.Config
+	types  collector.Registry
 	log    *slog.Logger
 	db     warehouse.DB
 	reg    *prometheus.Registry
@@ -45,7 +42,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, only []strin
 	if err != nil {
 		return nil, fmt.Errorf("opening storage: %w", err)
 	}
-	a := &app{cfg: cfg, log: log, db: db, reg: prometheus.NewRegistry()}
+	a := &app{cfg: cfg, types: sources.Registry(), log: log, db: db, reg: prometheus.NewRegistry()}
 	if err := a.init(ctx, only); err != nil {
 		db.Close()
 		return nil, err
@@ -78,11 +75,12 @@ func (a *app) init(ctx context.Context, only []string) error {
 			continue
 		}
 		found[s.Name] = true
-		f, ok := factories[s.Type]
+		st, ok := a.types.Lookup(s.Type)
 		if !ok {
-			return fmt.Errorf("source %s: type %s is not supported by this build yet (supported: jira)", s.Name, s.Type)
+			return fmt.Errorf("source %s: type %s is not supported by this build (supported: %s)",
+				s.Name, s.Type, strings.Join(a.types.Names(), ", "))
 		}
-		if err := a.runner.Add(s, f); err != nil {
+		if err := a.runner.Add(s, st.New); err != nil {
 			return err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -119,30 +120,34 @@ type Log struct {
 	Format string `yaml:"format"` // text or json
 }
 
-// Source is one upstream system. Fields not used by a type must be empty.
+// Source is one upstream system: the keys every source has, and Settings,
+// the keys of its type, decoded from the same YAML mapping by the type
+// (see Settings and SourceTypes).
 type Source struct {
 	Name      string `yaml:"name"`
 	Type      string `yaml:"type"`
 	BaseURL   string `yaml:"base_url"`
-	Email     string `yaml:"email"`
 	TokenEnv  string `yaml:"token_env"`
 	TokenFile string `yaml:"token_file"`
 	Token     Secret `yaml:"-"`
 	// Schedule is a cron spec (5 fields or @hourly-style descriptors).
 	Schedule string `yaml:"schedule"`
-	// Jira: project keys and board ids to collect (empty = all visible).
-	Projects []string `yaml:"projects"`
-	Boards   []int64  `yaml:"boards"`
-	// Jira: story points field id (e.g. customfield_10016); discovered when empty.
-	PointsField string `yaml:"points_field"`
-	// GitHub: owner/name repositories. GitLab: group or project paths.
-	Repos  []string `yaml:"repos"`
-	Groups []string `yaml:"groups"`
 	// Since is how far back the first run collects (default 365 days).
 	Since Span `yaml:"since"`
 	// Timeout bounds one run. Default: 2h for scheduled and API-started
 	// runs, none for `runway collect` (a first backfill may take long).
 	Timeout Span `yaml:"timeout"`
+	// Settings are the type's own keys (a *jira.Config for type jira).
+	// Load sets them for every source of a known type; nil stands for the
+	// type's defaults.
+	Settings Settings `yaml:"-"`
+
+	// raw holds the keys of the file's mapping that are not common, until
+	// Load has decoded them for the source's final type (the environment
+	// may give or change it).
+	raw *yaml.Node
+	// problems are those UnmarshalYAML found, for Parse to report.
+	problems []string
 }
 
 // Project groups upstream work into one delivery with an expected duration.
@@ -161,9 +166,9 @@ type ProjectMatch struct {
 	ZendeskGroups  []string `yaml:"zendesk_groups"`
 }
 
-// Source types and project types understood by Runway.
+// Project types, priorities and token scopes understood by Runway. (Source
+// types are the build's: see SourceTypes.)
 var (
-	SourceTypes  = []string{"jira", "github", "gitlab", "zendesk"}
 	ProjectTypes = []string{"short_term", "long_term", "ongoing_support"}
 	Priorities   = []string{"urgent", "high", "normal", "low"}
 	Scopes       = []string{"read", "admin"}
@@ -238,11 +243,12 @@ func Default() Config {
 // Load reads a config file (empty path: defaults only), applies RUNWAY_*
 // overrides from env (nil: the process environment), resolves secrets and
 // validates. A RUNWAY_* variable that names no setting is an error (see
-// applyEnv).
+// applyEnv). types are the source types the build knows: each decodes and
+// validates its sources' own keys; any other type is an error.
 //
 // Options tune loading: WithoutSecrets is for commands that only touch
 // storage (runway migrate), which must not need every upstream token.
-func Load(path string, env Env, opts ...LoadOption) (Config, error) {
+func Load(path string, env Env, types SourceTypes, opts ...LoadOption) (Config, error) {
 	var lo loadOptions
 	for _, o := range opts {
 		o(&lo)
@@ -253,22 +259,25 @@ func Load(path string, env Env, opts ...LoadOption) (Config, error) {
 		if err != nil {
 			return Config{}, err
 		}
-		if err := Parse(data, &cfg); err != nil {
+		if err := Parse(data, &cfg, types); err != nil {
 			return Config{}, fmt.Errorf("%s: %w", bare(path), err)
 		}
 	}
 	if env == nil {
 		env = OSEnv()
 	}
-	if err := applyEnv(&cfg, env); err != nil {
+	if err := applyEnv(&cfg, env, types); err != nil {
 		return Config{}, err
+	}
+	for i := range cfg.Sources {
+		cfg.Sources[i].raw = nil // decoded for the final type by now
 	}
 	if !lo.skipSecrets {
 		if err := cfg.resolveSecrets(env); err != nil {
 			return Config{}, err
 		}
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.Validate(types); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
@@ -308,21 +317,40 @@ func WithoutSecrets() LoadOption { return func(o *loadOptions) { o.skipSecrets =
 // one YAML document: a second one is an error, not silently ignored (it
 // would be, unknown keys and syntax errors included). Empty documents after
 // the first, such as a trailing "---", are accepted: they configure nothing.
-func Parse(data []byte, cfg *Config) error {
+//
+// A source's own keys are decoded by its type, when types has it; a source
+// whose type the file does not give (the environment may) keeps them for
+// Load to decode once the type is known.
+func Parse(data []byte, cfg *Config, types SourceTypes) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	var errs []string
 	if err := dec.Decode(cfg); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil // empty file, or only comments: defaults
 		}
-		var p problems
 		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			for _, e := range te.Errors {
-				p.add("%s", yamlProblem(e))
-			}
-		} else {
+		if !errors.As(err, &te) {
+			var p problems
 			p.add("%s", yamlProblem(err.Error()))
+			return p.err()
+		}
+		errs = te.Errors
+	}
+	for i := range cfg.Sources {
+		s := &cfg.Sources[i]
+		errs, s.problems = append(errs, s.problems...), nil
+		if newSettings, ok := types[s.Type]; ok {
+			set := newSettings()
+			errs = append(errs, decodeSettings(s.raw, set, s.Type)...)
+			s.Settings = set
+		}
+	}
+	if len(errs) > 0 {
+		sortByLine(errs)
+		var p problems
+		for _, e := range errs {
+			p.add("%s", yamlProblem(e))
 		}
 		return p.err()
 	}
@@ -394,8 +422,9 @@ func nextDocumentLine(data []byte) int {
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 
 // Validate checks the whole config and reports the problems found (the
-// first maxProblems of them, and how many more).
-func (c *Config) Validate() error {
+// first maxProblems of them, and how many more). types are the source
+// types the build knows; each validates its sources' own settings.
+func (c *Config) Validate(types SourceTypes) error {
 	var probs problems
 	add := probs.add
 
@@ -469,8 +498,9 @@ func (c *Config) Validate() error {
 			add("%s.name: duplicate source name %s", p, quote(s.Name))
 		}
 		seen[s.Name] = true
-		if !slices.Contains(SourceTypes, s.Type) {
-			add("%s.type: unknown source type %s (want one of %s)", p, quote(s.Type), strings.Join(SourceTypes, ", "))
+		newSettings, known := types[s.Type]
+		if !known {
+			add("%s.type: unknown source type %s (%s)", p, quote(s.Type), types.oneOf())
 		}
 		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add("%s.base_url: %s: want an http(s) URL", p, quote(s.BaseURL))
@@ -483,21 +513,19 @@ func (c *Config) Validate() error {
 		if s.TokenEnv == "" && s.TokenFile == "" {
 			add("%s: one of token_env or token_file is required", p)
 		}
-		switch s.Type {
-		case "jira", "zendesk":
-			if s.Type == "zendesk" && s.Email == "" {
-				add("%s.email: required for zendesk", p)
+		if known {
+			set, want := s.Settings, newSettings()
+			switch {
+			case set == nil:
+				set = want // the type's defaults
+			case reflect.TypeOf(set) != reflect.TypeOf(want):
+				add("%s: settings of Go type %T are not those of type %s (%T)", p, set, s.Type, want)
+				set = nil
 			}
-			if len(s.Repos) > 0 || len(s.Groups) > 0 {
-				add("%s: repos/groups are not used by type %s", p, s.Type)
-			}
-		case "github":
-			if len(s.Repos) == 0 {
-				add("%s.repos: at least one owner/name is required for github", p)
-			}
-		case "gitlab":
-			if len(s.Repos) == 0 && len(s.Groups) == 0 {
-				add("%s: repos or groups is required for gitlab", p)
+			if set != nil {
+				for _, prob := range set.Validate() {
+					add("%s.%s", p, prob)
+				}
 			}
 		}
 	}

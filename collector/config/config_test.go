@@ -14,7 +14,7 @@ func envOf(m map[string]string) Env { return MapEnv(m) }
 func TestLoadFull(t *testing.T) {
 	cfg, err := Load("testdata/full.yaml", envOf(map[string]string{
 		"RUNWAY_READ_TOKEN": "read-token", "JIRA_TOKEN": "jira-token",
-	}))
+	}), testTypes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestLoadFull(t *testing.T) {
 		t.Errorf("token_env value = %q", got)
 	}
 	s := cfg.Sources[0]
-	if s.Token.Reveal() != "jira-token" || s.Since.D() != 90*24*time.Hour || len(s.Boards) != 2 || s.Boards[1] != 14 {
+	if s.Token.Reveal() != "jira-token" || s.Since.D() != 90*24*time.Hour || len(jiraOf(s).Boards) != 2 || jiraOf(s).Boards[1] != 14 {
 		t.Errorf("source = %+v", s)
 	}
 	if cfg.SLA["urgent"].D() != 4*time.Hour || cfg.SLA["low"].D() != 168*time.Hour {
@@ -52,24 +52,24 @@ func TestEnvOverrides(t *testing.T) {
 		"RUNWAY_SOURCES_0_BOARDS":     "1,2",
 		"RUNWAY_SLA_URGENT":           "2h",
 		"RUNWAY_API_SHUTDOWN_TIMEOUT": "5s",
-	}))
+	}), testTypes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := cfg.Sources[0]
 	if cfg.Storage.DSN != "chdb:///var/lib/runway" || cfg.API.Listen != "127.0.0.1:9999" || s.Schedule != "@hourly" ||
-		strings.Join(s.Projects, "|") != "A|B|C" || len(s.Boards) != 2 || s.Boards[0] != 1 ||
+		strings.Join(jiraOf(s).Projects, "|") != "A|B|C" || len(jiraOf(s).Boards) != 2 || jiraOf(s).Boards[0] != 1 ||
 		cfg.SLA["urgent"].D() != 2*time.Hour || cfg.API.ShutdownTimeout.D() != 5*time.Second {
 		t.Errorf("overrides not applied: %+v", cfg)
 	}
-	_, err = Load("testdata/full.yaml", envOf(map[string]string{"RUNWAY_READ_TOKEN": "r", "JIRA_TOKEN": "j", "RUNWAY_SOURCES_0_BOARDS": "x"}))
+	_, err = Load("testdata/full.yaml", envOf(map[string]string{"RUNWAY_READ_TOKEN": "r", "JIRA_TOKEN": "j", "RUNWAY_SOURCES_0_BOARDS": "x"}), testTypes)
 	if err == nil || !strings.Contains(err.Error(), "RUNWAY_SOURCES_0_BOARDS") {
 		t.Errorf("bad override error = %v", err)
 	}
 }
 
 func TestDefaults(t *testing.T) {
-	cfg, err := Load("", envOf(nil))
+	cfg, err := Load("", envOf(nil), testTypes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestInvalid(t *testing.T) {
 		{"wrong_type.yaml", "cannot unmarshal !!str `twelve` into int64"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			_, err := Load("testdata/"+tc.file, env)
+			_, err := Load("testdata/"+tc.file, env, testTypes)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -105,7 +105,7 @@ func TestInvalid(t *testing.T) {
 }
 
 func TestMissingSecret(t *testing.T) {
-	_, err := Load("testdata/full.yaml", envOf(map[string]string{"JIRA_TOKEN": "j"}))
+	_, err := Load("testdata/full.yaml", envOf(map[string]string{"JIRA_TOKEN": "j"}), testTypes)
 	if err == nil || !strings.Contains(err.Error(), "environment variable RUNWAY_READ_TOKEN is not set") {
 		t.Errorf("error = %v", err)
 	}
@@ -113,7 +113,7 @@ func TestMissingSecret(t *testing.T) {
 
 func TestExampleConfigLoads(t *testing.T) {
 	_, err := Load("../../deploy/runway.example.yaml", envOf(map[string]string{
-		"RUNWAY_READ_TOKEN": "r", "RUNWAY_ADMIN_TOKEN": "a", "JIRA_TOKEN": "j"}))
+		"RUNWAY_READ_TOKEN": "r", "RUNWAY_ADMIN_TOKEN": "a", "JIRA_TOKEN": "j"}), testTypes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,10 +122,10 @@ func TestExampleConfigLoads(t *testing.T) {
 func TestWithoutSecrets(t *testing.T) {
 	// No token variable is set: a normal load fails, a storage-only one
 	// (runway migrate) does not, and reads no secret.
-	if _, err := Load("testdata/full.yaml", envOf(nil)); err == nil {
+	if _, err := Load("testdata/full.yaml", envOf(nil), testTypes); err == nil {
 		t.Fatal("load without token variables succeeded")
 	}
-	cfg, err := Load("testdata/full.yaml", envOf(nil), WithoutSecrets())
+	cfg, err := Load("testdata/full.yaml", envOf(nil), testTypes, WithoutSecrets())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestEmptyTokenFile(t *testing.T) {
 	if err := os.WriteFile(cfgFile, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Load(cfgFile, envOf(nil))
+	_, err := Load(cfgFile, envOf(nil), testTypes)
 	if err == nil || !strings.Contains(err.Error(), "token_file "+empty+" is empty") {
 		t.Errorf("error = %v", err)
 	}
@@ -168,14 +168,14 @@ func TestEnvOnly(t *testing.T) {
 		"RUNWAY_SOURCES_0_BOARDS":       "12,14",
 		"JIRA_TOKEN":                    "j",
 		"RUNWAY_SLA_URGENT":             "2h",
-	}))
+	}), testTypes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(cfg.API.Tokens) != 1 || cfg.API.Tokens[0].Value.Reveal() != "s3cret" || cfg.API.Tokens[0].Scope != "admin" {
 		t.Errorf("tokens = %+v", cfg.API.Tokens)
 	}
-	if len(cfg.Sources) != 1 || cfg.Sources[0].Name != "acme-jira" || len(cfg.Sources[0].Boards) != 2 {
+	if len(cfg.Sources) != 1 || cfg.Sources[0].Name != "acme-jira" || len(jiraOf(cfg.Sources[0]).Boards) != 2 {
 		t.Errorf("sources = %+v", cfg.Sources)
 	}
 	if len(cfg.SLA) != 1 || cfg.SLA["urgent"].D() != 2*time.Hour {

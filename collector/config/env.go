@@ -70,17 +70,22 @@ var notSettings = map[string]string{
 // continue without gaps) and SLA priorities, so a deployment can be
 // configured from the environment alone.
 //
+// A source's own keys depend on its type, so the walk learns the type first
+// (from the file or RUNWAY_SOURCES_<i>_TYPE), then sets the type's settings
+// (RUNWAY_SOURCES_0_PROJECTS for a jira source). A source whose type changes
+// here has the file's keys decoded again, for the new type.
+//
 // A RUNWAY_* variable that names no setting is an error, not a warning: a
 // typo (RUNWAY_STORAGE_DSNN) or a list index past the end would otherwise
 // run Runway silently on a default, such as the default store. Exempt are
 // notSettings and the variables a token_env of the resulting config names
 // (token_env: RUNWAY_READ_TOKEN). Errors name variables, never values of
 // unknown ones.
-func applyEnv(cfg *Config, env Env) error {
+func applyEnv(cfg *Config, env Env, types SourceTypes) error {
 	if env == nil {
 		env = OSEnv()
 	}
-	w := envWalk{vars: map[string]string{}}
+	w := envWalk{vars: map[string]string{}, types: types}
 	for _, name := range env.Names() {
 		if strings.HasPrefix(name, EnvPrefix) {
 			if v, ok := env.Lookup(name); ok {
@@ -102,13 +107,14 @@ func applyEnv(cfg *Config, env Env) error {
 		if _, ok := notSettings[name]; ok || referenced[name] {
 			continue
 		}
-		w.probs.add("%s: no such setting (%s)", bare(name), explain(root, envRoot, "", name))
+		w.probs.add("%s: no such setting (%s)", bare(name), w.explain(root, envRoot, "", name))
 	}
 	return w.probs.err()
 }
 
-// ApplyEnv is applyEnv for callers that build a Config in code (runway demo).
-func ApplyEnv(cfg *Config, env Env) error { return applyEnv(cfg, env) }
+// ApplyEnv is applyEnv for callers that build a Config in code (runway demo);
+// types are the source types the build knows, as for Load.
+func ApplyEnv(cfg *Config, env Env, types SourceTypes) error { return applyEnv(cfg, env, types) }
 
 // mapKeys are the keys a map may gain from the environment alone; the only
 // map in the config is sla, keyed by priority.
@@ -118,6 +124,7 @@ var mapKeys = Priorities
 // setting uses out of vars, so what is left names no setting.
 type envWalk struct {
 	vars  map[string]string
+	types SourceTypes
 	probs problems
 }
 
@@ -134,13 +141,10 @@ func (w *envWalk) take(name string) (string, bool) {
 func (w *envWalk) walk(v reflect.Value, name string) bool {
 	switch v.Kind() {
 	case reflect.Struct:
-		found := false
-		for i, tag := range yamlFields(v.Type()) {
-			if tag != "" && w.walk(v.Field(i), name+"_"+strings.ToUpper(tag)) {
-				found = true
-			}
+		if v.Type() == sourceType {
+			return w.walkSource(v, name)
 		}
-		return found
+		return w.walkFields(v, name)
 	case reflect.Slice:
 		if v.Type().Elem().Kind() != reflect.Struct {
 			break
@@ -193,6 +197,71 @@ func (w *envWalk) walk(v reflect.Value, name string) bool {
 	return true
 }
 
+// walkFields walks the fields of struct v.
+func (w *envWalk) walkFields(v reflect.Value, name string) bool {
+	found := false
+	for i, tag := range yamlFields(v.Type()) {
+		if tag != "" && w.walk(v.Field(i), name+"_"+strings.ToUpper(tag)) {
+			found = true
+		}
+	}
+	return found
+}
+
+// walkSource walks a source (v, addressable): the common keys, the type
+// among them, then the settings of the type it has now.
+func (w *envWalk) walkSource(v reflect.Value, name string) bool {
+	found := w.walkFields(v, name)
+	s := v.Addr().Interface().(*Source)
+	w.settle(s)
+	if set := settingsStruct(s.Settings); set.IsValid() && w.walkFields(set, name) {
+		found = true
+	}
+	return found
+}
+
+// settle gives s the settings of its type: kept when it has them already,
+// else the type's defaults with the file's keys decoded into them. A
+// source of no known type has none.
+func (w *envWalk) settle(s *Source) {
+	newSettings, ok := w.types[s.Type]
+	if !ok {
+		s.Settings = nil
+		return
+	}
+	set := newSettings()
+	if s.Settings != nil && reflect.TypeOf(s.Settings) == reflect.TypeOf(set) {
+		return
+	}
+	for _, p := range decodeSettings(s.raw, set, s.Type) {
+		w.probs.add("%s", yamlProblem(p))
+	}
+	s.Settings = set
+}
+
+// setting is one key of a struct and the value it sets.
+type setting struct {
+	key string
+	v   reflect.Value
+}
+
+// settingsOf are the settings of struct v by YAML key: its fields, and for
+// a Source then those of its type's settings.
+func settingsOf(v reflect.Value) []setting {
+	var out []setting
+	for i, tag := range yamlFields(v.Type()) {
+		if tag != "" {
+			out = append(out, setting{tag, v.Field(i)})
+		}
+	}
+	if v.Type() == sourceType {
+		if set := settingsStruct(v.Interface().(Source).Settings); set.IsValid() {
+			out = append(out, settingsOf(set)...)
+		}
+	}
+	return out
+}
+
 // yamlFields are the YAML keys of a struct's fields by index ("" for a
 // field not in YAML, such as a resolved secret).
 func yamlFields(t reflect.Type) []string {
@@ -223,40 +292,39 @@ func mapKeysOf(v reflect.Value) []string {
 // explain says why name, a variable no setting took, names none. v is the
 // config below prefix (RUNWAY_…), whose YAML path is path, after the
 // environment was applied (so lists have their final lengths).
-func explain(v reflect.Value, prefix, path, name string) string {
+func (w *envWalk) explain(v reflect.Value, prefix, path, name string) string {
 	what := path
 	if what == "" {
 		what = "the config"
 	}
 	switch v.Kind() {
 	case reflect.Struct:
-		tags := yamlFields(v.Type())
-		var keys []string
-		for _, t := range tags {
-			if t != "" {
-				keys = append(keys, t)
-			}
+		fields := settingsOf(v)
+		keys := make([]string, len(fields))
+		for i, f := range fields {
+			keys[i] = f.key
 		}
 		if name == prefix {
 			return fmt.Sprintf("%s is not a single setting: name one in it, e.g. %s_%s", what, prefix, strings.ToUpper(keys[0]))
 		}
-		for i, tag := range tags {
-			if tag == "" {
-				continue
+		for _, f := range fields {
+			field := prefix + "_" + strings.ToUpper(f.key)
+			if !isLeaf(f.v) && (name == field || strings.HasPrefix(name, field+"_")) {
+				return w.explain(f.v, field, joinPath(path, f.key), name)
 			}
-			field := prefix + "_" + strings.ToUpper(tag)
-			if !isLeaf(v.Field(i)) && (name == field || strings.HasPrefix(name, field+"_")) {
-				return explain(v.Field(i), field, joinPath(path, tag), name)
-			}
-			if isLeaf(v.Field(i)) && strings.HasPrefix(name, field+"_") {
-				if v.Field(i).Kind() == reflect.Slice {
+			if isLeaf(f.v) && strings.HasPrefix(name, field+"_") {
+				if f.v.Kind() == reflect.Slice {
 					return fmt.Sprintf("did you mean %s? it takes a comma-separated list", field)
 				}
 				return fmt.Sprintf("did you mean %s?", field)
 			}
 		}
-		if s := suggest(v, prefix, strings.TrimPrefix(name, prefix+"_"), keys); s != "" {
+		rest := strings.TrimPrefix(name, prefix+"_")
+		if s := suggest(fields, prefix, rest, keys); s != "" {
 			return "did you mean " + s + "?"
+		}
+		if v.Type() == sourceType {
+			return w.explainSource(v.Interface().(Source), prefix, what, rest, keys)
 		}
 		return fmt.Sprintf("%s has: %s", what, strings.Join(keys, ", "))
 	case reflect.Slice:
@@ -280,6 +348,11 @@ func explain(v reflect.Value, prefix, path, name string) string {
 			return fmt.Sprintf("list indexes have no leading zeros: %s", bare(prefix+"_"+fixed))
 		}
 		n, err := strconv.Atoi(idx)
+		if err == nil && n == v.Len() && tail != "" {
+			// The next entry: none of its settings took a variable, so
+			// explain against an empty one.
+			return w.explain(reflect.New(v.Type().Elem()).Elem(), prefix+"_"+idx, fmt.Sprintf("%s[%d]", path, n), name)
+		}
 		if err != nil || n >= v.Len() {
 			entries := "entries"
 			if v.Len() == 1 {
@@ -288,18 +361,52 @@ func explain(v reflect.Value, prefix, path, name string) string {
 			return fmt.Sprintf("%s has %d %s from the file and environment, so the next is %s_%d_*; indexes count from 0 without gaps",
 				what, v.Len(), entries, prefix, v.Len())
 		}
-		return explain(v.Index(n), prefix+"_"+idx, fmt.Sprintf("%s[%d]", path, n), name)
+		return w.explain(v.Index(n), prefix+"_"+idx, fmt.Sprintf("%s[%d]", path, n), name)
 	case reflect.Map:
 		keys := mapKeysOf(v)
 		if name == prefix {
 			return fmt.Sprintf("%s is not a single setting: name one in it, e.g. %s_%s", what, prefix, strings.ToUpper(keys[0]))
 		}
-		if s := suggest(v, prefix, strings.TrimPrefix(name, prefix+"_"), keys); s != "" {
+		if s := suggest(nil, prefix, strings.TrimPrefix(name, prefix+"_"), keys); s != "" {
 			return "did you mean " + s + "?"
 		}
 		return fmt.Sprintf("%s has: %s", what, strings.Join(keys, ", "))
 	}
 	return "not a setting" // a leaf's own variable is always taken
+}
+
+// explainSource says why rest (what follows the source's prefix) names no
+// setting of source s, whose settings keys are: its type has no such key,
+// or it has no (known) type whose key it could be.
+func (w *envWalk) explainSource(s Source, prefix, what, rest string, keys []string) string {
+	if s.Settings != nil {
+		return fmt.Sprintf("%s (type %s) has: %s", what, s.Type, strings.Join(keys, ", "))
+	}
+	var owners []string // the known types that have such a key
+	for _, t := range w.types.Names() {
+		set := settingsStruct(w.types[t]())
+		if !set.IsValid() {
+			continue
+		}
+		for _, f := range settingsOf(set) {
+			if k := strings.ToUpper(f.key); rest == k || strings.HasPrefix(rest, k+"_") {
+				owners = append(owners, t)
+				break
+			}
+		}
+	}
+	var why string
+	if s.Type == "" {
+		why = fmt.Sprintf("%s has no type, so only the keys every source has: %s", what, strings.Join(keys, ", "))
+	} else {
+		why = fmt.Sprintf("%s has type %s, which is not known (%s), so only the keys every source has: %s",
+			what, quote(s.Type), w.types.oneOf(), strings.Join(keys, ", "))
+	}
+	if len(owners) > 0 {
+		why += fmt.Sprintf("; %s is a key of type %s: set %s_TYPE (or type: in the file)",
+			bare(strings.ToLower(rest)), strings.Join(owners, ", "), prefix)
+	}
+	return why
 }
 
 // isLeaf reports whether a value is one setting (a scalar, or a
@@ -315,10 +422,10 @@ func isLeaf(v reflect.Value) bool {
 }
 
 // suggest is the variable a mistyped rest (what follows prefix_) most
-// likely meant, among keys of the struct or map v, or "". A key of k
+// likely meant, among keys (a struct's fields, else a map's keys), or "". A key of k
 // words is compared with rest's first k words, and the rest is kept
 // (RUNWAY_SOURCE_0_NAME → RUNWAY_SOURCES_0_NAME).
-func suggest(v reflect.Value, prefix, rest string, keys []string) string {
+func suggest(fields []setting, prefix, rest string, keys []string) string {
 	if len(rest) > 100 {
 		return ""
 	}
@@ -328,10 +435,8 @@ func suggest(v reflect.Value, prefix, rest string, keys []string) string {
 		upper := strings.ToUpper(key)
 		k := strings.Count(upper, "_") + 1
 		leaf := true
-		if v.Kind() == reflect.Struct {
-			if i := slices.Index(yamlFields(v.Type()), key); i >= 0 {
-				leaf = isLeaf(v.Field(i))
-			}
+		if i := slices.IndexFunc(fields, func(f setting) bool { return f.key == key }); i >= 0 {
+			leaf = isLeaf(fields[i].v)
 		}
 		var typed, tail string
 		switch {

@@ -47,8 +47,8 @@ func TestUnknownEnv(t *testing.T) {
 		{"below a scalar", "", map[string]string{"RUNWAY_API_LISTEN_PORT": secret}, []string{"RUNWAY_API_LISTEN_PORT: no such setting (did you mean RUNWAY_API_LISTEN?)"}},
 		{"singular for plural", "", map[string]string{"RUNWAY_SOURCE_0_NAME": secret}, []string{
 			"RUNWAY_SOURCE_0_NAME: no such setting (did you mean RUNWAY_SOURCES_0_NAME?)"}},
-		{"scalar list with an index", twoSources, map[string]string{"T": "t", "RUNWAY_SOURCES_0_REPOS_0": secret}, []string{
-			"RUNWAY_SOURCES_0_REPOS_0: no such setting (did you mean RUNWAY_SOURCES_0_REPOS? it takes a comma-separated list)"}},
+		{"scalar list with an index", twoSources, map[string]string{"T": "t", "RUNWAY_SOURCES_0_PROJECTS_0": secret}, []string{
+			"RUNWAY_SOURCES_0_PROJECTS_0: no such setting (did you mean RUNWAY_SOURCES_0_PROJECTS? it takes a comma-separated list)"}},
 		{"gap in an environment-only list", "", map[string]string{
 			"RUNWAY_API_LISTEN": "127.0.0.1:1", "RUNWAY_API_TOKENS_0_NAME": "a", "RUNWAY_API_TOKENS_0_SCOPE": "read",
 			"RUNWAY_API_TOKENS_0_TOKEN_ENV": "A", "A": "a", "RUNWAY_API_TOKENS_2_NAME": secret,
@@ -69,7 +69,7 @@ func TestUnknownEnv(t *testing.T) {
 		{"allowed: other prefixes", "", map[string]string{"RUNWAYS_X": "1", "runway_storage_dsnn": "1", "JIRA_TOKEN": secret}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Load(writeConfig(t, tc.body), envOf(tc.env))
+			_, err := Load(writeConfig(t, tc.body), envOf(tc.env), testTypes)
 			if tc.want == nil {
 				if err != nil {
 					t.Fatalf("error = %v", err)
@@ -85,10 +85,10 @@ func TestUnknownEnv(t *testing.T) {
 // the environment with ApplyEnv, which reports unknown variables too.
 func TestApplyEnvUnknown(t *testing.T) {
 	cfg := Default()
-	err := ApplyEnv(&cfg, envOf(map[string]string{"RUNWAY_STORAGE_DSNN": "chdb:///x", "RUNWAY_DEMO_JIRA_TOKEN": "t"}))
+	err := ApplyEnv(&cfg, envOf(map[string]string{"RUNWAY_STORAGE_DSNN": "chdb:///x", "RUNWAY_DEMO_JIRA_TOKEN": "t"}), testTypes)
 	checkErr(t, err, []string{"RUNWAY_STORAGE_DSNN: no such setting"}, "chdb:///x")
 	cfg = Default()
-	if err := ApplyEnv(&cfg, envOf(map[string]string{"RUNWAY_STORAGE_DSN": "chdb:///x", "RUNWAY_DEMO_JIRA_TOKEN": "t"})); err != nil || cfg.Storage.DSN != "chdb:///x" {
+	if err := ApplyEnv(&cfg, envOf(map[string]string{"RUNWAY_STORAGE_DSN": "chdb:///x", "RUNWAY_DEMO_JIRA_TOKEN": "t"}), testTypes); err != nil || cfg.Storage.DSN != "chdb:///x" {
 		t.Errorf("ApplyEnv = %v, dsn %q", err, cfg.Storage.DSN)
 	}
 	if !strings.HasPrefix(EnvPrefix, "RUNWAY") {

@@ -104,7 +104,7 @@ func TestDuplicateTokenValues(t *testing.T) {
 		}, []LoadOption{WithoutSecrets()}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := Load(writeConfig(t, tokensConfig(tc.tokens...)), env, tc.opts...)
+			cfg, err := Load(writeConfig(t, tokensConfig(tc.tokens...)), env, testTypes, tc.opts...)
 			if tc.want == nil {
 				if err != nil {
 					t.Fatalf("error = %v", err)
@@ -162,7 +162,7 @@ func TestSecretFileBounds(t *testing.T) {
 					t.Skip("no /dev/zero here")
 				}
 			}
-			cfg, err := Load(writeConfig(t, tokensConfig("{name: ops, token_file: "+tc.file+", scope: admin}")), envOf(nil))
+			cfg, err := Load(writeConfig(t, tokensConfig("{name: ops, token_file: "+tc.file+", scope: admin}")), envOf(nil), testTypes)
 			if tc.want == nil {
 				if err != nil {
 					t.Fatalf("error = %v", err)
@@ -178,7 +178,7 @@ func TestSecretFileBounds(t *testing.T) {
 
 	// Source tokens go through the same reader.
 	body := "sources:\n  - {name: acme, type: jira, base_url: \"https://acme.atlassian.net\", token_file: " + big + ", schedule: \"@hourly\"}\n"
-	_, err := Load(writeConfig(t, body), envOf(nil))
+	_, err := Load(writeConfig(t, body), envOf(nil), testTypes)
 	checkErr(t, err, []string{"sources[0] (acme): token_file " + big + " is larger than 16 KiB"}, "kkkkkkkk")
 }
 
@@ -188,7 +188,7 @@ func TestConfigFileBounded(t *testing.T) {
 	if _, err := os.Stat("/dev/zero"); err != nil {
 		t.Skip("no /dev/zero here")
 	}
-	_, err := Load("/dev/zero", envOf(nil))
+	_, err := Load("/dev/zero", envOf(nil), testTypes)
 	checkErr(t, err, []string{"config file /dev/zero is larger than 32 MiB"})
 }
 
@@ -222,7 +222,7 @@ func TestMultipleDocuments(t *testing.T) {
 		{"empty", "", "", "chdb://./data"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := Load(writeConfig(t, tc.body), envOf(nil))
+			cfg, err := Load(writeConfig(t, tc.body), envOf(nil), testTypes)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("error = %v", err)
@@ -255,6 +255,7 @@ func TestProblemsCapped(t *testing.T) {
 	for i := range 25 {
 		badEnv[fmt.Sprintf("RUNWAY_SOURCES_%d_BOARDS", i)] = "not-a-number"
 		badEnv[fmt.Sprintf("RUNWAY_SOURCES_%d_NAME", i)] = fmt.Sprintf("s%d", i)
+		badEnv[fmt.Sprintf("RUNWAY_SOURCES_%d_TYPE", i)] = "jira" // boards is a jira key
 	}
 	var boards strings.Builder
 	boards.WriteString("sources:\n  - {name: a, type: jira, base_url: \"https://a.atlassian.net\", token_env: T, schedule: \"@hourly\", boards: [")
@@ -288,7 +289,7 @@ func TestProblemsCapped(t *testing.T) {
 			"cannot unmarshal !!str `b0` into int64", "; … and 19990 more problems"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Load(writeConfig(t, tc.body), envOf(tc.env))
+			_, err := Load(writeConfig(t, tc.body), envOf(tc.env), testTypes)
 			checkErr(t, err, tc.want, strings.Repeat("x", 81))
 			if n := utf8.RuneCountInString(err.Error()); n > 4000 {
 				t.Errorf("error is %d runes long", n)
@@ -341,7 +342,7 @@ func TestQuote(t *testing.T) {
 // TestAPIServerSettings: the HTTP server's limits and trusted proxies are
 // settings with safe defaults, validated, and overridable by RUNWAY_API_*.
 func TestAPIServerSettings(t *testing.T) {
-	cfg, err := Load("", envOf(nil))
+	cfg, err := Load("", envOf(nil), testTypes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +354,7 @@ func TestAPIServerSettings(t *testing.T) {
 
 	body := "api:\n  trusted_proxies: [10.0.0.0/8, \"192.168.1.1\", \"::1\", \"fd00::/8\"]\n  read_header_timeout: 5s\n" +
 		"  read_timeout: 1m\n  write_timeout: 3m\n  idle_timeout: 1d\n  max_body_bytes: 4096\n"
-	cfg, err = Load(writeConfig(t, body), envOf(nil))
+	cfg, err = Load(writeConfig(t, body), envOf(nil), testTypes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +374,7 @@ func TestAPIServerSettings(t *testing.T) {
 		"RUNWAY_API_WRITE_TIMEOUT":       "4s",
 		"RUNWAY_API_IDLE_TIMEOUT":        "5s",
 		"RUNWAY_API_MAX_BODY_BYTES":      "1000",
-	}))
+	}), testTypes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +403,7 @@ func TestAPIServerSettings(t *testing.T) {
 		{"negative body", "", map[string]string{"RUNWAY_API_MAX_BODY_BYTES": "-1"}, []string{"api.max_body_bytes: must be greater than 0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Load(writeConfig(t, tc.body), envOf(tc.env))
+			_, err := Load(writeConfig(t, tc.body), envOf(tc.env), testTypes)
 			checkErr(t, err, tc.want)
 		})
 	}

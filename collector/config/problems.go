@@ -65,6 +65,10 @@ func quote(s string) string {
 	return q
 }
 
+// Quote is how a source type's Settings.Validate shows a user-supplied
+// value in a problem: as every config error shows one (Go-quoted, clipped).
+func Quote(s string) string { return quote(s) }
+
 // bare is quote for names and paths that read better unquoted (token
 // names, variable names, file paths): unquoted when that is unambiguous,
 // quoted otherwise; clipped like quote either way.

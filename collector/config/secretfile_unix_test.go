@@ -19,7 +19,7 @@ func TestSecretFileFIFO(t *testing.T) {
 	cfgPath := writeConfig(t, tokensConfig("{name: ops, token_file: "+fifo+", scope: admin}"))
 	done := make(chan error, 1)
 	go func() {
-		_, err := Load(cfgPath, envOf(nil))
+		_, err := Load(cfgPath, envOf(nil), testTypes)
 		done <- err
 	}()
 	select {

@@ -85,7 +85,7 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone st
 	site.FailNext(simulate.PathBoard, http.StatusInternalServerError, 1, "")
 
 	h := newHarness(t, site, fl.cfg, now)
-	if h.src.api.dc != (fl.cfg.Email == "" && fl.cfg.Token != "") {
+	if h.src.api.dc != (fl.cfg.Token != "") {
 		t.Fatalf("flavour: dc = %v", h.src.api.dc)
 	}
 	first := collectortest.NewMemSink(nil)
@@ -497,7 +497,7 @@ func testCollectNewProjectBackfilled(t *testing.T, fl simFlavour) {
 	site := simulate.NewJira(org, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, BearerToken: simPAT,
 		PageSize: 50, Now: func() time.Time { return clock }})
 	h := newHarness(t, site, fl.cfg, now)
-	h.src.cfg.Projects = []string{"PLAT"}
+	h.src.settings.Projects = []string{"PLAT"}
 	keys := func(s *collectortest.MemSink, project string) []string {
 		var out []string
 		for _, r := range collectortest.RowsOf[warehouse.IssueRow](s) {
@@ -528,7 +528,7 @@ func testCollectNewProjectBackfilled(t *testing.T, fl simFlavour) {
 	// backfilled from now − since (the default year) in one extra search.
 	clock = now.Add(time.Hour)
 	h.src.now = func() time.Time { return clock }
-	h.src.cfg.Projects = []string{"PLAT", "WEB"}
+	h.src.settings.Projects = []string{"PLAT", "WEB"}
 	site.ResetRequests()
 	second := collectortest.NewMemSink(cursors)
 	if err := h.src.Collect(context.Background(), second); err != nil {

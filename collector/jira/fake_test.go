@@ -286,9 +286,11 @@ func fakeStatusItem(from, to string) map[string]any {
 		"from": from, "fromString": testMapper().statuses[from].Name, "to": to, "toString": testMapper().statuses[to].Name}
 }
 
-// harness is a Jira source wired to a test server the way the runner wires
-// it: httpx with the base URL and Basic auth (Cloud), or Bearer auth when
-// cfg has a token and no e-mail (Data Center).
+// harness is a Jira source built the way the runner builds it: by the
+// registered factory (SourceType.New), whose HTTP client comes from
+// collector.HTTPBuilder with the test server as base URL and transport. The
+// source picks its own auth: Cloud (Basic fakeUser:fakeToken) unless cfg
+// has a token and no e-mail (Data Center, Bearer).
 type harness struct {
 	src    *source
 	stats  *httpx.Stats
@@ -305,30 +307,39 @@ func newHarness(t *testing.T, h http.Handler, cfg config.Source, now time.Time) 
 		cfg.Name = "acme-jira"
 	}
 	cfg.Type, cfg.BaseURL = Type, srv.URL
-	auth := httpx.BasicAuth(fakeUser, fakeToken)
-	if cfg.Email == "" && cfg.Token != "" {
-		auth = httpx.BearerAuth(cfg.Token.Reveal())
-	} else {
-		cfg.Email = fakeUser
+	var jc Config
+	if c, ok := cfg.Settings.(*Config); ok && c != nil {
+		jc = *c
 	}
-	hc := httpx.New(httpx.Options{
-		Source: cfg.Name, BaseURL: srv.URL, HTTPClient: srv.Client(), Auth: auth,
-		MaxRetries: 3, Stats: hs.stats,
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			hs.mu.Lock()
-			defer hs.mu.Unlock()
-			hs.sleeps = append(hs.sleeps, d)
-			return ctx.Err()
-		},
-	})
-	s, err := New(cfg, collector.Deps{HTTP: hc})
+	switch {
+	case jc.Email == "" && cfg.Token == "":
+		jc.Email, cfg.Token = fakeUser, fakeToken
+	case cfg.Token == "":
+		cfg.Token = fakeToken
+	}
+	cfg.Settings = &jc
+	deps := collector.Deps{
+		NewHTTP: collector.HTTPBuilder(httpx.Options{
+			Source: cfg.Name, BaseURL: cfg.BaseURL, HTTPClient: srv.Client(), Stats: hs.stats, MaxRetries: 3,
+			Sleep: func(ctx context.Context, d time.Duration) error {
+				hs.mu.Lock()
+				defer hs.mu.Unlock()
+				hs.sleeps = append(hs.sleeps, d)
+				return ctx.Err()
+			},
+		}),
+		Now: func() time.Time { return now },
+	}
+	s, err := SourceType.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs.src = s.(*source)
-	hs.src.now = func() time.Time { return now }
 	return hs
 }
+
+// jiraSource is a source config with Jira settings, for newHarness.
+func jiraSource(c Config) config.Source { return config.Source{Settings: &c} }
 
 func sortedBy[T any, K cmp.Ordered](xs []T, key func(T) K) []T {
 	out := slices.Clone(xs)

@@ -40,9 +40,11 @@ const (
 
 type source struct {
 	cfg config.Source
-	api client
-	log *slog.Logger
-	now func() time.Time
+	// settings are cfg.Settings: the Jira keys.
+	settings *Config
+	api      client
+	log      *slog.Logger
+	now      func() time.Time
 	// checkpointPages is how many search pages the issue search collects
 	// between checkpoints.
 	checkpointPages int
@@ -53,10 +55,10 @@ type source struct {
 // loses at most a few minutes of work.
 const defaultCheckpointPages = 20
 
-// New builds a Jira source. It matches collector.Factory. deps.HTTP must be
-// configured with the site's base URL and credentials (Basic e-mail:token
-// for Cloud, Bearer for a Data Center personal access token). The e-mail
-// picks the flavour: set, Jira Cloud; empty, Jira Data Center (or Server).
+// New builds a Jira source. It matches collector.Factory. The flavour is
+// decided here and only here, by the e-mail: set, Jira Cloud with Basic
+// e-mail:token auth; empty, Jira Data Center (or Server) with the token as
+// a Bearer personal access token.
 func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
 	var errs []string
 	if cfg.Name == "" {
@@ -65,18 +67,17 @@ func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
 	if cfg.Type != "" && cfg.Type != Type {
 		errs = append(errs, fmt.Sprintf("type is %q, want %q", cfg.Type, Type))
 	}
-	if deps.HTTP == nil {
-		errs = append(errs, "no HTTP client")
+	settings, ok := cfg.Settings.(*Config)
+	switch {
+	case cfg.Settings == nil:
+		settings = &Config{}
+	case !ok || settings == nil:
+		errs = append(errs, fmt.Sprintf("settings are a %T, want a *jira.Config", cfg.Settings))
+	default:
+		errs = append(errs, settings.Validate()...)
 	}
-	for _, b := range cfg.Boards {
-		if b <= 0 {
-			errs = append(errs, fmt.Sprintf("boards: bad board id %d", b))
-		}
-	}
-	for _, p := range cfg.Projects {
-		if strings.TrimSpace(p) == "" {
-			errs = append(errs, "projects: empty project key")
-		}
+	if deps.NewHTTP == nil {
+		errs = append(errs, "no HTTP client builder (Deps.NewHTTP)")
 	}
 	if cfg.Since < 0 {
 		errs = append(errs, "since: negative")
@@ -92,7 +93,13 @@ func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &source{cfg: cfg, api: client{http: deps.HTTP, dc: cfg.Email == ""}, log: log, now: now,
+	token := cfg.Token.Reveal()
+	auth := httpx.BearerAuth(token)
+	if settings.cloud() {
+		auth = httpx.BasicAuth(settings.Email, token)
+	}
+	hc := deps.NewHTTP(httpx.Options{Auth: auth})
+	return &source{cfg: cfg, settings: settings, api: client{http: hc, dc: !settings.cloud()}, log: log, now: now,
 		checkpointPages: defaultCheckpointPages}, nil
 }
 
@@ -110,7 +117,7 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	if err != nil {
 		return err
 	}
-	sprintField, pointsField := discoverFields(fields, s.cfg.PointsField)
+	sprintField, pointsField := discoverFields(fields, s.settings.PointsField)
 	if sprintField == "" {
 		s.log.WarnContext(ctx, "jira: no Sprint field on this site; sprint membership is not collected")
 	}
@@ -304,17 +311,17 @@ func (s *source) boards(ctx context.Context) ([]board, error) {
 	}
 	var out []board
 	switch {
-	case len(s.cfg.Boards) > 0:
-		for _, id := range s.cfg.Boards {
+	case len(s.settings.Boards) > 0:
+		for _, id := range s.settings.Boards {
 			i := slices.IndexFunc(all, func(b board) bool { return b.ID == id })
 			if i < 0 {
 				return nil, fmt.Errorf("%s: board %d is not visible to the API user (configured in boards)", s.api.http.Source(), id)
 			}
 			out = append(out, all[i])
 		}
-	case len(s.cfg.Projects) > 0:
+	case len(s.settings.Projects) > 0:
 		for _, b := range all {
-			if slices.ContainsFunc(s.cfg.Projects, func(p string) bool { return strings.EqualFold(p, b.Location.ProjectKey) }) {
+			if slices.ContainsFunc(s.settings.Projects, func(p string) bool { return strings.EqualFold(p, b.Location.ProjectKey) }) {
 				out = append(out, b)
 			}
 		}
@@ -399,8 +406,8 @@ func (s *source) jqlZone(ctx context.Context) (*time.Location, error) {
 // projects are the configured project keys, else the projects of the
 // collected boards. None means every project.
 func (s *source) projects(boards []board) []string {
-	if len(s.cfg.Projects) > 0 {
-		return s.cfg.Projects
+	if len(s.settings.Projects) > 0 {
+		return s.settings.Projects
 	}
 	var keys []string
 	for _, b := range boards {

@@ -2,8 +2,11 @@ package jira
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -76,7 +79,7 @@ func org() *fakeJira {
 
 func TestCollectPagingAndRows(t *testing.T) {
 	f := org()
-	h := newHarness(t, f, config.Source{Projects: []string{"PLAT", "WEB"}}, runAt)
+	h := newHarness(t, f, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
 	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
@@ -153,7 +156,7 @@ func TestCollectPagingAndRows(t *testing.T) {
 
 func TestCollectBoardFilters(t *testing.T) {
 	f := org()
-	h := newHarness(t, f, config.Source{Boards: []int64{5, 2}}, runAt)
+	h := newHarness(t, f, jiraSource(Config{Boards: []int64{5, 2}}), runAt)
 	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
@@ -163,7 +166,7 @@ func TestCollectBoardFilters(t *testing.T) {
 	check(t, "JQL", f.jqls[0], `project in ("OTHER", "PLAT") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`)
 
 	f = org()
-	h = newHarness(t, f, config.Source{Boards: []int64{99}}, runAt)
+	h = newHarness(t, f, jiraSource(Config{Boards: []int64{99}}), runAt)
 	err := h.src.Collect(context.Background(), collectortest.NewMemSink(nil))
 	if err == nil || !strings.Contains(err.Error(), "board 99") {
 		t.Fatalf("err = %v, want board 99 not visible", err)
@@ -175,7 +178,7 @@ func TestCollectRetriesRateLimitAndServerErrors(t *testing.T) {
 	f.inject(pathBoards, fakeResp{code: 429, hdr: map[string]string{"Retry-After": "1"},
 		body: `{"errorMessages":["Rate limit exceeded."]}`})
 	f.inject(pathSearch, fakeResp{code: 500, body: `{"errorMessages":["Internal server error"]}`})
-	h := newHarness(t, f, config.Source{Projects: []string{"PLAT", "WEB"}}, runAt)
+	h := newHarness(t, f, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
 	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
@@ -255,7 +258,7 @@ func TestCollectMalformedPayloads(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := org()
 			c.setup(f)
-			h := newHarness(t, f, config.Source{Projects: []string{"PLAT", "WEB"}}, runAt)
+			h := newHarness(t, f, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
 			sink := collectortest.NewMemSink(nil)
 			err := h.src.Collect(context.Background(), sink)
 			if err == nil {
@@ -275,7 +278,7 @@ func TestCollectMalformedPayloads(t *testing.T) {
 
 func TestCollectIncremental(t *testing.T) {
 	f := org()
-	h := newHarness(t, f, config.Source{Projects: []string{"PLAT", "WEB"}}, runAt)
+	h := newHarness(t, f, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
 	first := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), first); err != nil {
 		t.Fatal(err)
@@ -356,8 +359,8 @@ func TestCollectClientErrorNotRetried(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	hc := httpx.New(httpx.Options{Source: "x", BaseURL: "https://acme.atlassian.net"})
-	s, err := New(config.Source{Name: "acme", Type: "jira"}, collector.Deps{HTTP: hc})
+	deps := collector.Deps{NewHTTP: collector.HTTPBuilder(httpx.Options{Source: "x", BaseURL: "https://acme.atlassian.net"})}
+	s, err := New(config.Source{Name: "acme", Type: "jira"}, deps)
 	if err != nil || s.Name() != "acme" || s.Type() != "jira" {
 		t.Fatalf("New = %v, %v", s, err)
 	}
@@ -368,13 +371,52 @@ func TestNew(t *testing.T) {
 		want string
 	}{
 		{config.Source{Name: "a"}, collector.Deps{}, "no HTTP client"},
-		{config.Source{Name: "a", Type: "github"}, collector.Deps{HTTP: hc}, `type is "github"`},
-		{config.Source{Name: "a", Boards: []int64{0}}, collector.Deps{HTTP: hc}, "bad board id 0"},
-		{config.Source{Name: "a", Projects: []string{" "}}, collector.Deps{HTTP: hc}, "empty project key"},
+		{config.Source{Name: "a", Type: "github"}, deps, `type is "github"`},
+		{config.Source{Name: "a", Settings: &Config{Boards: []int64{0}}}, deps, "bad board id 0"},
+		{config.Source{Name: "a", Settings: &Config{Projects: []string{" "}}}, deps, "empty project key"},
+		{config.Source{Name: "a", Settings: otherSettings{}}, deps, "settings are a jira.otherSettings, want a *jira.Config"},
 	} {
 		if _, err := New(c.cfg, c.deps); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("New(%+v) err = %v, want %q", c.cfg, err, c.want)
 		}
+	}
+}
+
+type otherSettings struct{}
+
+func (otherSettings) Validate() []string { return nil }
+
+// TestNewFlavour: New decides the flavour, once, from the e-mail: set,
+// Jira Cloud (REST v3) with Basic e-mail:token; empty, Data Center (REST
+// v2) with the token as a Bearer personal access token.
+func TestNewFlavour(t *testing.T) {
+	for _, tc := range []struct {
+		name, email, wantAuth, wantPath string
+	}{
+		{"cloud", "bot@acme.com", "Basic " + base64.StdEncoding.EncodeToString([]byte("bot@acme.com:tok")), restCloud + "/field"},
+		{"datacenter", "", "Bearer tok", restDC + "/field"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var auth, path string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				auth, path = r.Header.Get("Authorization"), r.URL.Path
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, `[{"id":"summary","name":"Summary"}]`)
+			}))
+			defer srv.Close()
+			cfg := config.Source{Name: "acme", Type: Type, BaseURL: srv.URL, Token: "tok", Settings: &Config{Email: tc.email}}
+			src, err := SourceType.New(cfg, collector.Deps{NewHTTP: collector.HTTPBuilder(httpx.Options{
+				Source: cfg.Name, BaseURL: cfg.BaseURL, HTTPClient: srv.Client()})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := src.(*source).api.fields(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if auth != tc.wantAuth || path != tc.wantPath {
+				t.Errorf("request %s with %q, want %s with %q", path, auth, tc.wantPath, tc.wantAuth)
+			}
+		})
 	}
 }
 
@@ -412,7 +454,7 @@ func TestCollectJQLInUserTimeZone(t *testing.T) {
 	}
 	f := org()
 	f.timeZone = "Asia/Tokyo"
-	h := newHarness(t, f, config.Source{Projects: []string{"PLAT"}}, runAt)
+	h := newHarness(t, f, jiraSource(Config{Projects: []string{"PLAT"}}), runAt)
 	if err := h.src.Collect(context.Background(), collectortest.NewMemSink(map[string]string{CursorIssues: "2024-01-21T09:00:00Z"})); err != nil {
 		t.Fatal(err)
 	}
@@ -453,7 +495,7 @@ func TestCollectKeysetPaging(t *testing.T) {
 		f.issues[i].updated = at
 	}
 	f.issues[5].updated = days(40)
-	h := newHarness(t, f, config.Source{Projects: []string{"PLAT", "WEB"}}, runAt)
+	h := newHarness(t, f, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
 	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)

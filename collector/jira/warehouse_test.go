@@ -55,7 +55,7 @@ type slice struct {
 // user's time zone ("" for UTC).
 func newSlice(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int, fl flavour, zone string) *slice {
 	t.Helper()
-	return newSliceWith(t, db, opts, pageSize, fl, zone, jira.New)
+	return newSliceWith(t, db, opts, pageSize, fl, zone, jira.SourceType.New)
 }
 
 func newSliceWith(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int, fl flavour, zone string, factory collector.Factory) *slice {
@@ -72,7 +72,7 @@ func newSliceWith(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize
 	t.Cleanup(srv.Close)
 	s.runner = collector.NewRunner(db, nil, collector.NewMetrics(prometheus.NewRegistry()),
 		collector.RunnerOptions{Now: func() time.Time { return s.clock }})
-	err := s.runner.Add(config.Source{Name: "sim", Type: "jira", BaseURL: srv.URL, Email: fl.email,
+	err := s.runner.Add(config.Source{Name: "sim", Type: "jira", BaseURL: srv.URL, Settings: &jira.Config{Email: fl.email},
 		Token: config.Secret(fl.token), Since: config.Span(400 * 24 * time.Hour)}, factory)
 	if err != nil {
 		t.Fatal(err)
