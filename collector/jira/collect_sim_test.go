@@ -225,11 +225,13 @@ type simState struct {
 	issues    map[string]warehouse.IssueRow
 	intervals map[string][]warehouse.MembershipIntervalRow // by issue id
 	statuses  map[string][]warehouse.StatusChangeRow       // by issue id
+	points    map[string][]warehouse.PointsChangeRow       // by issue id
 }
 
 func collectState(s *collectortest.MemSink) *simState {
 	st := &simState{sprints: map[string]warehouse.SprintRow{}, issues: map[string]warehouse.IssueRow{},
-		intervals: map[string][]warehouse.MembershipIntervalRow{}, statuses: map[string][]warehouse.StatusChangeRow{}}
+		intervals: map[string][]warehouse.MembershipIntervalRow{}, statuses: map[string][]warehouse.StatusChangeRow{},
+		points: map[string][]warehouse.PointsChangeRow{}}
 	for _, r := range collectortest.RowsOf[warehouse.SprintRow](s) {
 		st.sprints[r.SprintID] = r
 	}
@@ -241,6 +243,9 @@ func collectState(s *collectortest.MemSink) *simState {
 	}
 	for _, r := range collectortest.RowsOf[warehouse.StatusChangeRow](s) {
 		st.statuses[r.IssueID] = append(st.statuses[r.IssueID], r)
+	}
+	for _, r := range collectortest.RowsOf[warehouse.PointsChangeRow](s) {
+		st.points[r.IssueID] = append(st.points[r.IssueID], r)
 	}
 	return st
 }
@@ -254,6 +259,7 @@ func (st *simState) overlay(n *simState) {
 		st.issues[id] = r
 		st.intervals[id] = n.intervals[id]
 		st.statuses[id] = n.statuses[id]
+		st.points[id] = n.points[id]
 	}
 }
 
@@ -268,6 +274,25 @@ func (st *simState) doneAt(issueID string, t time.Time) bool {
 		cat = c.ToCategory
 	}
 	return cat == "done"
+}
+
+// pointsAt replays an issue's estimates (in changelog order, as mapped):
+// the last change at or before t; fallback, the interval's.
+func (st *simState) pointsAt(issueID string, t time.Time, fallback *float64) float64 {
+	v := fallback
+	if cs := st.points[issueID]; len(cs) > 0 {
+		v = nil
+		for _, c := range cs {
+			if c.At.After(t) {
+				break
+			}
+			v = c.Points
+		}
+	}
+	if v == nil {
+		return 0
+	}
+	return *v
 }
 
 // report computes §5's sprint numbers from intervals and status changes,
@@ -293,14 +318,16 @@ func (st *simState) report(sp warehouse.SprintRow, now time.Time) simulate.Sprin
 	carryFrom := t1.Add(-simulate.CarryOverWindow)
 	for issueID, ivs := range st.intervals {
 		committed, in := false, false
-		pts := 0.0
+		var last *float64
 		for _, iv := range ivs {
 			if iv.ContainerID != sp.SprintID {
 				continue
 			}
+			pts := 0.0 // the estimate at entry
 			if iv.Points != nil {
 				pts = *iv.Points
 			}
+			last = iv.Points
 			if !iv.Entered.After(*t0) && (iv.Exited == nil || iv.Exited.After(*t0)) {
 				committed = true
 			}
@@ -318,18 +345,18 @@ func (st *simState) report(sp warehouse.SprintRow, now time.Time) simulate.Sprin
 		}
 		if committed {
 			out.Committed++
-			out.CommittedPoints += pts
+			out.CommittedPoints += st.pointsAt(issueID, *t0, last)
 		}
 		if in {
 			if st.doneAt(issueID, t1) {
 				out.Completed++
-				out.CompletedPoints += pts
+				out.CompletedPoints += st.pointsAt(issueID, t1, last)
 				if committed {
 					out.PlanningDone++
 				}
 			} else {
 				out.CarriedOver++
-				out.CarriedOverPoints += pts
+				out.CarriedOverPoints += st.pointsAt(issueID, t1, last)
 			}
 		}
 	}

@@ -103,6 +103,13 @@ func (s *slice) checkTruth(t *testing.T, now time.Time) {
 		if got != want {
 			t.Errorf("sprint %s (%s, %s): %s, truth %s", r.ID, r.Name, r.State, got, want)
 		}
+		// Points: estimates at t0, at entry and at t1, whatever was
+		// re-estimated since (the org re-estimates closed sprints' work).
+		gotPts := fmt.Sprintf("C=%g A=%g R=%g D=%g", r.CommittedPoints, r.AddedPoints, r.RemovedPoints, r.CompletedPoints)
+		wantPts := fmt.Sprintf("C=%g A=%g R=%g D=%g", tr.CommittedPoints, tr.AddedPoints, tr.RemovedPoints, tr.CompletedPoints)
+		if gotPts != wantPts {
+			t.Errorf("sprint %s (%s) points: %s, truth %s", r.ID, r.Name, gotPts, wantPts)
+		}
 		if !sameRate(r.ScopeChangeRate, tr.ScopeChangeRate()) || !sameRate(r.PlanningAccuracy, tr.PlanningAccuracy()) ||
 			!sameRate(r.CompletionRate, tr.CompletionRate()) {
 			t.Errorf("sprint %s rates: scope %v/%v planning %v/%v completion %v/%v", r.ID,
