@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -201,6 +202,14 @@ func testSprintReportsEqualGeneratorTruth(t *testing.T, fl flavour, now time.Tim
 
 		// Incremental: an hour later five issues change; the next run asks
 		// only for issues updated since the cursor and the reports follow.
+		cur, err := collector.LoadCursors(ctx, db, "sim")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cursor, err := time.Parse(time.RFC3339, cur[jira.CursorIssues])
+		if err != nil {
+			t.Fatal(err)
+		}
 		later := now.Add(time.Hour)
 		s.clock = later
 		touched := s.org.Touch(later.Add(-time.Minute), 5)
@@ -209,12 +218,35 @@ func testSprintReportsEqualGeneratorTruth(t *testing.T, fl flavour, now time.Tim
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := res.Rows["issues"]; got < len(touched) || got > len(touched)+10 {
-			t.Errorf("incremental run wrote %d issues, %d were touched (plus the cursor's 5-minute overlap)", got, len(touched))
-		}
+		// Exactly the issues updated since the JQL's date literal, read in
+		// the Jira user's zone: the touched ones, the cursor's overlap, and
+		// near a daylight-saving change the two hours the window widens by.
 		jqls := s.site.SearchJQLs()
-		if len(jqls) == 0 || !strings.Contains(jqls[len(jqls)-1], "updated >=") {
-			t.Errorf("incremental JQL = %v", jqls)
+		m := regexp.MustCompile(`updated >= "([^"]+)"`).FindStringSubmatch(strings.Join(jqls, "\n"))
+		if len(jqls) != 1 || m == nil {
+			t.Fatalf("incremental JQL = %v", jqls)
+		}
+		loc := time.UTC
+		if zone != "" {
+			if loc, err = time.LoadLocation(zone); err != nil {
+				t.Fatal(err)
+			}
+		}
+		from, err := time.ParseInLocation("2006-01-02 15:04", m[1], loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lo, hi := cursor.Add(-5*time.Minute-2*time.Hour-time.Minute), cursor.Add(-5*time.Minute); from.Before(lo) || from.After(hi) {
+			t.Errorf("incremental search from %v; want within [%v, %v] of the cursor %v", from, lo, hi, cursor)
+		}
+		want := 0
+		for _, is := range s.org.Issues {
+			if !is.Updated.Before(from) {
+				want++
+			}
+		}
+		if got := res.Rows["issues"]; got != want || got < len(touched) {
+			t.Errorf("incremental run wrote %d issues; %d were updated since %s (%d of them touched)", got, want, from, len(touched))
 		}
 		s.checkTruth(t, later)
 	})
