@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/runway-analytics/runway/collector/config"
@@ -90,8 +89,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		base := "http://" + addr
 		// A chdb:// DSN is a path; a server DSN may hold a password.
 		store := a.db.Backend() + " database " + a.db.Database()
-		if strings.HasPrefix(cfg.Storage.DSN, "chdb://") {
-			store = cfg.Storage.DSN
+		if t := cfg.Storage.Target; t.Backend() == "chdb" {
+			store = t.String()
 		}
 		fmt.Fprintf(stdout, `Runway demo: simulated Jira at %s, store %s
 Collecting now (and every 5 minutes). Try:

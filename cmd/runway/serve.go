@@ -38,7 +38,7 @@ type app struct {
 // configured sources and projects, and builds the runner with the sources
 // named in only (all when empty).
 func open(ctx context.Context, cfg config.Config, log *slog.Logger, only []string) (*app, error) {
-	db, err := warehouse.Open(ctx, cfg.Storage.DSN)
+	db, err := warehouse.OpenDSN(ctx, cfg.Storage.Target)
 	if err != nil {
 		return nil, fmt.Errorf("opening storage: %w", err)
 	}
@@ -187,7 +187,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return fmt.Errorf("%w: unexpected arguments %v", errUsage, rest)
 	}
 	log := newLogger(cfg.Log, stderr)
-	db, err := warehouse.Open(ctx, cfg.Storage.DSN)
+	db, err := warehouse.OpenDSN(ctx, cfg.Storage.Target)
 	if err != nil {
 		return fmt.Errorf("opening storage: %w", err)
 	}

@@ -40,6 +40,9 @@ type Config struct {
 // Storage selects the warehouse backend by DSN.
 type Storage struct {
 	DSN string `yaml:"dsn"`
+	// Target is DSN parsed, by Validate: the one parse everything that
+	// opens or names the store uses.
+	Target warehouse.DSN `yaml:"-"`
 }
 
 // API configures the HTTP listener.
@@ -428,10 +431,13 @@ func (c *Config) Validate(types SourceTypes) error {
 	var probs problems
 	add := probs.add
 
+	c.Storage.Target = warehouse.DSN{}
 	if c.Storage.DSN == "" {
 		add("storage.dsn: required (chdb:///path or clickhouse://host:9000/db)")
-	} else if err := warehouse.CheckDSN(c.Storage.DSN); err != nil {
+	} else if t, err := warehouse.ParseDSN(c.Storage.DSN); err != nil {
 		add("storage.dsn: %v", err) // the warehouse redacts passwords
+	} else {
+		c.Storage.Target = t
 	}
 
 	if host, _, err := net.SplitHostPort(c.API.Listen); err != nil {

@@ -50,11 +50,7 @@ type chdbDB struct {
 
 // openEmbedded opens a chdb:// DSN: chdb:///abs/path, chdb://./relative/dir
 // or chdb://relative, with an optional ?database=NAME (default "runway").
-func openEmbedded(ctx context.Context, dsn string) (DB, error) {
-	path, db, err := parseEmbeddedDSN(dsn)
-	if err != nil {
-		return nil, err
-	}
+func openEmbedded(ctx context.Context, path, db string) (DB, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,27 @@ func TestCheckDSNMatchesOpen(t *testing.T) {
 		if err := CheckDSN(dsn); err != nil {
 			t.Errorf("CheckDSN(%q): %v", dsn, err)
 		}
+	}
+}
+
+// TestParseDSN: one parse says the backend, the database and (embedded)
+// the folder, and prints without the password.
+func TestParseDSN(t *testing.T) {
+	d, err := ParseDSN("clickhouse://runway:s3cr3t@db.internal:9000/analytics?dial_timeout=5s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Backend() != "clickhouse" || d.Database() != "analytics" || d.Path() != "" || strings.Contains(d.String(), "s3cr3t") || d.IsZero() {
+		t.Errorf("server DSN: backend %q database %q path %q shown %q", d.Backend(), d.Database(), d.Path(), d.String())
+	}
+	e, err := ParseDSN("chdb://./data?database=demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Backend() != "chdb" || e.Database() != "demo" || !filepath.IsAbs(e.Path()) || !strings.HasSuffix(e.Path(), "/data") {
+		t.Errorf("embedded DSN: backend %q database %q path %q", e.Backend(), e.Database(), e.Path())
+	}
+	if _, err := OpenDSN(context.Background(), DSN{}); !errors.Is(err, ErrBadDSN) {
+		t.Errorf("OpenDSN of the zero DSN: %v, want ErrBadDSN", err)
 	}
 }

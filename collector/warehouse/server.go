@@ -76,12 +76,7 @@ type serverDB struct {
 	closed   atomic.Bool
 }
 
-func openServer(ctx context.Context, dsn string) (DB, error) {
-	opts, db, err := parseServerDSN(dsn)
-	if err != nil {
-		return nil, err
-	}
-	shown := redactDSN(dsn)
+func openServer(ctx context.Context, opts *clickhouse.Options, db, shown string) (DB, error) {
 	password := opts.Auth.Password
 	var stringSettings []string
 	for k, v := range opts.Settings {

@@ -13,6 +13,9 @@ package warehouse
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // DB is what collectors and the API need from ClickHouse. Its errors are
@@ -62,32 +65,76 @@ var (
 	ErrScan = errors.New("cannot scan column")
 )
 
+// DSN is a storage DSN parsed once (at config load): the backend and what
+// it opens. Its String is redacted, so it can be logged.
+type DSN struct {
+	raw      string
+	backend  string // "clickhouse" or "chdb"
+	database string
+	path     string              // chdb: the data folder, absolute
+	server   *clickhouse.Options // clickhouse: connection options
+}
+
+// ParseDSN parses a storage DSN exactly as Open uses it, without
+// connecting: a DSN it accepts fails in Open only for what needs a
+// connection (an unreachable server, a wrong password, a string setting an
+// old server cannot take). Errors wrap ErrBadDSN and never show a password.
+func ParseDSN(dsn string) (DSN, error) {
+	scheme, err := dsnScheme(dsn)
+	if err != nil {
+		return DSN{}, err
+	}
+	d := DSN{raw: dsn, backend: scheme}
+	if scheme == "clickhouse" {
+		d.server, d.database, err = parseServerDSN(dsn)
+	} else {
+		d.path, d.database, err = parseEmbeddedDSN(dsn)
+	}
+	if err != nil {
+		return DSN{}, err
+	}
+	return d, nil
+}
+
+// Backend is "clickhouse" or "chdb" ("" for the zero DSN).
+func (d DSN) Backend() string { return d.backend }
+
+// Database is the database all tables live in.
+func (d DSN) Database() string { return d.database }
+
+// Path is the embedded store's data folder ("" for a server DSN).
+func (d DSN) Path() string { return d.path }
+
+// String is the DSN with any password replaced.
+func (d DSN) String() string { return redactDSN(d.raw) }
+
+// IsZero reports whether d was never parsed.
+func (d DSN) IsZero() bool { return d.backend == "" }
+
 // Open connects to the warehouse named by dsn. The embedded library is only
 // loaded for chdb:// DSNs, so a clickhouse:// deployment never needs it.
 func Open(ctx context.Context, dsn string) (DB, error) {
-	scheme, err := dsnScheme(dsn)
+	d, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
-	if scheme == "clickhouse" {
-		return openServer(ctx, dsn)
-	}
-	return openEmbedded(ctx, dsn)
+	return OpenDSN(ctx, d)
 }
 
-// CheckDSN validates a DSN without connecting, for config validation. It
-// parses the DSN exactly as Open does, so a DSN it accepts fails in Open only
-// for what needs a connection (an unreachable server, a wrong password, a
-// string setting an old server cannot take).
+// OpenDSN connects to the warehouse of a parsed DSN.
+func OpenDSN(ctx context.Context, d DSN) (DB, error) {
+	switch d.backend {
+	case "clickhouse":
+		opts := *d.server // the DSN stays as parsed
+		return openServer(ctx, &opts, d.database, d.String())
+	case "chdb":
+		return openEmbedded(ctx, d.path, d.database)
+	}
+	return nil, fmt.Errorf("%w: no DSN given", ErrBadDSN)
+}
+
+// CheckDSN validates a DSN without connecting, for config validation.
 func CheckDSN(dsn string) error {
-	scheme, err := dsnScheme(dsn)
-	if err != nil {
-		return err
-	}
-	if scheme == "clickhouse" {
-		_, _, err = parseServerDSN(dsn)
-	} else {
-		_, _, err = parseEmbeddedDSN(dsn)
-	}
+	_, err := ParseDSN(dsn)
 	return err
 }
