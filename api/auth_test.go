@@ -1,14 +1,13 @@
 package api
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/warehouse"
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
@@ -108,30 +107,12 @@ func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 	})
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Len()
-}
-
 // TestRequestLogIsBounded: 1 MiB paths and methods, answered 401, 404, 405,
 // 400, cost a bounded log line each.
 func TestRequestLogIsBounded(t *testing.T) {
 	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
 		hostileServer(t, db, Options{})
-		var logs syncBuffer
+		var logs collectortest.LogBuffer
 		h := New(Options{DB: db, Tokens: hostileTokens, Logger: slog.New(slog.NewTextHandler(&logs, nil))}).Handler()
 		long := strings.Repeat("x", 1<<20)
 		for _, tc := range []struct{ method, path, auth string }{

@@ -7,7 +7,6 @@ package api_test
 // API (not restarted) answers again, its connection pool reconnecting.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -25,6 +24,7 @@ import (
 	"github.com/runway-analytics/runway/api"
 	"github.com/runway-analytics/runway/api/gauges"
 	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/warehouse"
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
@@ -35,24 +35,6 @@ type idleSource struct{}
 func (idleSource) Name() string                                  { return "idle" }
 func (idleSource) Type() string                                  { return "test" }
 func (idleSource) Collect(context.Context, collector.Sink) error { return nil }
-
-// lockedBuffer is a log sink safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 func TestAPIWhileDatabaseGone(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -81,7 +63,7 @@ func TestAPIWhileDatabaseGone(t *testing.T) {
 	if _, err := runner.RunOnce(ctx, "idle", nil); err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &collectortest.LogBuffer{}
 	s := api.New(api.Options{DB: db, Runner: runner, Gatherer: reg,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	hs := httptest.NewServer(s.Handler())

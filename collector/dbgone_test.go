@@ -8,7 +8,6 @@ package collector_test
 // restart carries on from the last good cursor.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/warehouse"
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
@@ -70,24 +70,6 @@ func writeBoards(cursor string, ids ...string) func(context.Context, collector.S
 	}
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // goneFixture is a private server (never the shared one: it gets killed),
 // a DB on it as a user with a password, and a runner with one goneSource.
 type goneFixture struct {
@@ -96,7 +78,7 @@ type goneFixture struct {
 	src    *goneSource
 	runner *collector.Runner
 	reg    *prometheus.Registry
-	logs   *syncBuffer
+	logs   *collectortest.LogBuffer
 }
 
 func newGoneFixture(t *testing.T, runs ...func(context.Context, collector.Sink) error) *goneFixture {
@@ -116,7 +98,7 @@ func newGoneFixture(t *testing.T, runs ...func(context.Context, collector.Sink) 
 	if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
 		t.Fatal(err)
 	}
-	f := &goneFixture{srv: srv, db: db, src: &goneSource{runs: runs}, reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
+	f := &goneFixture{srv: srv, db: db, src: &goneSource{runs: runs}, reg: prometheus.NewRegistry(), logs: &collectortest.LogBuffer{}}
 	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.runner = collector.NewRunner(db, log, collector.NewMetrics(f.reg), collector.RunnerOptions{})
 	if err := f.runner.AddSource(f.src, ""); err != nil {

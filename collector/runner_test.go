@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/warehouse"
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
@@ -139,7 +140,7 @@ func TestRunnerStoresOutOfRangeTimes(t *testing.T) {
 				return nil
 			},
 		}}
-		var logs syncBuffer
+		var logs collectortest.LogBuffer
 		r := collector.NewRunner(db, slog.New(slog.NewTextHandler(&logs, nil)), collector.NewMetrics(prometheus.NewRegistry()), collector.RunnerOptions{})
 		if err := r.AddSource(src, ""); err != nil {
 			t.Fatal(err)

@@ -1,7 +1,6 @@
 package gauges_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/runway-analytics/runway/api/gauges"
 	"github.com/runway-analytics/runway/api/gauges/gaugestest"
+	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/warehouse"
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
@@ -81,7 +81,7 @@ func TestLint(t *testing.T) {
 // /metrics answer that still succeeds.
 func TestFailure(t *testing.T) {
 	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
-		var logs syncBuffer
+		var logs collectortest.LogBuffer
 		log := slog.New(slog.NewTextHandler(&logs, nil))
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(gauges.New(db, log, fixedNow, 30*time.Second))
@@ -263,21 +263,4 @@ type countingDB struct {
 func (c *countingDB) Query(ctx context.Context, q string, args ...any) (warehouse.Rows, error) {
 	c.calls.Add(1)
 	return c.DB.Query(ctx, q, args...)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

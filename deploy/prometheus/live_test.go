@@ -18,7 +18,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/runway-analytics/runway/api/gauges"
 	"github.com/runway-analytics/runway/api/gauges/gaugestest"
+	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/warehouse"
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
@@ -57,7 +57,7 @@ func TestLivePrometheus(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	// The gauges' log goes to a buffer, shown if the test fails (a refresh
 	// may still log after the test has returned).
-	gaugeLog := &lockedBuffer{}
+	gaugeLog := &collectortest.LogBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("gauges log:\n%s", gaugeLog.String())
@@ -188,7 +188,7 @@ scrape_configs:
 type promProcess struct {
 	base   string // http://127.0.0.1:port
 	client *http.Client
-	log    *lockedBuffer
+	log    *collectortest.LogBuffer
 	done   <-chan struct{} // closed when the process has exited
 }
 
@@ -225,7 +225,7 @@ func startPrometheus(t *testing.T, bin, config string) *promProcess {
 func launch(t *testing.T, bin, cfg, data string, port int) (*promProcess, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	p := &promProcess{base: "http://" + addr, client: &http.Client{Timeout: 5 * time.Second},
-		log: &lockedBuffer{}}
+		log: &collectortest.LogBuffer{}}
 	cmd := exec.Command(bin,
 		"--config.file="+cfg,
 		"--storage.tsdb.path="+data,
@@ -353,21 +353,4 @@ func (p *promProcess) get(path string, params url.Values, data any) error {
 		return fmt.Errorf("GET %s: %s: %s", path, env.Status, env.Error)
 	}
 	return json.Unmarshal(env.Data, data)
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
