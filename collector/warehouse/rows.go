@@ -70,6 +70,7 @@ type (
 		Activated *time.Time `ch:"activated_date"`
 		Complete  *time.Time `ch:"complete_date"`
 		Version   uint64     `ch:"version"`
+		Deleted   uint8      `ch:"deleted"` // 1: a tombstone (see Tombstone)
 	}
 	StatusRow struct {
 		Source   string `ch:"source"`
@@ -97,6 +98,7 @@ type (
 		MilestoneIDs   []string   `ch:"milestone_ids"`
 		Labels         []string   `ch:"labels"`
 		Version        uint64     `ch:"version"`
+		Deleted        uint8      `ch:"deleted"` // 1: a tombstone (see Tombstone)
 	}
 	StatusChangeRow struct {
 		Source       string    `ch:"source"`

@@ -263,6 +263,14 @@ var Migrations = []Migration{
     points Nullable(Float64),
     version UInt64
 ) ENGINE = ReplacingMergeTree(version) ORDER BY (source, issue_id, event_id)`},
+
+	// Tombstones: an issue or sprint deleted upstream gets a newer version
+	// of its row with deleted = 1 (the newest version wins, so a row
+	// collected again later is live again). Reports leave tombstoned
+	// sprints out and count no membership of a tombstoned issue; rows
+	// written before these migrations are live.
+	{20, "issues.deleted", `ALTER TABLE {db}.issues ADD COLUMN deleted UInt8 DEFAULT 0`},
+	{21, "sprints.deleted", `ALTER TABLE {db}.sprints ADD COLUMN deleted UInt8 DEFAULT 0`},
 }
 
 // Migration is one numbered schema statement.
