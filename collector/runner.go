@@ -437,6 +437,8 @@ func (r *Runner) collect(ctx context.Context, e *entry, runID, trigger string, p
 	}
 	b := newBatch(cursors, progress, func(ctx context.Context, rows map[string][]warehouse.Row, cursors map[string]string) error {
 		return r.commit(ctx, e.src.Name(), runID, rows, cursors)
+	}, func(ctx context.Context, kind warehouse.EntityKind) ([]warehouse.StoredEntity, error) {
+		return warehouse.ListStored(ctx, r.db, e.src.Name(), kind)
 	})
 	err = e.src.Collect(ctx, b)
 	if err == nil {

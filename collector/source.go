@@ -53,6 +53,13 @@ type Sink interface {
 	// call it every few pages; a source that never does commits once, at
 	// the end.
 	Checkpoint(ctx context.Context) error
+	// Stored lists the entities of one kind (issues, sprints) that the
+	// source has stored and not tombstoned, with the scope each was
+	// collected under, ordered by id. It reads what earlier runs and this
+	// run's checkpoints committed, not rows still buffered. A source
+	// reconciling deletions compares it with what exists upstream and
+	// writes a warehouse.Tombstone for each entity that is gone.
+	Stored(ctx context.Context, kind warehouse.EntityKind) ([]warehouse.StoredEntity, error)
 }
 
 // Deps are what a source is built with.
@@ -102,15 +109,18 @@ type batch struct {
 	rows     map[string][]warehouse.Row
 	progress func(stage string, done, total int)
 	commit   func(ctx context.Context, rows map[string][]warehouse.Row, cursors map[string]string) error
+	// stored lists committed entities (Sink.Stored).
+	stored func(ctx context.Context, kind warehouse.EntityKind) ([]warehouse.StoredEntity, error)
 	// committed counts rows per table written by checkpoints.
 	committed   map[string]int
 	checkpoints int
 }
 
 func newBatch(cursors map[string]string, progress func(string, int, int),
-	commit func(context.Context, map[string][]warehouse.Row, map[string]string) error) *batch {
+	commit func(context.Context, map[string][]warehouse.Row, map[string]string) error,
+	stored func(context.Context, warehouse.EntityKind) ([]warehouse.StoredEntity, error)) *batch {
 	return &batch{cursors: cursors, pending: map[string]string{}, rows: map[string][]warehouse.Row{}, progress: progress,
-		commit: commit, committed: map[string]int{}}
+		commit: commit, stored: stored, committed: map[string]int{}}
 }
 
 func (b *batch) Cursor(name string) (string, bool) {
@@ -165,6 +175,13 @@ func (b *batch) Checkpoint(ctx context.Context) error {
 	}
 	b.checkpoints++
 	return nil
+}
+
+func (b *batch) Stored(ctx context.Context, kind warehouse.EntityKind) ([]warehouse.StoredEntity, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return b.stored(ctx, kind)
 }
 
 // rowCounts returns rows committed by checkpoints plus those buffered, per

@@ -3,6 +3,8 @@ package collectortest
 import (
 	"context"
 	"maps"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/runway-analytics/runway/collector"
@@ -24,6 +26,10 @@ type MemSink struct {
 	// OnCheckpoint, when set, runs at each checkpoint before anything is
 	// committed; an error fails the checkpoint (storage going away).
 	OnCheckpoint func(n int) error
+	// stored are the entities earlier runs stored (SetStored), by kind.
+	stored map[warehouse.EntityKind][]warehouse.StoredEntity
+	// StoredErr, when set, is what Stored answers (storage going away).
+	StoredErr error
 }
 
 var _ collector.Sink = (*MemSink)(nil)
@@ -80,6 +86,33 @@ func (s *MemSink) Checkpoint(ctx context.Context) error {
 	clear(s.pending)
 	s.checkpoints++
 	return nil
+}
+
+// SetStored seeds the entities of kind that earlier runs stored and did
+// not tombstone, as Stored lists them (sorted by id). Tombstones this run
+// writes do not change them: read them with RowsOf.
+func (s *MemSink) SetStored(kind warehouse.EntityKind, entities ...warehouse.StoredEntity) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stored == nil {
+		s.stored = map[warehouse.EntityKind][]warehouse.StoredEntity{}
+	}
+	es := slices.Clone(entities)
+	slices.SortFunc(es, func(a, b warehouse.StoredEntity) int { return strings.Compare(a.ID, b.ID) })
+	s.stored[kind] = es
+}
+
+// Stored lists the entities SetStored seeded.
+func (s *MemSink) Stored(ctx context.Context, kind warehouse.EntityKind) ([]warehouse.StoredEntity, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.StoredErr != nil {
+		return nil, s.StoredErr
+	}
+	return slices.Clone(s.stored[kind]), nil
 }
 
 // Set returns every cursor the run set (checkpointed or pending).
