@@ -1,13 +1,15 @@
 package jira
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/httpx"
+	"github.com/runway-analytics/runway/collector/simulate"
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
@@ -28,91 +31,120 @@ var (
 
 func days(n int) time.Time { return day0.Add(time.Duration(n) * 24 * time.Hour) }
 
-// org fills a fake Jira with 6 boards (3 pages), 5+2 sprints on two boards
-// (sprint 15 shown on both), 6 issues (3 search pages), one of which has a
-// 5-history changelog (embedded 2, fetched in 3 pages).
-func org() *fakeJira {
-	f := newFakeJira()
-	board := func(id int64, name, typ, project string) map[string]any {
-		return map[string]any{"id": id, "self": fmt.Sprintf("https://acme.atlassian.net/rest/agile/1.0/board/%d", id),
-			"name": name, "type": typ, "location": map[string]any{"projectId": 10000 + id, "projectKey": project,
-				"displayName": project, "projectName": project, "projectTypeKey": "software"}}
+// org is the hand-built Jira the source tests collect, as of runAt: 6
+// boards (3 pages of 2) in three projects, a kanban one among them and a
+// team-managed ("simple") one; 5+2 sprints on two boards (sprint 15 shown
+// on both); 6 issues (3 search pages), one of which has a 5-history
+// changelog (2 embedded, fetched in 3 pages). Edit it before acmeJira
+// serves it.
+func org() *simulate.Org {
+	o := &simulate.Org{Now: runAt,
+		Statuses: []simulate.Status{simulate.DefaultStatuses[0], simulate.DefaultStatuses[1], simulate.DefaultStatuses[3]},
+		Projects: []simulate.Project{{ID: "10001", Key: "PLAT", Name: "Platform"}, {ID: "10002", Key: "WEB", Name: "Web"},
+			{ID: "10003", Key: "OTHER", Name: "Other"}},
+		Users: []simulate.User{{AccountID: "5b10a", DisplayName: "Ann"}},
+		Boards: []simulate.Board{
+			{ID: 1, Name: "PLAT board", Type: "scrum", ProjectKey: "PLAT"}, {ID: 2, Name: "PLAT ops", Type: "scrum", ProjectKey: "PLAT"},
+			{ID: 3, Name: "WEB board", Type: "scrum", ProjectKey: "WEB"}, {ID: 4, Name: "PLAT kanban", Type: "kanban", ProjectKey: "PLAT"},
+			{ID: 5, Name: "Other", Type: "scrum", ProjectKey: "OTHER"}, {ID: 6, Name: "WEB team-managed", Type: "simple", ProjectKey: "WEB"},
+		},
 	}
-	f.boards = []map[string]any{
-		board(1, "PLAT board", "scrum", "PLAT"), board(2, "PLAT ops", "scrum", "PLAT"),
-		board(3, "WEB board", "scrum", "WEB"), board(4, "PLAT kanban", "kanban", "PLAT"),
-		board(5, "Other", "scrum", "OTHER"), board(6, "WEB team-managed", "simple", "WEB"),
-	}
-	f.noSprints[4], f.noSprints[6] = true, true
-	sp := func(id, origin int64, state string, start int) map[string]any {
-		m := map[string]any{"id": id, "self": fmt.Sprintf("https://acme.atlassian.net/rest/agile/1.0/sprint/%d", id),
-			"state": state, "name": fmt.Sprintf("Sprint %d", id), "originBoardId": origin, "goal": ""}
-		if state != "future" {
-			m["startDate"] = days(start).Format(time.RFC3339Nano)
-			m["endDate"] = days(start + 14).Format(time.RFC3339Nano)
-			m["activatedDate"] = days(start).Add(time.Hour).Format(time.RFC3339Nano)
+	sp := func(id int, state string, start int, boards ...int) {
+		s := &simulate.Sprint{ID: id, Name: fmt.Sprintf("Sprint %d", id), State: state, OriginBoardID: boards[0],
+			BoardIDs: boards, Created: days(start - 7)}
+		if state != simulate.SprintFuture {
+			s0, s1, act := days(start), days(start+14), days(start).Add(time.Hour)
+			s.Start, s.End, s.Activated = &s0, &s1, &act
 		}
-		if state == "closed" {
-			m["completeDate"] = days(start + 14).Format(time.RFC3339Nano)
+		if state == simulate.SprintClosed {
+			s.Complete = s.End
 		}
-		return m
+		o.Sprints = append(o.Sprints, s)
 	}
-	f.sprints[1] = []map[string]any{sp(11, 1, "closed", 0), sp(12, 1, "closed", 14), sp(13, 1, "closed", 28),
-		sp(14, 1, "active", 42), sp(15, 1, "future", 56)}
-	f.sprints[2] = []map[string]any{sp(15, 1, "future", 56), sp(21, 2, "active", 42)}
-	f.sprints[5] = []map[string]any{sp(51, 5, "active", 42)}
+	closed, active, future := simulate.SprintClosed, simulate.SprintActive, simulate.SprintFuture
+	sp(11, closed, 0, 1)
+	sp(12, closed, 14, 1)
+	sp(13, closed, 28, 1)
+	sp(14, active, 42, 1)
+	sp(15, future, 56, 1, 2)
+	sp(21, active, 42, 2)
+	sp(51, active, 42, 5)
+	two := 2.0
 	for i := range 5 {
-		f.issues = append(f.issues, &fakeIssue{id: fmt.Sprint(10001 + i), key: fmt.Sprintf("PLAT-%d", i+1), project: "PLAT",
-			status: "10000", created: days(i), updated: days(10 + i), sprints: []int{14}})
+		o.Issues = append(o.Issues, &simulate.Issue{ID: fmt.Sprint(10001 + i), Key: fmt.Sprintf("PLAT-%d", i+1),
+			Project: "PLAT", Type: "Story", Points: &two, Created: days(i), Updated: days(10 + i),
+			InitialStatus: simulate.StatusToDo, InitialSprints: []int{14}})
 	}
-	f.issues = append(f.issues, &fakeIssue{id: "20001", key: "WEB-1", project: "WEB", status: "10001",
-		created: days(0), updated: days(20), sprints: []int{11, 12},
-		histories: []map[string]any{
-			fakeHistory(501, days(1), fakeSprintItem("", "11")),
-			fakeHistory(502, days(3), fakeStatusItem("10000", "3")),
-			fakeHistory(503, days(14), fakeSprintItem("11", "11, 12")),
-			fakeHistory(504, days(16), fakeStatusItem("3", "10001")),
-			fakeHistory(505, days(18), map[string]any{"field": "labels", "fieldtype": "jira", "fieldId": "labels", "from": nil, "fromString": "", "to": nil, "toString": "x"}),
+	hist := func(id string, day int, it simulate.Item) simulate.History {
+		return simulate.History{ID: id, At: days(day), AuthorID: "5b10a", Items: []simulate.Item{it}}
+	}
+	sprints := func(from, to []int) simulate.Item {
+		return simulate.Item{Field: simulate.FieldSprint, FromSprints: from, ToSprints: to}
+	}
+	status := func(from, to string) simulate.Item {
+		return simulate.Item{Field: simulate.FieldStatus, FromStatus: from, ToStatus: to}
+	}
+	o.Issues = append(o.Issues, &simulate.Issue{ID: "20001", Key: "WEB-1", Project: "WEB", Type: "Story", Points: &two,
+		Created: days(0), Updated: days(20), InitialStatus: simulate.StatusToDo,
+		Histories: []simulate.History{
+			hist("501", 1, sprints(nil, []int{11})),
+			hist("502", 3, status(simulate.StatusToDo, simulate.StatusInProgress)),
+			hist("503", 14, sprints([]int{11}, []int{11, 12})),
+			hist("504", 16, status(simulate.StatusInProgress, simulate.StatusDone)),
+			hist("505", 18, simulate.Item{Field: "labels", ToString: "x"}),
 		}})
-	return f
+	return o
+}
+
+// acmeJira indexes o and serves it as the Jira Cloud newHarness signs in
+// to, with pages of 2 and 2 embedded histories (opts may say otherwise).
+// Board 6 does not support sprints: its sprint list answers 400.
+func acmeJira(t *testing.T, o *simulate.Org, opts simulate.JiraOptions) *simulate.Jira {
+	t.Helper()
+	if err := o.Index(); err != nil {
+		t.Fatal(err)
+	}
+	opts.Email, opts.Token = fakeUser, fakeToken
+	opts.PageSize = cmp.Or(opts.PageSize, 2)
+	opts.ChangelogEmbedLimit = cmp.Or(opts.ChangelogEmbedLimit, 2)
+	site := simulate.NewJira(o, opts)
+	site.FailNext(pathSprints(6), http.StatusBadRequest, math.MaxInt32, "")
+	return site
+}
+
+// acmeRequests is how many requests a run over org's PLAT and WEB boards
+// makes per path, given its search requests: one each for fields, statuses
+// and the user's zone, 3 board pages, 3+1+1+1 sprint pages (board 4, kanban,
+// is not asked), and WEB-1's changelog (3 pages).
+func acmeRequests(searches int) map[string]int {
+	return map[string]int{simulate.PathField: 1, simulate.PathStatus: 1, simulate.PathMyself: 1,
+		pathBoards: 3, pathSprints(1): 3, pathSprints(2): 1, pathSprints(3): 1, pathSprints(6): 1,
+		simulate.PathSearch: searches, pathChangelog("WEB-1"): 3}
 }
 
 func TestCollectPagingAndRows(t *testing.T) {
-	f := org()
-	h := newHarness(t, f, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
+	site := acmeJira(t, org(), simulate.JiraOptions{})
+	h := newHarness(t, site, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
 	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
 	}
 
-	// Paging over ≥ 3 pages on every paged endpoint.
-	for path, want := range map[string]int{
-		pathBoards: 3, pathSprints(1): 3, pathSearch: 5, pathChangelog("WEB-1"): 3,
-		pathSprints(2): 1, pathSprints(3): 1, pathSprints(6): 1, pathSprints(4): 0, pathSprints(5): 0,
-	} {
-		if got := f.countPath(path); got != want {
-			t.Errorf("%s: %d requests, want %d", path, got, want)
-		}
-	}
+	// Paging over ≥ 3 pages on every paged endpoint, and nothing else.
+	check(t, "requests", site.Requests(), acmeRequests(5))
 	// Keyset paging: each page starts the search over from the minute of
 	// its last issue, which pages of 2 read twice.
-	check(t, "JQL", f.jqls, []string{
+	check(t, "JQL", site.SearchJQLs(), []string{
 		`project in ("PLAT", "WEB") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`,
 		`project in ("PLAT", "WEB") AND updated >= "2024-01-12 09:00" ORDER BY updated ASC`,
 		`project in ("PLAT", "WEB") AND updated >= "2024-01-13 09:00" ORDER BY updated ASC`,
 		`project in ("PLAT", "WEB") AND updated >= "2024-01-14 09:00" ORDER BY updated ASC`,
 		`project in ("PLAT", "WEB") AND updated >= "2024-01-15 09:00" ORDER BY updated ASC`,
 	})
-	for _, r := range f.requestLog() {
-		p, rq, _ := strings.Cut(r, "?")
-		if p != pathSearch {
-			continue
-		}
-		q, _ := url.ParseQuery(rq)
+	for _, q := range h.requests.Queries(simulate.PathSearch) {
 		check(t, "fields", q.Get("fields"), "summary,status,issuetype,project,created,updated,resolutiondate,assignee,parent,labels,customfield_10020,customfield_10016")
 		check(t, "expand", q.Get("expand"), "changelog")
 	}
-
 	boards := sortedBy(collectortest.RowsOf[warehouse.BoardRow](sink), func(b warehouse.BoardRow) string { return b.BoardID })
 	var ids []string
 	for _, b := range boards {
@@ -151,22 +183,22 @@ func TestCollectPagingAndRows(t *testing.T) {
 			sc = append(sc, c.EventID+" "+c.ToCategory)
 		}
 	}
-	check(t, "WEB-1 status changes", sc, []string{"initial new", "502:0 indeterminate", "504:0 done"})
+	// Into Done, history 504 holds a resolution item before the status one.
+	check(t, "WEB-1 status changes", sc, []string{"initial new", "502:0 indeterminate", "504:1 done"})
 }
 
 func TestCollectBoardFilters(t *testing.T) {
-	f := org()
-	h := newHarness(t, f, jiraSource(Config{Boards: []int64{5, 2}}), runAt)
+	site := acmeJira(t, org(), simulate.JiraOptions{})
+	h := newHarness(t, site, jiraSource(Config{Boards: []int64{5, 2}}), runAt)
 	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
 	}
 	check(t, "boards", len(collectortest.RowsOf[warehouse.BoardRow](sink)), 2)
 	// Projects derived from the boards.
-	check(t, "JQL", f.jqls[0], `project in ("OTHER", "PLAT") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`)
+	check(t, "JQL", site.SearchJQLs()[0], `project in ("OTHER", "PLAT") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`)
 
-	f = org()
-	h = newHarness(t, f, jiraSource(Config{Boards: []int64{99}}), runAt)
+	h = newHarness(t, acmeJira(t, org(), simulate.JiraOptions{}), jiraSource(Config{Boards: []int64{99}}), runAt)
 	err := h.src.Collect(context.Background(), collectortest.NewMemSink(nil))
 	if err == nil || !strings.Contains(err.Error(), "board 99") {
 		t.Fatalf("err = %v, want board 99 not visible", err)
@@ -174,11 +206,10 @@ func TestCollectBoardFilters(t *testing.T) {
 }
 
 func TestCollectRetriesRateLimitAndServerErrors(t *testing.T) {
-	f := org()
-	f.inject(pathBoards, fakeResp{code: 429, hdr: map[string]string{"Retry-After": "1"},
-		body: `{"errorMessages":["Rate limit exceeded."]}`})
-	f.inject(pathSearch, fakeResp{code: 500, body: `{"errorMessages":["Internal server error"]}`})
-	h := newHarness(t, f, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
+	site := acmeJira(t, org(), simulate.JiraOptions{})
+	site.FailNext(pathBoards, http.StatusTooManyRequests, 1, "1")
+	site.FailNext(simulate.PathSearch, http.StatusInternalServerError, 1, "")
+	h := newHarness(t, site, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
 	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
@@ -187,78 +218,94 @@ func TestCollectRetriesRateLimitAndServerErrors(t *testing.T) {
 	if len(h.sleeps) != 2 || h.sleeps[0] != time.Second {
 		t.Errorf("sleeps = %v, want Retry-After's 1s then a backoff", h.sleeps)
 	}
+	want := acmeRequests(6)
+	want[pathBoards]++
+	check(t, "requests", site.Requests(), want)
 	check(t, "issues", len(collectortest.RowsOf[warehouse.IssueRow](sink)), 6)
 	check(t, "cursor", sink.Set()[CursorIssues], "2024-01-21T09:00:00Z")
 }
 
 func TestCollectMalformedPayloads(t *testing.T) {
+	corrupt := func(path, mode string) func(*simulate.Jira) {
+		return func(site *simulate.Jira) { site.CorruptNext(path, mode) }
+	}
+	search := simulate.PathSearch
 	cases := []struct {
-		name  string
-		setup func(f *fakeJira)
-		want  []string // substrings of the error
+		name       string
+		org        func(*simulate.Org)  // edits the org before it is served
+		site       func(*simulate.Jira) // injects a fault
+		path, body string               // a payload the simulator never sends, answered on path
+		want       []string             // substrings of the error
 	}{
-		{"truncated fields", func(f *fakeJira) {
-			f.inject(pathFields, fakeResp{code: 200, body: `[{"id":"summary","name":"Summ`})
-		}, []string{"GET " + pathFields, "decoding response"}},
-		{"statuses not an array", func(f *fakeJira) {
-			f.inject(pathStatuses, fakeResp{code: 200, body: `{"id":"1"}`})
-		}, []string{"GET " + pathStatuses}},
-		{"status without id", func(f *fakeJira) {
-			f.inject(pathStatuses, fakeResp{code: 200, body: `[{"name":"To Do","statusCategory":{"key":"new"}}]`})
-		}, []string{"GET " + pathStatuses, "missing id"}},
-		{"truncated boards", func(f *fakeJira) {
-			f.inject(pathBoards, fakeResp{code: 200, body: `{"maxResults":2,"startAt":0,"isLast":false,"values":[{"id":1,`})
-		}, []string{"GET " + pathBoards, "decoding response"}},
-		{"board without id", func(f *fakeJira) {
-			f.inject(pathBoards, fakeResp{code: 200, body: `{"isLast":true,"values":[{"name":"x","type":"scrum"}]}`})
-		}, []string{"GET " + pathBoards, "missing id"}},
-		{"board id wrong type", func(f *fakeJira) {
-			f.inject(pathBoards, fakeResp{code: 200, body: `{"isLast":true,"values":[{"id":"one","name":"x"}]}`})
-		}, []string{"GET " + pathBoards, "id"}},
-		{"truncated sprints", func(f *fakeJira) {
-			f.inject(pathSprints(1), fakeResp{code: 200, body: `{"isLast":true,"values":[`})
-		}, []string{"GET " + pathSprints(1)}},
-		{"sprint without id", func(f *fakeJira) {
-			f.inject(pathSprints(1), fakeResp{code: 200, body: `{"isLast":true,"values":[{"name":"Sprint 1","state":"active"}]}`})
-		}, []string{"GET " + pathSprints(1), "missing id"}},
-		{"sprint id wrong type", func(f *fakeJira) {
-			f.inject(pathSprints(1), fakeResp{code: 200, body: `{"isLast":true,"values":[{"id":"eleven"}]}`})
-		}, []string{"GET " + pathSprints(1)}},
-		{"sprint bad date", func(f *fakeJira) {
-			f.inject(pathSprints(1), fakeResp{code: 200, body: `{"isLast":true,"values":[{"id":11,"startDate":"soon"}]}`})
-		}, []string{"GET " + pathSprints(1), "sprint 11: startDate"}},
-		{"truncated search", func(f *fakeJira) {
-			f.inject(pathSearch, fakeResp{code: 200, body: `{"issues":[{"id":"1","key":"PLAT-1","fields":{`})
-		}, []string{"GET " + pathSearch, "decoding response"}},
-		{"issue id wrong type", func(f *fakeJira) {
-			f.inject(pathSearch, fakeResp{code: 200, body: `{"issues":[{"id":1,"key":"PLAT-1","fields":{}}],"isLast":true}`})
-		}, []string{"GET " + pathSearch, "issue PLAT-1"}},
-		{"issue without created", func(f *fakeJira) {
-			f.inject(pathSearch, fakeResp{code: 200, body: `{"issues":[{"id":"1","key":"PLAT-1","fields":{"updated":"2024-01-01T00:00:00.000+0000"}}],"isLast":true}`})
-		}, []string{"GET " + pathSearch, "issue PLAT-1: field created: missing"}},
-		{"issue without fields", func(f *fakeJira) {
-			f.inject(pathSearch, fakeResp{code: 200, body: `{"issues":[{"id":"1","key":"PLAT-1"}],"isLast":true}`})
-		}, []string{"GET " + pathSearch, "issue PLAT-1: missing fields"}},
-		{"bad sprint field", func(f *fakeJira) { f.issues[2].sprints = []int{0} },
-			[]string{"GET " + pathSearch, "issue PLAT-3: field customfield_10020 (Sprint): sprint #0: bad id 0"}},
-		{"truncated changelog", func(f *fakeJira) {
-			f.inject(pathChangelog("WEB-1"), fakeResp{code: 200, body: `{"isLast":false,"values":[{"id":"501",`})
-		}, []string{"GET " + pathChangelog("WEB-1"), "decoding response"}},
-		{"changelog created wrong type", func(f *fakeJira) {
-			f.inject(pathChangelog("WEB-1"), fakeResp{code: 200, body: `{"isLast":true,"values":[{"id":"501","created":5,"items":[]}]}`})
-		}, []string{"GET " + pathChangelog("WEB-1"), "created"}},
-		{"changelog history without created", func(f *fakeJira) {
-			f.inject(pathChangelog("WEB-1"), fakeResp{code: 200, body: `{"isLast":true,"values":[{"id":"499","items":[]}]}`})
-		}, []string{"GET " + pathSearch, "issue WEB-1: changelog history 499: missing created"}},
-		{"search rejected", func(f *fakeJira) {
-			f.inject(pathSearch, fakeResp{code: 400, body: `{"errorMessages":["Error in the JQL Query"]}`})
-		}, []string{"GET " + pathSearch, "400"}},
+		{name: "truncated fields", site: corrupt(simulate.PathField, simulate.CorruptTruncate),
+			want: []string{"GET " + simulate.PathField, "decoding response"}},
+		{name: "statuses not an array", path: simulate.PathStatus, body: `{"id":"1"}`,
+			want: []string{"GET " + simulate.PathStatus}},
+		{name: "status without id", site: corrupt(simulate.PathStatus, simulate.CorruptMissingFields),
+			want: []string{"GET " + simulate.PathStatus, "missing id"}},
+		{name: "truncated boards", site: corrupt(pathBoards, simulate.CorruptTruncate),
+			want: []string{"GET " + pathBoards, "decoding response"}},
+		{name: "board without id", path: pathBoards, body: `{"isLast":true,"values":[{"name":"x","type":"scrum"}]}`,
+			want: []string{"GET " + pathBoards, "missing id"}},
+		{name: "board id wrong type", site: corrupt(pathBoards, simulate.CorruptWrongTypes),
+			want: []string{"GET " + pathBoards, "id"}},
+		{name: "truncated sprints", site: corrupt(pathSprints(1), simulate.CorruptTruncate),
+			want: []string{"GET " + pathSprints(1)}},
+		{name: "sprint without id", path: pathSprints(1), body: `{"isLast":true,"values":[{"name":"Sprint 1","state":"active"}]}`,
+			want: []string{"GET " + pathSprints(1), "missing id"}},
+		{name: "sprint id wrong type", site: corrupt(pathSprints(1), simulate.CorruptWrongTypes),
+			want: []string{"GET " + pathSprints(1)}},
+		{name: "sprint bad date", path: pathSprints(1), body: `{"isLast":true,"values":[{"id":11,"startDate":"soon"}]}`,
+			want: []string{"GET " + pathSprints(1), "sprint 11: startDate"}},
+		{name: "truncated search", site: corrupt(search, simulate.CorruptTruncate),
+			want: []string{"GET " + search, "decoding response"}},
+		{name: "issue id wrong type", site: corrupt(search, simulate.CorruptWrongTypes),
+			want: []string{"GET " + search, "issue PLAT-1"}},
+		{name: "issue without created", path: search,
+			body: `{"issues":[{"id":"1","key":"PLAT-1","fields":{"updated":"2024-01-01T00:00:00.000+0000"}}],"isLast":true}`,
+			want: []string{"GET " + search, "issue PLAT-1: field created: missing"}},
+		{name: "issue without fields", path: search, body: `{"issues":[{"id":"1","key":"PLAT-1"}],"isLast":true}`,
+			want: []string{"GET " + search, "issue PLAT-1: missing fields"}},
+		{name: "bad sprint field", org: func(o *simulate.Org) {
+			// Sprint 0 lies on board 5, which the source does not collect.
+			o.Sprints = append(o.Sprints, &simulate.Sprint{ID: 0, Name: "Sprint 0", State: simulate.SprintFuture,
+				OriginBoardID: 5, Created: days(0)})
+			o.Issues[2].InitialSprints = []int{0}
+		}, want: []string{"GET " + search, "issue PLAT-3: field customfield_10020 (Sprint): sprint #0: bad id 0"}},
+		{name: "truncated changelog", site: corrupt(pathChangelog("WEB-1"), simulate.CorruptTruncate),
+			want: []string{"GET " + pathChangelog("WEB-1"), "decoding response"}},
+		{name: "changelog created wrong type", path: pathChangelog("WEB-1"),
+			body: `{"isLast":true,"values":[{"id":"501","created":5,"items":[]}]}`,
+			want: []string{"GET " + pathChangelog("WEB-1"), "created"}},
+		{name: "changelog history without created", path: pathChangelog("WEB-1"),
+			body: `{"isLast":true,"values":[{"id":"499","items":[]}]}`,
+			want: []string{"GET " + search, "issue WEB-1: changelog history 499: missing created"}},
+		{name: "search rejected", site: func(site *simulate.Jira) { site.FailNext(search, http.StatusBadRequest, 1, "") },
+			want: []string{"GET " + search, "400"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := org()
-			c.setup(f)
-			h := newHarness(t, f, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
+			o := org()
+			if c.org != nil {
+				c.org(o)
+			}
+			site := acmeJira(t, o, simulate.JiraOptions{})
+			if c.site != nil {
+				c.site(site)
+			}
+			var handler http.Handler = site
+			if c.path != "" {
+				// The site, but c.path answers c.body.
+				handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path != c.path {
+						site.ServeHTTP(w, r)
+						return
+					}
+					w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+					io.WriteString(w, c.body)
+				})
+			}
+			h := newHarness(t, handler, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
 			sink := collectortest.NewMemSink(nil)
 			err := h.src.Collect(context.Background(), sink)
 			if err == nil {
@@ -277,8 +324,8 @@ func TestCollectMalformedPayloads(t *testing.T) {
 }
 
 func TestCollectIncremental(t *testing.T) {
-	f := org()
-	h := newHarness(t, f, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
+	site := acmeJira(t, org(), simulate.JiraOptions{})
+	h := newHarness(t, site, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
 	first := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), first); err != nil {
 		t.Fatal(err)
@@ -287,13 +334,12 @@ func TestCollectIncremental(t *testing.T) {
 	check(t, "first cursor", cursor, "2024-01-21T09:00:00Z")
 
 	// PLAT-2 changes after the first run: it leaves sprint 14.
-	f.mu.Lock()
-	is := f.issues[1]
-	is.updated = days(25).Add(7 * time.Minute)
-	is.sprints = nil
-	is.histories = append(is.histories, fakeHistory(900, is.updated, fakeSprintItem("14", "")))
-	before, jqls := len(f.requests), len(f.jqls)
-	f.mu.Unlock()
+	if err := site.Org().SetSprints("PLAT-2", nil, days(25).Add(7*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	hs := site.Org().Issue("PLAT-2").Histories
+	left := hs[len(hs)-1].ID
+	site.ResetRequests()
 
 	// Without CursorProjects (a cursor stored before it existed) the run
 	// searches from the cursor and stores the projects.
@@ -302,19 +348,15 @@ func TestCollectIncremental(t *testing.T) {
 	if err := h.src.Collect(context.Background(), second); err != nil {
 		t.Fatal(err)
 	}
-	check(t, "JQLs", f.jqls[jqls:], []string{`project in ("PLAT", "WEB") AND updated >= "2024-01-21 08:55" ORDER BY updated ASC`})
+	check(t, "JQLs", site.SearchJQLs(), []string{`project in ("PLAT", "WEB") AND updated >= "2024-01-21 08:55" ORDER BY updated ASC`})
 	var keys []string
 	for _, r := range collectortest.RowsOf[warehouse.IssueRow](second) {
 		keys = append(keys, r.Key)
 	}
 	// WEB-1 (updated at the cursor, re-read by the overlap) and PLAT-2.
 	check(t, "issues", keys, []string{"WEB-1", "PLAT-2"})
-	// field, status, 3 board pages, 3+1+1+1 sprint pages, myself, 1 search
-	// page and WEB-1's changelog (3 pages): nothing else.
-	reqs := f.requestLog()[before:]
-	if len(reqs) != 1+1+3+6+1+1+3 {
-		t.Errorf("second run made %d requests, want 16: %v", len(reqs), reqs)
-	}
+	// 1 search page and WEB-1's changelog again: nothing else.
+	check(t, "second run's requests", site.Requests(), acmeRequests(1))
 	check(t, "second cursor", second.Set(), map[string]string{CursorIssues: "2024-01-26T09:07:00Z", CursorProjects: "PLAT,WEB"})
 	var removed []string
 	for _, e := range collectortest.RowsOf[warehouse.MembershipEventRow](second) {
@@ -322,7 +364,7 @@ func TestCollectIncremental(t *testing.T) {
 			removed = append(removed, e.IssueID+" "+e.ContainerID+" "+e.EventID)
 		}
 	}
-	check(t, "removed", removed, []string{"10002 14 900:0:14"})
+	check(t, "removed", removed, []string{"10002 14 " + left + ":0:14"})
 
 	// A run that finds nothing new keeps the cursor as it is.
 	third := collectortest.NewMemSink(map[string]string{CursorIssues: "2024-02-20T00:00:00Z", CursorProjects: "PLAT,WEB"})
@@ -338,7 +380,7 @@ func TestCollectIncremental(t *testing.T) {
 }
 
 func TestCollectCancelled(t *testing.T) {
-	h := newHarness(t, org(), config.Source{}, runAt)
+	h := newHarness(t, acmeJira(t, org(), simulate.JiraOptions{}), config.Source{}, runAt)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	sink := collectortest.NewMemSink(nil)
@@ -348,14 +390,16 @@ func TestCollectCancelled(t *testing.T) {
 	check(t, "cursor", len(sink.Set()), 0)
 }
 
+// TestCollectClientErrorNotRetried: a wrong API token gets Jira's 401,
+// which is not retried.
 func TestCollectClientErrorNotRetried(t *testing.T) {
-	f := org()
-	h := newHarness(t, f, config.Source{}, runAt)
-	f.inject(pathFields, fakeResp{code: 401, body: `{"errorMessages":["You are not authenticated."]}`})
+	site := acmeJira(t, org(), simulate.JiraOptions{})
+	h := newHarness(t, site, config.Source{Token: "wrong", Settings: &Config{Email: fakeUser}}, runAt)
 	err := h.src.Collect(context.Background(), collectortest.NewMemSink(nil))
 	if !httpx.IsStatus(err, 401) || h.stats.Retries.Load() != 0 {
 		t.Errorf("err = %v (retries %d), want an unretried 401", err, h.stats.Retries.Load())
 	}
+	check(t, "requests", site.Requests(), map[string]int{simulate.PathField: 1})
 }
 
 func TestNew(t *testing.T) {
@@ -452,13 +496,12 @@ func TestCollectJQLInUserTimeZone(t *testing.T) {
 	if _, err := time.LoadLocation("Asia/Tokyo"); err != nil {
 		t.Fatal(err)
 	}
-	f := org()
-	f.timeZone = "Asia/Tokyo"
-	h := newHarness(t, f, jiraSource(Config{Projects: []string{"PLAT"}}), runAt)
+	site := acmeJira(t, org(), simulate.JiraOptions{TimeZone: "Asia/Tokyo"})
+	h := newHarness(t, site, jiraSource(Config{Projects: []string{"PLAT"}}), runAt)
 	if err := h.src.Collect(context.Background(), collectortest.NewMemSink(map[string]string{CursorIssues: "2024-01-21T09:00:00Z"})); err != nil {
 		t.Fatal(err)
 	}
-	check(t, "JQL", f.jqls, []string{`project in ("PLAT") AND updated >= "2024-01-21 17:55" ORDER BY updated ASC`})
+	check(t, "JQL", site.SearchJQLs(), []string{`project in ("PLAT") AND updated >= "2024-01-21 17:55" ORDER BY updated ASC`})
 }
 
 func TestNewProjects(t *testing.T) {
@@ -488,14 +531,14 @@ func TestNewProjects(t *testing.T) {
 // last issue, except when that would read the whole page again (a minute
 // holding more than a page): then it follows nextPageToken.
 func TestCollectKeysetPaging(t *testing.T) {
-	f := org()
+	o := org()
 	m := days(30)
 	for i, at := range []time.Time{m.Add(time.Second), m.Add(2 * time.Second), m.Add(3 * time.Second),
 		m.Add(time.Minute + 10*time.Second), m.Add(time.Minute + 20*time.Second)} {
-		f.issues[i].updated = at
+		o.Issues[i].Updated = at
 	}
-	f.issues[5].updated = days(40)
-	h := newHarness(t, f, jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
+	o.Issues[5].Updated = days(40)
+	h := newHarness(t, acmeJira(t, o, simulate.JiraOptions{}), jiraSource(Config{Projects: []string{"PLAT", "WEB"}}), runAt)
 	sink := collectortest.NewMemSink(nil)
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
@@ -503,15 +546,24 @@ func TestCollectKeysetPaging(t *testing.T) {
 	// [PLAT-1 PLAT-2] lie in one minute: next token. [PLAT-3 PLAT-4]:
 	// start over from 09:01. [PLAT-4 PLAT-5] lie in that minute: next
 	// token. [WEB-1] is the last page.
-	check(t, "JQLs", f.jqls, []string{
-		`project in ("PLAT", "WEB") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`,
-		`project in ("PLAT", "WEB") AND updated >= "2024-01-31 09:01" ORDER BY updated ASC`,
-	})
-	check(t, "search requests", f.countPath(pathSearch), 4)
+	first := `project in ("PLAT", "WEB") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`
+	from0901 := `project in ("PLAT", "WEB") AND updated >= "2024-01-31 09:01" ORDER BY updated ASC`
+	var searches []string
+	for _, q := range h.requests.Queries(simulate.PathSearch) {
+		searches = append(searches, fmt.Sprintf("%s token:%v", q.Get("jql"), q.Has("nextPageToken")))
+	}
+	check(t, "searches", searches, []string{first + " token:false", first + " token:true",
+		from0901 + " token:false", from0901 + " token:true"})
 	var keys []string
 	for _, r := range collectortest.RowsOf[warehouse.IssueRow](sink) {
 		keys = append(keys, r.Key)
 	}
 	check(t, "issues, each once", keys, []string{"PLAT-1", "PLAT-2", "PLAT-3", "PLAT-4", "PLAT-5", "WEB-1"})
 	check(t, "cursor", sink.Set()[CursorIssues], days(40).Format(time.RFC3339))
+}
+
+func sortedBy[T any, K cmp.Ordered](xs []T, key func(T) K) []T {
+	out := slices.Clone(xs)
+	slices.SortFunc(out, func(a, b T) int { return cmp.Compare(key(a), key(b)) })
+	return out
 }
