@@ -55,7 +55,8 @@ func TestSprintSetSQL(t *testing.T) {
     if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
     ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
 FROM {db}.sprints FINAL
-WHERE source = ?
+WHERE deleted = 0
+    AND source = ?
     AND board_id = ?
     AND state = ?
     AND t0 >= ?
@@ -65,13 +66,14 @@ ORDER BY sort_at DESC, source, sprint_id
 LIMIT 50`, f.args,
 		[]any{bNow, bNow, "jira", "B1", "closed", bFrom, bTo, bFrom, bFrom, "jira", "jira", "7"})
 
-	// No filters: no WHERE; no limit: no ORDER BY.
+	// No filters: only tombstoned sprints are left out; no limit: no ORDER BY.
 	f = sprintSet(sprintSel{now: bNow})
 	checkSQL(t, "bare sprint set", f.sql, `SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
     if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
     if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
     ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
-FROM {db}.sprints FINAL`, f.args, []any{bNow, bNow})
+FROM {db}.sprints FINAL
+WHERE deleted = 0`, f.args, []any{bNow, bNow})
 
 	// A key without a start (a sprint with no dates) continues at the epoch.
 	f = sprintSet(sprintSel{now: bNow, after: &SprintKey{Source: "jira", ID: "9"}, limit: 10})
@@ -120,6 +122,7 @@ FROM (
         WHERE kind = 'sprint' AND (source, container_id) IN (
             SELECT source, container_id FROM system.one ARRAY JOIN ? AS source, ? AS container_id
         )
+            AND (source, issue_id) NOT IN (SELECT source, issue_id FROM {db}.issues FINAL WHERE deleted = 1)
     ) AS i
     ALL INNER JOIN (
         SELECT source, container_id, toDateTime(t0, 'UTC') AS start_at, toDateTime(t1, 'UTC') AS end_at, closing
@@ -248,6 +251,7 @@ FROM (
             ? AS start_at, ? AS end_at, ? AS closing
         FROM {db}.membership_intervals FINAL
         WHERE source = ? AND kind = 'sprint' AND container_id = ?
+            AND issue_id NOT IN (SELECT issue_id FROM {db}.issues FINAL WHERE source = ? AND deleted = 1)
     ) AS i
     ANY LEFT JOIN (
         SELECT source, issue_id, arraySort(groupArray((at, seq, to_category = 'done'))) AS st
@@ -269,7 +273,7 @@ ANY LEFT JOIN (
 ) AS k USING (source, issue_id)
 WHERE is_added OR is_exit OR (in_t1 AND NOT done_t1)
 ORDER BY issue_id, entered`, args,
-		[]any{bFrom, bNow, true, "jira", "7", "jira", "jira", "7", "jira", "jira", "7"})
+		[]any{bFrom, bNow, true, "jira", "7", "jira", "jira", "jira", "7", "jira", "jira", "7"})
 }
 
 func TestScopeChangeSQL(t *testing.T) {
@@ -290,7 +294,8 @@ FROM (
             if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
             ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
         FROM {db}.sprints FINAL
-        WHERE source = ?
+        WHERE deleted = 0
+            AND source = ?
     ) AS p
     WHERE isNotNull(t0)
 ) AS g
@@ -313,9 +318,11 @@ ANY LEFT JOIN (
                         if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
                         ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
                     FROM {db}.sprints FINAL
-                    WHERE source = ?
+                    WHERE deleted = 0
+                        AND source = ?
                 ) AS p
             )
+                AND (source, issue_id) NOT IN (SELECT source, issue_id FROM {db}.issues FINAL WHERE deleted = 1)
         ) AS i
         ALL INNER JOIN (
             SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,
@@ -326,7 +333,8 @@ ANY LEFT JOIN (
                     if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
                     ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
                 FROM {db}.sprints FINAL
-                WHERE source = ?
+                WHERE deleted = 0
+                    AND source = ?
             ) AS p
             WHERE isNotNull(t0)
         ) AS w USING (source, container_id)
@@ -354,6 +362,7 @@ FROM (
             if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
             ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
         FROM {db}.sprints FINAL
+        WHERE deleted = 0
     ) AS p
     WHERE isNotNull(t0)
 ) AS g
@@ -370,6 +379,7 @@ ANY LEFT JOIN (
             SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points
             FROM {db}.membership_intervals FINAL
             WHERE kind = 'sprint'
+                AND (source, issue_id) NOT IN (SELECT source, issue_id FROM {db}.issues FINAL WHERE deleted = 1)
         ) AS i
         ALL INNER JOIN (
             SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,
@@ -380,6 +390,7 @@ ANY LEFT JOIN (
                     if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
                     ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
                 FROM {db}.sprints FINAL
+                WHERE deleted = 0
             ) AS p
             WHERE isNotNull(t0)
         ) AS w USING (source, container_id)
@@ -408,7 +419,8 @@ FROM (
             if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
             ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
         FROM {db}.sprints FINAL
-        WHERE t0 >= ?
+        WHERE deleted = 0
+            AND t0 >= ?
     ) AS p
     WHERE isNotNull(t0)
 ) AS d

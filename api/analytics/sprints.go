@@ -167,10 +167,16 @@ const (
 	exprSortAt = "ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC')))"
 )
 
+// liveIssue keeps the rows (membership intervals) of issues that are not
+// tombstoned: an issue deleted upstream counts in no sprint. The tombstoned
+// issues are few, so the set NOT IN builds is small.
+const liveIssue = "(source, issue_id) NOT IN (SELECT source, issue_id FROM {db}.issues FINAL WHERE deleted = 1)"
+
 // sprintWhere appends the WHERE, ORDER BY and LIMIT clauses of a sprint
 // selection to a select over {db}.sprints defining t0 and sort_at.
+// Tombstoned sprints (deleted upstream) are never selected.
 func sprintWhere(q *query, s sprintSel) {
-	var conds []string
+	conds := []string{"deleted = 0"}
 	var args []any
 	cond := func(c string, a ...any) { conds = append(conds, c); args = append(args, a...) }
 	if s.source != "" {
@@ -199,9 +205,7 @@ func sprintWhere(q *query, s sprintSel) {
 		cond("(sort_at < ? OR (sort_at = ? AND (source > ? OR (source = ? AND sprint_id > ?))))",
 			at, at, a.Source, a.Source, a.ID)
 	}
-	if len(conds) > 0 {
-		q.add("\nWHERE "+strings.Join(conds, "\n    AND "), args...)
-	}
+	q.add("\nWHERE "+strings.Join(conds, "\n    AND "), args...)
 	if s.limit > 0 {
 		q.add("\nORDER BY sort_at DESC, source, sprint_id\nLIMIT " + strconv.Itoa(s.limit))
 	}
@@ -216,10 +220,11 @@ func (s sprintSel) everySprint() bool {
 
 // windowedIntervals renders every sprint membership interval of the
 // started sprints selected by s, next to its sprint's window (start_at =
-// t0, end_at = t1, closing). When s narrows the sprints, only their
-// intervals are read (IN on the leading columns of the table's key); when
-// it selects every sprint, that filter would keep every row and is left
-// out: the join alone drops the intervals of sprints that have not started.
+// t0, end_at = t1, closing), leaving out tombstoned issues. When s narrows
+// the sprints, only their intervals are read (IN on the leading columns of
+// the table's key); when it selects every sprint, that filter would keep
+// every row and is left out: the join alone drops the intervals of sprints
+// that have not started (or are tombstoned).
 func windowedIntervals(s sprintSel) frag {
 	set := sprintSet(s)
 	var q query
@@ -237,6 +242,7 @@ func windowedIntervals(s sprintSel) frag {
 		q.add("\n        ) AS p\n" +
 			"    )\n")
 	}
+	q.add("        AND " + liveIssue + "\n")
 	q.add(") AS i\n" +
 		"ALL INNER JOIN (\n" +
 		"    SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,\n" +
@@ -318,7 +324,8 @@ type sprintWindow struct {
 }
 
 // buildSprintMetrics renders the scope metrics of the started sprints ws
-// (at least one), in one pass over their membership intervals, each next
+// (at least one), in one pass over their membership intervals (those of
+// tombstoned issues left out), each next
 // to its sprint's window (start_at = t0, end_at = t1, closing). The
 // windows are bound as arrays, one element per sprint, and expanded into
 // rows with ARRAY JOIN. Columns: source, sprint_id, committed, added,
@@ -376,6 +383,7 @@ func buildSprintMetrics(ws []sprintWindow) (string, []any) {
 		"        WHERE kind = 'sprint' AND (source, container_id) IN (\n")
 	q.add("            "+pageKeys+"\n", sources, ids)
 	q.add("        )\n" +
+		"            AND " + liveIssue + "\n" +
 		"    ) AS i\n" +
 		"    ALL INNER JOIN (\n" +
 		"        SELECT source, container_id, toDateTime(t0, 'UTC') AS start_at, toDateTime(t1, 'UTC') AS end_at, closing\n")
@@ -609,7 +617,8 @@ func readSprintMetrics(ctx context.Context, db warehouse.DB, ws []sprintWindow, 
 // sprint whose window is [t0, t1] (closing: the sprint is closed and t1 is
 // its completeDate). Columns: issue_id, issue_key, entered, exited,
 // done_at_leaving, points, is_added, is_exit, in_t1, done_t1, carried_at;
-// only intervals behind at least one event are returned.
+// only intervals behind at least one event are returned, and none of a
+// tombstoned issue.
 func buildSprintEvents(w sprintWindow) (string, []any) {
 	var q query
 	q.add("SELECT issue_id, issue_key, entered, exited, done_at_leaving, points,\n" +
@@ -625,7 +634,9 @@ func buildSprintEvents(w sprintWindow) (string, []any) {
 		"        SELECT source, issue_id, entered, exited, done_at_leaving, points,\n")
 	q.add("            ? AS start_at, ? AS end_at, ? AS closing\n", w.t0, w.t1, w.closing)
 	q.add("        FROM {db}.membership_intervals FINAL\n"+
-		"        WHERE source = ? AND kind = 'sprint' AND container_id = ?\n", w.source, w.id)
+		"        WHERE source = ? AND kind = 'sprint' AND container_id = ?\n"+
+		"            AND issue_id NOT IN (SELECT issue_id FROM {db}.issues FINAL WHERE source = ? AND deleted = 1)\n",
+		w.source, w.id, w.source)
 	q.add("    ) AS i\n" +
 		"    ANY LEFT JOIN (\n" +
 		"        SELECT source, issue_id, " + exprStatusHistory + " AS st\n" +

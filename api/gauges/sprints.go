@@ -22,12 +22,14 @@ const (
 
 // lastClosedSQL selects, per (source, board), the ClosedSprintsPerBoard most
 // recently completed closed sprints with their t0 (NULL when the sprint has
-// no start date at all). It reads the sprints table only, so it is cheap
-// whatever the history. LIMIT n BY is understood by both ClickHouse 18.16
-// and 26.7; a closed sprint without a completeDate sorts as the oldest.
+// no start date at all), tombstoned ones (deleted upstream) left out as
+// analytics.Sprints leaves them out. It reads the sprints table only, so it
+// is cheap whatever the history. LIMIT n BY is understood by both
+// ClickHouse 18.16 and 26.7; a closed sprint without a completeDate sorts
+// as the oldest.
 var lastClosedSQL = `SELECT source, board_id, sprint_id, ifNull(activated_date, start_date) AS t0
 FROM {db}.sprints FINAL
-WHERE state = 'closed'
+WHERE state = 'closed' AND deleted = 0
 ORDER BY source, board_id, ifNull(complete_date, toDateTime(0, 'UTC')) DESC, sprint_id DESC
 LIMIT ` + strconv.Itoa(ClosedSprintsPerBoard) + ` BY source, board_id`
 
