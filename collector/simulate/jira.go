@@ -646,12 +646,13 @@ func (j *Jira) boardSprints(w http.ResponseWriter, r *http.Request) {
 func (j *Jira) sprint(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.Atoi(r.PathValue("id"))
 	now := j.opts.Now()
+	j.org.mu.RLock()
 	s := j.org.sprintByID[id]
 	if err != nil || s == nil || s.Created.After(now) {
+		j.org.mu.RUnlock()
 		jiraError(w, http.StatusNotFound, "Sprint does not exist or you do not have permission to see it.")
 		return
 	}
-	j.org.mu.RLock()
 	m := j.sprintJSON(baseURL(r), s, now)
 	j.org.mu.RUnlock()
 	writeJSON(w, http.StatusOK, m)
@@ -743,6 +744,9 @@ func (j *Jira) issueJSON(v view, is *Issue, now time.Time, fs fieldSel, changelo
 		out := make([]any, 0, len(ids))
 		for _, id := range ids {
 			s := o.sprintByID[id]
+			if s == nil {
+				continue // deleted: no longer in the field
+			}
 			if v.dc {
 				out = append(out, legacySprint(s, now))
 				continue
@@ -754,6 +758,9 @@ func (j *Jira) issueJSON(v view, is *Issue, now time.Time, fs fieldSel, changelo
 				}
 			}
 			out = append(out, m)
+		}
+		if len(out) == 0 {
+			return nil
 		}
 		return out
 	})

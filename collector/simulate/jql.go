@@ -12,11 +12,15 @@ import (
 //
 //	clause  := project (= | !=) V | project [NOT] IN (V, ...)
 //	         | key|issuekey|id (= | !=) V | key|issuekey|id [NOT] IN (V, ...)
+//	         | id (> | >= | < | <=) ID
 //	         | updated|created (>= | > | <= | < | =) DATE
 //	query   := [clause {AND clause}] [ORDER BY field [ASC|DESC] {, field [ASC|DESC]}]
 //	DATE    := "yyyy-MM-dd HH:mm" | "yyyy/MM/dd HH:mm" | "yyyy-MM-dd" | "yyyy/MM/dd" | -Nm|-Nh|-Nd|-Nw
 //
 // Dates are UTC. Sort fields: updated, created, key, id; ties break by id.
+// id comparisons compare issue ids as numbers (the keyset a listing of ids
+// pages by), and ID must be an existing issue's id, as every issue value
+// must: an issue deleted since is a 400.
 // Without ORDER BY, results come newest id first. OR, parentheses and other
 // fields are rejected with 400, as are queries without a restriction.
 
@@ -25,6 +29,7 @@ type jqlQuery struct {
 	noProjects map[string]bool
 	issues     map[string]bool // issue ids; nil = any
 	noIssues   map[string]bool
+	ids        []idCond
 	times      []timeCond
 	order      []orderTerm
 	relative   bool // a date relative to now was used
@@ -34,6 +39,12 @@ type timeCond struct {
 	field string // updated | created
 	op    string
 	t     time.Time
+}
+
+// idCond compares the issue id with id, as numbers.
+type idCond struct {
+	op string // > | >= | < | <=
+	id string
 }
 
 type orderTerm struct {
@@ -239,6 +250,18 @@ func (p *jqlParser) clause(q *jqlQuery) error {
 		q.times = append(q.times, timeCond{field: field, op: opS, t: t})
 		return nil
 	}
+	if field == "id" && (opS == ">" || opS == ">=" || opS == "<" || opS == "<=") {
+		vt, ok := p.next()
+		if !ok {
+			return jqlErrf("Error in the JQL Query: Expecting a value after '%s'.", op.s)
+		}
+		is := p.org.issueByKey[vt.s]
+		if is == nil || is.ID != vt.s {
+			return jqlErrf("An issue with key '%s' does not exist for field 'id'.", vt.s)
+		}
+		q.ids = append(q.ids, idCond{op: opS, id: is.ID})
+		return nil
+	}
 	var vals []string
 	switch opS {
 	case "=", "!=":
@@ -374,6 +397,12 @@ func (q *jqlQuery) match(is *Issue, updated time.Time) bool {
 	}
 	if q.noIssues[is.ID] {
 		return false
+	}
+	for _, c := range q.ids {
+		d := compareIDs(is.ID, c.id)
+		if c.op == ">" && d <= 0 || c.op == ">=" && d < 0 || c.op == "<" && d >= 0 || c.op == "<=" && d > 0 {
+			return false
+		}
 	}
 	for _, c := range q.times {
 		v := updated

@@ -216,8 +216,9 @@ type Issue struct {
 }
 
 // Org is a simulated Jira site. Its exported fields may be read freely
-// while no goroutine mutates it (Touch, SetStatus, SetSprints); the Jira
-// handler and SprintTruth take the org's lock themselves.
+// while no goroutine mutates it (Touch, SetStatus, SetSprints,
+// DeleteIssue, DeleteSprint); the Jira handler and SprintTruth take the
+// org's lock themselves.
 type Org struct {
 	Seed     int64
 	Now      time.Time
@@ -241,6 +242,9 @@ type Org struct {
 	projByKey   map[string]*Project
 	// sprintIssues indexes every issue ever in a sprint.
 	sprintIssues map[int][]*Issue
+	// deletedSprints holds the names of deleted sprints (DeleteSprint),
+	// which changelog items still name.
+	deletedSprints map[int]string
 }
 
 // Sprint returns the sprint with the given id, or nil.
@@ -294,6 +298,9 @@ func (o *Org) Index() error {
 		boards[b.ID] = true
 	}
 	sprints := map[int]bool{}
+	for id := range o.deletedSprints {
+		sprints[id] = true // histories still name deleted sprints
+	}
 	for _, s := range o.Sprints {
 		if !boards[s.OriginBoardID] {
 			return fmt.Errorf("simulate: sprint %d: no board %d", s.ID, s.OriginBoardID)
@@ -721,9 +728,55 @@ func (o *Org) sprintNamesString(ids []int) string {
 	for i, id := range ids {
 		if s := o.sprintByID[id]; s != nil {
 			parts[i] = s.Name
+		} else if name, ok := o.deletedSprints[id]; ok {
+			parts[i] = name
 		} else {
 			parts[i] = strconv.Itoa(id)
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// DeleteIssue deletes an issue upstream, as deleting it in Jira does: from
+// then on the site serves it nowhere (search, GET issue, its changelog),
+// and no sprint's truth counts it. The other issues are unchanged (an
+// issue whose parent it was keeps its parent key, rendered as no parent).
+func (o *Org) DeleteIssue(keyOrID string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	is := o.issueByKey[keyOrID]
+	if is == nil {
+		return fmt.Errorf("simulate: no issue %q", keyOrID)
+	}
+	o.Issues = slices.DeleteFunc(o.Issues, func(x *Issue) bool { return x == is })
+	delete(o.issueByKey, is.Key)
+	delete(o.issueByKey, is.ID)
+	for id, list := range o.sprintIssues {
+		o.sprintIssues[id] = slices.DeleteFunc(list, func(x *Issue) bool { return x == is })
+	}
+	o.changed(time.Time{})
+	return nil
+}
+
+// DeleteSprint deletes a sprint upstream, as Jira's DELETE sprint does:
+// from then on no board lists it, GET sprint answers 404, and the Sprint
+// field of its issues no longer shows it (their changelogs keep the items
+// that name it, as Jira's do; no history is added). AllSprintTruths leaves
+// it out, and the truths of the other sprints are unchanged.
+func (o *Org) DeleteSprint(id int) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := o.sprintByID[id]
+	if s == nil {
+		return fmt.Errorf("simulate: no sprint %d", id)
+	}
+	o.Sprints = slices.DeleteFunc(o.Sprints, func(x *Sprint) bool { return x == s })
+	delete(o.sprintByID, id)
+	delete(o.sprintIssues, id)
+	if o.deletedSprints == nil {
+		o.deletedSprints = map[int]string{}
+	}
+	o.deletedSprints[id] = s.Name
+	o.changed(time.Time{})
+	return nil
 }

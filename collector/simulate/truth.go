@@ -137,6 +137,8 @@ func containsInt(s []int, v int) bool {
 //     carry-over (Jira moving open issues as it completes): not a removal,
 //     and the issue counts as in the sprint at t1.
 //   - "Done at an instant" applies every status change at or before it.
+//   - Deleted issues (DeleteIssue) count nowhere; a deleted sprint
+//     (DeleteSprint), like an unknown id, has the zero truth (State "").
 func (o *Org) SprintTruth(sprintID string, now time.Time) SprintTruth {
 	o.mu.RLock()
 	defer o.mu.RUnlock()
@@ -232,7 +234,8 @@ func (o *Org) SprintTruth(sprintID string, now time.Time) SprintTruth {
 	return out
 }
 
-// AllSprintTruths returns the truth of every sprint, keyed by sprint id.
+// AllSprintTruths returns the truth of every sprint, keyed by sprint id;
+// deleted sprints are not reported.
 func (o *Org) AllSprintTruths(now time.Time) map[string]SprintTruth {
 	out := make(map[string]SprintTruth, len(o.Sprints))
 	for _, s := range o.Sprints {
