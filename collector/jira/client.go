@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -24,6 +25,12 @@ const (
 	agilePageSize = 50  // Agile API's maximum for boards and sprints
 	searchPage    = 100 // Jira may return fewer (it caps pages with changelogs)
 	changelogPage = 100
+	// listPage is the page size of an id listing (fields=id): Cloud
+	// returns up to 5000 keys-only issues a page, Data Center up to its
+	// jira.search.views.default.max (1000 by default); either may return
+	// fewer.
+	listPage   = 1000
+	pathSprint = "/rest/agile/1.0/sprint/" // + {sprintId}
 )
 
 func pathSprints(boardID int64) string {
@@ -268,4 +275,92 @@ func (c client) changelog(ctx context.Context, key string) ([]history, error) {
 		return nil
 	})
 	return out, err
+}
+
+// searchIDs returns the ids of the first page of a search (fields=id, no
+// changelog) and whether that page is its last: Cloud's isLast (or no
+// nextPageToken), Data Center's total. Ids are Jira's numeric issue ids.
+func (c client) searchIDs(ctx context.Context, jql string) (ids []string, last bool, err error) {
+	path := c.pathSearch()
+	q := url.Values{"jql": {jql}, "fields": {"id"}, "maxResults": {strconv.Itoa(listPage)}}
+	if c.dc {
+		q.Set("startAt", "0")
+	}
+	var p struct {
+		Issues []struct {
+			ID string `json:"id"`
+		} `json:"issues"`
+		NextPageToken string `json:"nextPageToken"`
+		IsLast        *bool  `json:"isLast"`
+		Total         *int   `json:"total"`
+	}
+	if _, err := c.http.GetJSON(ctx, path, q, &p); err != nil {
+		return nil, false, err
+	}
+	switch {
+	case p.Issues == nil:
+		return nil, false, c.endpointError(path, errors.New("page without issues"))
+	case c.dc && p.Total == nil:
+		return nil, false, c.endpointError(path, errors.New("page without total"))
+	}
+	ids = make([]string, len(p.Issues))
+	for i, is := range p.Issues {
+		if !numericID(is.ID) {
+			return nil, false, c.endpointError(path, fmt.Errorf("issue #%d: id %q is not a number", i, is.ID))
+		}
+		ids[i] = is.ID
+	}
+	if c.dc {
+		last = len(ids) >= *p.Total
+	} else {
+		last = (p.IsLast != nil && *p.IsLast) || p.NextPageToken == ""
+	}
+	return ids, last, nil
+}
+
+// numericID reports whether s is a positive decimal number without leading
+// zeros, as Jira's ids are (and as an unquoted JQL value must be).
+func numericID(s string) bool {
+	if s == "" || len(s) > 19 || s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// issueProject returns the project key of the issue with the given id, and
+// false when Jira answers 404 (it does not exist, or the API user may no
+// longer see it).
+func (c client) issueProject(ctx context.Context, id string) (string, bool, error) {
+	path := c.rest("/issue/" + url.PathEscape(id))
+	var is struct {
+		Fields struct {
+			Project struct {
+				Key string `json:"key"`
+			} `json:"project"`
+		} `json:"fields"`
+	}
+	if _, err := c.http.GetJSON(ctx, path, url.Values{"fields": {"project"}}, &is); err != nil {
+		if httpx.IsStatus(err, http.StatusNotFound) {
+			return "", false, nil
+		}
+		return "", false, err
+	}
+	return is.Fields.Project.Key, true, nil
+}
+
+// sprintExists reports whether GET sprint finds the sprint (false on 404).
+func (c client) sprintExists(ctx context.Context, id int64) (bool, error) {
+	var sp sprint
+	if _, err := c.http.GetJSON(ctx, pathSprint+strconv.FormatInt(id, 10), nil, &sp); err != nil {
+		if httpx.IsStatus(err, http.StatusNotFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }

@@ -3,15 +3,21 @@ package jira
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/runway-analytics/runway/collector"
 	"github.com/runway-analytics/runway/collector/config"
 )
 
+// DefaultReconcile is how often a run reconciles deletions unless the
+// configuration says otherwise.
+const DefaultReconcile = 24 * time.Hour
+
 // Config is a Jira source's own keys (a sources entry with type: jira,
-// beside the common name, base_url, token_env, schedule, ...). The zero
-// value is the default: every visible board and project, the points field
-// discovered, Data Center auth.
+// beside the common name, base_url, token_env, schedule, ...). NewConfig
+// returns the defaults: every visible board and project, the points field
+// discovered, Data Center auth, deletions reconciled daily. The zero value
+// is the same with reconciling off.
 type Config struct {
 	// Email picks the flavour and its auth: set, Jira Cloud with Basic
 	// e-mail:API token (REST v3); empty, Jira Data Center or Server with
@@ -26,19 +32,29 @@ type Config struct {
 	// PointsField is the story points field id (customfield_10016, say);
 	// discovered from /field when empty.
 	PointsField string `yaml:"points_field"`
+	// Reconcile is how often a run also lists the ids of the issues and
+	// sprints that still exist upstream and tombstones the stored ones
+	// that are gone (DefaultReconcile; 0 disables).
+	Reconcile config.Span `yaml:"reconcile"`
 }
+
+// NewConfig returns the default settings.
+func NewConfig() *Config { return &Config{Reconcile: config.Span(DefaultReconcile)} }
 
 // SourceType registers Jira with a build (collector/sources).
 var SourceType = collector.SourceType{
 	Name:     Type,
-	Settings: func() config.Settings { return &Config{} },
+	Settings: func() config.Settings { return NewConfig() },
 	New:      New,
 }
 
-// Validate reports bad board ids and empty project keys, each naming its
-// key.
+// Validate reports bad board ids, empty project keys and a negative
+// reconcile interval, each naming its key.
 func (c *Config) Validate() []string {
 	var probs []string
+	if c.Reconcile < 0 {
+		probs = append(probs, fmt.Sprintf("reconcile: negative interval %s (0 disables reconciling)", c.Reconcile.D()))
+	}
 	for i, b := range c.Boards {
 		if b <= 0 {
 			probs = append(probs, fmt.Sprintf("boards[%d]: bad board id %d", i, b))

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/runway-analytics/runway/collector/config"
 )
@@ -36,9 +37,10 @@ const jiraYAML = `sources:
     schedule: "@hourly"
 `
 
-// TestConfig: Jira's keys (email, projects, boards, points_field) are its
-// own: decoded and validated by this package, overridable from the
-// environment; GitHub's and GitLab's (repos, groups) are not Jira's.
+// TestConfig: Jira's keys (email, projects, boards, points_field,
+// reconcile) are its own: decoded and validated by this package,
+// overridable from the environment; GitHub's and GitLab's (repos, groups)
+// are not Jira's.
 func TestConfig(t *testing.T) {
 	c, err := loadJira(t, jiraYAML+"    email: bot@acme.com\n    projects: [PLAT, MOB]\n    boards: [12, 14]\n    points_field: customfield_10016\n", nil)
 	if err != nil {
@@ -47,8 +49,20 @@ func TestConfig(t *testing.T) {
 	if !c.cloud() || strings.Join(c.Projects, ",") != "PLAT,MOB" || len(c.Boards) != 2 || c.PointsField != "customfield_10016" {
 		t.Errorf("config = %+v", c)
 	}
-	if c, err := loadJira(t, jiraYAML, nil); err != nil || c.cloud() || len(c.Projects)+len(c.Boards) != 0 || c.PointsField != "" {
-		t.Errorf("defaults = %+v, %v (want Data Center, everything visible)", c, err)
+	if c, err := loadJira(t, jiraYAML, nil); err != nil || c.cloud() || len(c.Projects)+len(c.Boards) != 0 || c.PointsField != "" ||
+		c.Reconcile.D() != 24*time.Hour {
+		t.Errorf("defaults = %+v, %v (want Data Center, everything visible, reconciled daily)", c, err)
+	}
+	for body, want := range map[string]time.Duration{"    reconcile: 6h\n": 6 * time.Hour, "    reconcile: 7d\n": 7 * 24 * time.Hour, "    reconcile: 0\n": 0} {
+		if c, err := loadJira(t, jiraYAML+body, nil); err != nil || c.Reconcile.D() != want {
+			t.Errorf("%q: reconcile = %v, %v; want %v", body, c, err, want)
+		}
+	}
+	if c, err := loadJira(t, jiraYAML, config.MapEnv{"RUNWAY_SOURCES_0_RECONCILE": "12h"}); err != nil || c.Reconcile.D() != 12*time.Hour {
+		t.Errorf("reconcile from the environment = %v, %v", c, err)
+	}
+	if probs := (&Config{Reconcile: config.Span(-time.Hour)}).Validate(); len(probs) != 1 || !strings.HasPrefix(probs[0], "reconcile: negative") {
+		t.Errorf("negative reconcile: %v", probs)
 	}
 
 	c, err = loadJira(t, jiraYAML+"    projects: [PLAT]\n", config.MapEnv{
@@ -72,13 +86,15 @@ func TestConfig(t *testing.T) {
 		want       string
 	}{
 		{"repos", jiraYAML + "    repos: [acme/web]\n", nil,
-			"line 7: field repos not found in type jira (jira has: email, projects, boards, points_field; every source has:"},
+			"line 7: field repos not found in type jira (jira has: email, projects, boards, points_field, reconcile; every source has:"},
 		{"groups", jiraYAML + "    groups: [platform]\n", nil, "line 7: field groups not found in type jira"},
 		{"repos from the environment", jiraYAML, config.MapEnv{"RUNWAY_SOURCES_0_REPOS": "acme/web"},
 			"RUNWAY_SOURCES_0_REPOS: no such setting (sources[0] (type jira) has:"},
 		{"bad board", jiraYAML + "    boards: [12, 0]\n", nil, "sources[0].boards[1]: bad board id 0"},
 		{"empty project", jiraYAML + "    projects: [PLAT, \" \"]\n", nil, "sources[0].projects[1]: empty project key"},
 		{"board not a number", jiraYAML + "    boards: [twelve]\n", nil, "line 7: cannot unmarshal !!str `twelve` into int64"},
+		{"reconcile without a unit", jiraYAML + "    reconcile: 24\n", nil, `line 7: bad duration "24"`},
+		{"negative reconcile", jiraYAML + "    reconcile: -1h\n", nil, `line 7: bad duration "-1h"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := loadJira(t, tc.body, tc.env)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +71,7 @@ func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
 	settings, ok := cfg.Settings.(*Config)
 	switch {
 	case cfg.Settings == nil:
-		settings = &Config{}
+		settings = NewConfig()
 	case !ok || settings == nil:
 		errs = append(errs, fmt.Sprintf("settings are a %T, want a *jira.Config", cfg.Settings))
 	default:
@@ -109,7 +110,9 @@ func (s *source) Type() string { return Type }
 // Collect writes statuses, boards, sprints and the issues updated since the
 // cursor (with their status changes, sprint membership events and
 // intervals). The cursor moves with the rows that justify it: at the
-// checkpoints of the issue search and at the end.
+// checkpoints of the issue search and at the end. When a reconcile is due
+// (Config.Reconcile), the run then tombstones the stored issues and
+// sprints deleted upstream (see reconcile.go).
 func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	now := s.now().UTC()
 
@@ -138,7 +141,8 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	for _, b := range boards {
 		sink.Write(m.boardRow(b))
 	}
-	if err := s.sprints(ctx, sink, m, boards); err != nil {
+	listed, err := s.sprints(ctx, sink, m, boards)
+	if err != nil {
 		return err
 	}
 
@@ -146,6 +150,7 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	if err != nil {
 		return err
 	}
+	reconcile := s.reconcileDue(ctx, sink, now, prev.IsZero())
 	loc, err := s.jqlZone(ctx)
 	if err != nil {
 		return err
@@ -186,7 +191,15 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 		return err
 	}
 	run.setCursors(prev, stored, projects)
-	return nil
+	if !reconcile {
+		return nil
+	}
+	// What was collected is committed before the listing starts, so that
+	// a reconcile cut short (a timeout, a shutdown) costs none of it.
+	if err := sink.Checkpoint(ctx); err != nil {
+		return err
+	}
+	return s.reconcile(ctx, sink, m, projects, listed, now)
 }
 
 // setCursors sets the issue cursor to the newest update collected and the
@@ -331,9 +344,18 @@ func (s *source) boards(ctx context.Context) ([]board, error) {
 	return out, nil
 }
 
+// sprintListing is what the sprint lists of one run showed: the boards
+// whose list was read in full and every sprint id on them (board and
+// sprint ids as stored).
+type sprintListing struct {
+	boards, sprints map[string]bool
+}
+
 // sprints writes the sprints of every board, once per sprint id (a sprint
-// shown on two boards belongs to its origin board).
-func (s *source) sprints(ctx context.Context, sink collector.Sink, m *mapper, boards []board) error {
+// shown on two boards belongs to its origin board), and returns what the
+// lists showed.
+func (s *source) sprints(ctx context.Context, sink collector.Sink, m *mapper, boards []board) (sprintListing, error) {
+	listed := sprintListing{boards: map[string]bool{}, sprints: map[string]bool{}}
 	seen := map[int64]bool{}
 	for i, b := range boards {
 		sink.Progress("sprints", i, len(boards))
@@ -347,8 +369,9 @@ func (s *source) sprints(ctx context.Context, sink collector.Sink, m *mapper, bo
 				s.log.DebugContext(ctx, "jira: board has no sprints", "board", b.ID, "error", err)
 				continue
 			}
-			return err
+			return sprintListing{}, err
 		}
+		listed.boards[strconv.FormatInt(b.ID, 10)] = true
 		for _, sp := range ss {
 			if seen[sp.ID] && sp.ID > 0 {
 				continue
@@ -356,13 +379,14 @@ func (s *source) sprints(ctx context.Context, sink collector.Sink, m *mapper, bo
 			seen[sp.ID] = true
 			row, err := m.sprintRow(sp, b.ID)
 			if err != nil {
-				return s.api.endpointError(pathSprints(b.ID), err)
+				return sprintListing{}, s.api.endpointError(pathSprints(b.ID), err)
 			}
+			listed.sprints[row.SprintID] = true
 			sink.Write(row)
 		}
 	}
 	sink.Progress("sprints", len(boards), len(boards))
-	return nil
+	return listed, nil
 }
 
 // since returns the lower bound of the issue search and the stored cursor

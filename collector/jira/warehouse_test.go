@@ -61,6 +61,21 @@ func newSlice(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int
 
 func newSliceWith(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int, fl flavour, zone string, factory collector.Factory) *slice {
 	t.Helper()
+	return newSliceSettings(t, db, opts, pageSize, fl, zone, factory, &jira.Config{Email: fl.email})
+}
+
+// newSliceReconciling builds the slice with a source that reconciles
+// deletions every `every`.
+func newSliceReconciling(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int, fl flavour, every time.Duration) *slice {
+	t.Helper()
+	return newSliceSettings(t, db, opts, pageSize, fl, "", jira.SourceType.New,
+		&jira.Config{Email: fl.email, Reconcile: config.Span(every)})
+}
+
+// newSliceSettings builds the slice with the source's Jira settings.
+func newSliceSettings(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize int, fl flavour, zone string,
+	factory collector.Factory, settings *jira.Config) *slice {
+	t.Helper()
 	ctx := context.Background()
 	if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
 		t.Fatal(err)
@@ -73,7 +88,7 @@ func newSliceWith(t testing.TB, db warehouse.DB, opts simulate.Options, pageSize
 	t.Cleanup(srv.Close)
 	s.runner = collector.NewRunner(db, nil, collector.NewMetrics(prometheus.NewRegistry()),
 		collector.RunnerOptions{Now: func() time.Time { return s.clock }})
-	err := s.runner.Add(config.Source{Name: "sim", Type: "jira", BaseURL: srv.URL, Settings: &jira.Config{Email: fl.email},
+	err := s.runner.Add(config.Source{Name: "sim", Type: "jira", BaseURL: srv.URL, Settings: settings,
 		Token: config.Secret(fl.token), Since: config.Span(400 * 24 * time.Hour)}, factory)
 	if err != nil {
 		t.Fatal(err)
