@@ -15,7 +15,7 @@ func TestSourceTypesOfTheBuild(t *testing.T) {
 		{"unregistered type", `{name: gh, type: github, base_url: "https://api.github.com", token_env: T, schedule: "@hourly", repos: [acme/web]}`,
 			`sources[0].type: unknown source type "github" (want one of jira)`},
 		{"not a jira key", `{name: j, type: jira, base_url: "https://acme.atlassian.net", token_env: T, schedule: "@hourly", repos: [acme/web]}`,
-			"line 2: field repos not found in type jira (jira has: email, projects, boards, points_field;"},
+			"line 2: field repos not found in type jira (jira has: email, projects, boards, points_field, reconcile;"},
 		{"checked by jira", `{name: j, type: jira, base_url: "https://acme.atlassian.net", token_env: T, schedule: "@hourly", boards: [0]}`,
 			"sources[0].boards[0]: bad board id 0"},
 	} {
