@@ -75,7 +75,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer conn.Close()
-				start := time.Now()
+				start := time.Now() // elapsed time only: the server's timeouts run on the real clock
 				closed := make(chan time.Duration, 1)
 				go func() {
 					_, _ = io.Copy(io.Discard, conn) // until the server closes
@@ -131,7 +131,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 			// By now the server has given up on the connection: what it
 			// managed to write reads at once, then the connection ends. A
 			// server still waiting would go on answering (or stall).
-			readStart := time.Now()
+			readStart := time.Now() // elapsed time only, as above
 			_ = conn.SetReadDeadline(readStart.Add(2 * slack))
 			br := bufio.NewReader(conn)
 			got := 0

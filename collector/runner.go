@@ -455,9 +455,7 @@ func (r *Runner) collect(ctx context.Context, e *entry, runID, trigger string, p
 		return err
 	}
 	// What was collected is committed even if the run's deadline or a
-	// shutdown comes now; the commit has its own bound.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
-	defer cancel()
+	// shutdown comes now: commit has its own bound.
 	if err := b.finish(ctx); err != nil {
 		res.Rows = b.committedCounts()
 		return err

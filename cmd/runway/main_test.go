@@ -177,7 +177,7 @@ sources:
 	if conn, err := net.Dial("tcp", addr); err != nil {
 		t.Error(err)
 	} else {
-		start := time.Now()
+		start := time.Now() // elapsed time only: the listener's timeout runs on the real clock
 		_ = conn.SetReadDeadline(start.Add(10 * time.Second))
 		_, rerr := conn.Read(make([]byte, 1))
 		conn.Close()

@@ -337,7 +337,9 @@ func TestFaultsResetNext(t *testing.T) {
 
 func TestFaultsSlowNext(t *testing.T) {
 	f, v, base := newFaultSite(t, FaultOptions{})
-	const d = 150 * time.Millisecond
+	// Long enough that an unslowed answer is far below it even on a busy
+	// machine; only elapsed time is read (monotonic), never the date.
+	const d = time.Second
 	f.SlowNext("/slow", d, 1)
 	f.FailNext("/slow", 503, 1, "") // a slowed request still meets later rules
 	start := time.Now()
