@@ -92,7 +92,7 @@ func seedSprints(t *testing.T, db warehouse.DB) {
 	}
 	sprint := func(id, board, state string, start, end, activated, complete *time.Time) warehouse.SprintRow {
 		return warehouse.SprintRow{Source: "jira", SprintID: id, BoardID: board, Name: "Sprint " + id, State: state,
-			Start: start, End: end, Activated: activated, Complete: complete, Version: 1}
+			Start: start, End: end, Activated: activated, Complete: complete, CarryOverGrace: 60, Version: 1}
 	}
 	sprints := []warehouse.SprintRow{
 		sprint("S10", "B1", "closed", tptr(at(2, 1, 9, 0, 0)), tptr(at(2, 15, 9, 0, 0)), tptr(at(2, 1, 10, 0, 0)), tptr(at(2, 15, 16, 0, 0))),

@@ -46,7 +46,7 @@ func genYear(boards, sprints, issues int) year {
 			start := yearStart.Add(time.Duration(k) * sprintLen)
 			end := start.Add(sprintLen)
 			row := warehouse.SprintRow{Source: "jira", SprintID: id, BoardID: board, Name: "Sprint " + id,
-				Start: tp(start), End: tp(end), Version: 1}
+				Start: tp(start), End: tp(end), CarryOverGrace: 60, Version: 1}
 			var complete time.Time
 			switch {
 			case k == sprints-1:

@@ -50,7 +50,7 @@ func checkSQL(t *testing.T, name, got, want string, gotArgs, wantArgs []any) {
 func TestSprintSetSQL(t *testing.T) {
 	f := sprintSet(sprintSel{source: "jira", board: "B1", state: "closed", from: &bFrom, to: &bTo, now: bNow,
 		after: &SprintKey{Start: bFrom, Source: "jira", ID: "7"}, limit: 50})
-	checkSQL(t, "sprint set", f.sql, `SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+	checkSQL(t, "sprint set", f.sql, `SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date, carry_over_grace,
     if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
     if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
     ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
@@ -68,7 +68,7 @@ LIMIT 50`, f.args,
 
 	// No filters: only tombstoned sprints are left out; no limit: no ORDER BY.
 	f = sprintSet(sprintSel{now: bNow})
-	checkSQL(t, "bare sprint set", f.sql, `SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+	checkSQL(t, "bare sprint set", f.sql, `SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date, carry_over_grace,
     if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
     if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
     ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
@@ -88,12 +88,12 @@ WHERE deleted = 0`, f.args, []any{bNow, bNow})
 // sprints table.
 func TestSprintMetricsSQL(t *testing.T) {
 	sql, args := buildSprintMetrics([]sprintWindow{
-		{source: "jira", id: "7", t0: bFrom, t1: bNow, closing: true},
+		{source: "jira", id: "7", t0: bFrom, t1: bNow, closing: true, grace: 60},
 		{source: "jira", id: "8", t0: bNow, t1: bTo},
 	})
 	keys := []any{[]string{"jira", "jira"}, []string{"7", "8"}}
 	want := append(append([]any{}, keys...), keys...)
-	want = append(want, []int64{bFrom.Unix(), bNow.Unix()}, []int64{bNow.Unix(), bTo.Unix()}, []int64{1, 0})
+	want = append(want, []int64{bFrom.Unix(), bNow.Unix()}, []int64{bNow.Unix(), bTo.Unix()}, []int64{1, 0}, []int64{60, 0})
 	want = append(want, keys...)
 	want = append(want, keys...)
 	checkSQL(t, "sprint metrics", sql, `SELECT source, container_id AS sprint_id,
@@ -113,9 +113,9 @@ FROM (
         entered <= start_at AND (isNull(exited) OR assumeNotNull(exited) > start_at) AS in_t0,
         entered > start_at AND entered <= end_at AS is_added,
         isNotNull(exited) AND assumeNotNull(exited) > start_at AND assumeNotNull(exited) <= end_at
-            AND NOT (closing AND assumeNotNull(exited) >= end_at - 60) AND done_at_leaving = 0 AS is_removed,
+            AND NOT (closing AND assumeNotNull(exited) >= end_at - grace) AND done_at_leaving = 0 AS is_removed,
         entered <= end_at AND (isNull(exited) OR assumeNotNull(exited) > end_at
-            OR (closing AND assumeNotNull(exited) >= end_at - 60)) AS in_t1
+            OR (closing AND assumeNotNull(exited) >= end_at - grace)) AS in_t1
     FROM (
         SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points
         FROM {db}.membership_intervals FINAL
@@ -125,8 +125,8 @@ FROM (
             AND (source, issue_id) NOT IN (SELECT source, issue_id FROM {db}.issues FINAL WHERE deleted = 1)
     ) AS i
     ALL INNER JOIN (
-        SELECT source, container_id, toDateTime(t0, 'UTC') AS start_at, toDateTime(t1, 'UTC') AS end_at, closing
-        FROM system.one ARRAY JOIN ? AS source, ? AS container_id, ? AS t0, ? AS t1, ? AS closing
+        SELECT source, container_id, toDateTime(t0, 'UTC') AS start_at, toDateTime(t1, 'UTC') AS end_at, closing, grace
+        FROM system.one ARRAY JOIN ? AS source, ? AS container_id, ? AS t0, ? AS t1, ? AS closing, ? AS grace
     ) AS w USING (source, container_id)
 ) AS a
 ANY LEFT JOIN (
@@ -234,21 +234,21 @@ func TestWindowChunks(t *testing.T) {
 }
 
 func TestSprintEventsSQL(t *testing.T) {
-	sql, args := buildSprintEvents(sprintWindow{source: "jira", id: "7", t0: bFrom, t1: bNow, closing: true})
+	sql, args := buildSprintEvents(sprintWindow{source: "jira", id: "7", t0: bFrom, t1: bNow, closing: true, grace: 30})
 	checkSQL(t, "sprint events", sql, `SELECT issue_id, issue_key, entered, exited, done_at_leaving, points,
     is_added, is_exit, in_t1, done_t1, carried_at
 FROM (
     SELECT source, issue_id, entered, exited, done_at_leaving, points,
         entered > start_at AND entered <= end_at AS is_added,
         isNotNull(exited) AND assumeNotNull(exited) > start_at AND assumeNotNull(exited) <= end_at
-            AND NOT (closing AND assumeNotNull(exited) >= end_at - 60) AS is_exit,
+            AND NOT (closing AND assumeNotNull(exited) >= end_at - grace) AS is_exit,
         entered <= end_at AND (isNull(exited) OR assumeNotNull(exited) > end_at
-            OR (closing AND assumeNotNull(exited) >= end_at - 60)) AS in_t1,
+            OR (closing AND assumeNotNull(exited) >= end_at - grace)) AS in_t1,
         tupleElement(arrayElement(st, arrayCount(x -> tupleElement(x, 1) <= end_at, st)), 3) = 1 AS done_t1,
         if(isNotNull(exited) AND assumeNotNull(exited) <= end_at, assumeNotNull(exited), end_at) AS carried_at
     FROM (
         SELECT source, issue_id, entered, exited, done_at_leaving, points,
-            ? AS start_at, ? AS end_at, ? AS closing
+            ? AS start_at, ? AS end_at, ? AS closing, ? AS grace
         FROM {db}.membership_intervals FINAL
         WHERE source = ? AND kind = 'sprint' AND container_id = ?
             AND issue_id NOT IN (SELECT issue_id FROM {db}.issues FINAL WHERE source = ? AND deleted = 1)
@@ -273,7 +273,7 @@ ANY LEFT JOIN (
 ) AS k USING (source, issue_id)
 WHERE is_added OR is_exit OR (in_t1 AND NOT done_t1)
 ORDER BY issue_id, entered`, args,
-		[]any{bFrom, bNow, true, "jira", "7", "jira", "jira", "jira", "7", "jira", "jira", "7"})
+		[]any{bFrom, bNow, true, uint64(30), "jira", "7", "jira", "jira", "jira", "7", "jira", "jira", "7"})
 }
 
 func TestScopeChangeSQL(t *testing.T) {
@@ -289,7 +289,7 @@ func TestScopeChangeSQL(t *testing.T) {
 FROM (
     SELECT source, sprint_id, source AS src, board_id AS grp
     FROM (
-        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date, carry_over_grace,
             if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
             if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
             ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
@@ -304,16 +304,16 @@ ANY LEFT JOIN (
         toInt64(uniqExactIf(issue_id, entered <= start_at AND (isNull(exited) OR assumeNotNull(exited) > start_at))) AS c_n,
         toInt64(countIf(entered > start_at AND entered <= end_at)) AS a_n,
         toInt64(countIf(isNotNull(exited) AND assumeNotNull(exited) > start_at AND assumeNotNull(exited) <= end_at
-            AND NOT (closing AND assumeNotNull(exited) >= end_at - 60) AND done_at_leaving = 0)) AS r_n
+            AND NOT (closing AND assumeNotNull(exited) >= end_at - grace) AND done_at_leaving = 0)) AS r_n
     FROM (
         SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points,
-            start_at, end_at, closing
+            start_at, end_at, closing, grace
         FROM (
             SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points
             FROM {db}.membership_intervals FINAL
             WHERE kind = 'sprint' AND (source, container_id) IN (
                 SELECT source, sprint_id FROM (
-                    SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+                    SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date, carry_over_grace,
                         if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
                         if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
                         ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
@@ -326,9 +326,9 @@ ANY LEFT JOIN (
         ) AS i
         ALL INNER JOIN (
             SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,
-                state = 'closed' AND isNotNull(complete_date) AS closing
+                state = 'closed' AND isNotNull(complete_date) AS closing, carry_over_grace AS grace
             FROM (
-                SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+                SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date, carry_over_grace,
                     if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
                     if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
                     ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
@@ -357,7 +357,7 @@ ORDER BY src, grp`, args, append(append(append([]any{}, set...), set...), set...
 FROM (
     SELECT source, sprint_id, '' AS src, substring(toString(toStartOfMonth(assumeNotNull(t0))), 1, 7) AS grp
     FROM (
-        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date, carry_over_grace,
             if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
             if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
             ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
@@ -371,10 +371,10 @@ ANY LEFT JOIN (
         toInt64(uniqExactIf(issue_id, entered <= start_at AND (isNull(exited) OR assumeNotNull(exited) > start_at))) AS c_n,
         toInt64(countIf(entered > start_at AND entered <= end_at)) AS a_n,
         toInt64(countIf(isNotNull(exited) AND assumeNotNull(exited) > start_at AND assumeNotNull(exited) <= end_at
-            AND NOT (closing AND assumeNotNull(exited) >= end_at - 60) AND done_at_leaving = 0)) AS r_n
+            AND NOT (closing AND assumeNotNull(exited) >= end_at - grace) AND done_at_leaving = 0)) AS r_n
     FROM (
         SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points,
-            start_at, end_at, closing
+            start_at, end_at, closing, grace
         FROM (
             SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points
             FROM {db}.membership_intervals FINAL
@@ -383,9 +383,9 @@ ANY LEFT JOIN (
         ) AS i
         ALL INNER JOIN (
             SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,
-                state = 'closed' AND isNotNull(complete_date) AS closing
+                state = 'closed' AND isNotNull(complete_date) AS closing, carry_over_grace AS grace
             FROM (
-                SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+                SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date, carry_over_grace,
                     if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
                     if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
                     ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
@@ -414,7 +414,7 @@ FROM (
     SELECT '' AS src, 'all' AS grp,
         (toFloat64(toUInt32(t1)) - toFloat64(toUInt32(assumeNotNull(t0)))) / 86400 AS days
     FROM (
-        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,
+        SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date, carry_over_grace,
             if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
             if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
             ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at

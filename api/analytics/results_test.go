@@ -50,7 +50,7 @@ func seed(t testing.TB, db warehouse.DB) {
 	}
 	sprint := func(id, board, state string, start, end, activated, complete *time.Time) warehouse.SprintRow {
 		return warehouse.SprintRow{Source: "jira", SprintID: id, BoardID: board, Name: "Sprint " + id, State: state,
-			Start: start, End: end, Activated: activated, Complete: complete, Version: 2}
+			Start: start, End: end, Activated: activated, Complete: complete, CarryOverGrace: 60, Version: 2}
 	}
 	sprints := []warehouse.SprintRow{
 		sprint("S1", "B1", "closed", tp(ts(1, 1, 9, 0, 0)), tp(ts(1, 15, 9, 0, 0)), tp(ts(1, 1, 10, 0, 0)), tp(ts(1, 15, 17, 0, 0))),

@@ -15,11 +15,12 @@ import (
 // DefaultLimit is the page size of Sprints when the filter leaves it unset.
 const DefaultLimit = 100
 
-// Sprint states as Jira names them; SprintFilter.State takes one of these.
+// Sprint states, in the stored vocabulary every source maps onto;
+// SprintFilter.State takes one of these.
 const (
-	StateFuture = "future"
-	StateActive = "active"
-	StateClosed = "closed"
+	StateFuture = warehouse.SprintFuture
+	StateActive = warehouse.SprintActive
+	StateClosed = warehouse.SprintClosed
 )
 
 // SprintFilter selects sprint reports.
@@ -150,7 +151,7 @@ var epoch = time.Unix(0, 0).UTC()
 // completeDate for closed sprints, else now; sort_at orders them.
 func sprintSet(s sprintSel) frag {
 	var q query
-	q.add("SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date,\n" +
+	q.add("SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date, carry_over_grace,\n" +
 		"    " + exprT0 + " AS t0,\n")
 	q.add("    "+exprT1+" AS t1,\n", s.now, s.now)
 	q.add("    " + exprSortAt + " AS sort_at\n" +
@@ -162,9 +163,12 @@ func sprintSet(s sprintSel) frag {
 // The window and sort position of a sprint, over a sprints row (exprT1
 // binds now twice).
 const (
-	exprT0     = "if(state = 'future', NULL, ifNull(activated_date, start_date))"
-	exprT1     = "if(state = 'closed', ifNull(complete_date, ?), ?)"
+	exprT0     = "if(state = '" + StateFuture + "', NULL, ifNull(activated_date, start_date))"
+	exprT1     = "if(state = '" + StateClosed + "', ifNull(complete_date, ?), ?)"
 	exprSortAt = "ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC')))"
+	// A closed sprint with a completeDate: its t1 is that date, and its
+	// completion move-out is carry-over (see exprExit).
+	exprClosing = "state = '" + StateClosed + "' AND isNotNull(complete_date)"
 )
 
 // liveIssue keeps the rows (membership intervals) of issues that are not
@@ -229,7 +233,7 @@ func windowedIntervals(s sprintSel) frag {
 	set := sprintSet(s)
 	var q query
 	q.add("SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points,\n" +
-		"    start_at, end_at, closing\n" +
+		"    start_at, end_at, closing, grace\n" +
 		"FROM (\n" +
 		"    SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points\n" +
 		"    FROM {db}.membership_intervals FINAL\n")
@@ -246,7 +250,7 @@ func windowedIntervals(s sprintSel) frag {
 	q.add(") AS i\n" +
 		"ALL INNER JOIN (\n" +
 		"    SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,\n" +
-		"        state = 'closed' AND isNotNull(complete_date) AS closing\n" +
+		"        " + exprClosing + " AS closing, carry_over_grace AS grace\n" +
 		"    FROM (\n")
 	q.nest(indent2(set))
 	q.add("\n    ) AS p\n" +
@@ -316,11 +320,13 @@ func reportNow(now time.Time) (time.Time, error) {
 // two return, in Float64 as ClickHouse would compute them.
 
 // sprintWindow is the window [t0, t1] of a started sprint; closing says the
-// sprint is closed and t1 is its completeDate.
+// sprint is closed and t1 is its completeDate; grace is its carry-over
+// grace in seconds (see exprExit).
 type sprintWindow struct {
 	source, id string
 	t0, t1     time.Time
 	closing    bool
+	grace      uint64
 }
 
 // buildSprintMetrics renders the scope metrics of the started sprints ws
@@ -338,12 +344,14 @@ func buildSprintMetrics(ws []sprintWindow) (string, []any) {
 	t0s := make([]int64, len(ws))
 	t1s := make([]int64, len(ws))
 	closing := make([]int64, len(ws))
+	graces := make([]int64, len(ws))
 	for i, w := range ws {
 		sources[i], ids[i] = w.source, w.id
 		t0s[i], t1s[i] = w.t0.Unix(), w.t1.Unix()
 		if w.closing {
 			closing[i] = 1
 		}
+		graces[i] = int64(w.grace)
 	}
 	// The (source, container_id) pairs of ws, for IN: the primary key of
 	// membership_intervals starts with them, so only their rows are read.
@@ -386,9 +394,9 @@ func buildSprintMetrics(ws []sprintWindow) (string, []any) {
 		"            AND " + liveIssue + "\n" +
 		"    ) AS i\n" +
 		"    ALL INNER JOIN (\n" +
-		"        SELECT source, container_id, toDateTime(t0, 'UTC') AS start_at, toDateTime(t1, 'UTC') AS end_at, closing\n")
-	q.add("        FROM system.one ARRAY JOIN ? AS source, ? AS container_id, ? AS t0, ? AS t1, ? AS closing\n",
-		sources, ids, t0s, t1s, closing)
+		"        SELECT source, container_id, toDateTime(t0, 'UTC') AS start_at, toDateTime(t1, 'UTC') AS end_at, closing, grace\n")
+	q.add("        FROM system.one ARRAY JOIN ? AS source, ? AS container_id, ? AS t0, ? AS t1, ? AS closing, ? AS grace\n",
+		sources, ids, t0s, t1s, closing, graces)
 	q.add("    ) AS w USING (source, container_id)\n" +
 		") AS a\n" +
 		"ANY LEFT JOIN (\n" +
@@ -508,9 +516,10 @@ func querySprintPage(ctx context.Context, db warehouse.DB, sel sprintSel) ([]Spr
 			r             SprintReport
 			startDate, t0 *time.Time
 			t1, sortAt    time.Time
+			grace         uint64
 		)
 		if err := rows.Scan(&r.Source, &r.ID, &r.Board, &r.Name, &r.State, &startDate, &r.End, &r.Complete,
-			&t0, &t1, &sortAt); err != nil {
+			&grace, &t0, &t1, &sortAt); err != nil {
 			return nil, nil, fmt.Errorf("sprint reports: %w", err)
 		}
 		r.Start = startDate
@@ -519,7 +528,7 @@ func querySprintPage(ctx context.Context, db warehouse.DB, sel sprintSel) ([]Spr
 			r.Start = t0
 			r.ActualDays = spanDays(t0, &t1)
 			ws = append(ws, sprintWindow{source: r.Source, id: r.ID, t0: *t0, t1: t1,
-				closing: r.State == StateClosed && r.Complete != nil})
+				closing: r.State == StateClosed && r.Complete != nil, grace: grace})
 		}
 		out = append(out, r)
 	}
@@ -632,7 +641,7 @@ func buildSprintEvents(w sprintWindow) (string, []any) {
 		"        if(isNotNull(exited) AND assumeNotNull(exited) <= end_at, assumeNotNull(exited), end_at) AS carried_at\n" +
 		"    FROM (\n" +
 		"        SELECT source, issue_id, entered, exited, done_at_leaving, points,\n")
-	q.add("            ? AS start_at, ? AS end_at, ? AS closing\n", w.t0, w.t1, w.closing)
+	q.add("            ? AS start_at, ? AS end_at, ? AS closing, ? AS grace\n", w.t0, w.t1, w.closing, w.grace)
 	q.add("        FROM {db}.membership_intervals FINAL\n"+
 		"        WHERE source = ? AND kind = 'sprint' AND container_id = ?\n"+
 		"            AND issue_id NOT IN (SELECT issue_id FROM {db}.issues FINAL WHERE source = ? AND deleted = 1)\n",

@@ -1,10 +1,6 @@
 package analytics
 
-import (
-	"strconv"
-	"strings"
-	"time"
-)
+import "strings"
 
 // frag is a piece of SQL with the values bound to its `?` placeholders, in
 // text order. Builders compose fragments by appending, so the args of a
@@ -40,19 +36,16 @@ func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
 }
 
-// completionGrace is how long before a closed sprint's completeDate an exit
-// still counts as the completion move-out: when a sprint is completed, Jira
-// moves its unfinished issues to the next sprint or the backlog, and those
-// exits are carry-over, not removal of scope.
-const completionGrace = 60 * time.Second
-
-var graceSeconds = strconv.Itoa(int(completionGrace / time.Second))
-
 // Interval classification, shared by every sprint builder. Each expression
 // reads one membership interval (entered, exited, done_at_leaving) next to
-// its sprint's window: start_at = t0, end_at = t1 and closing = the sprint
-// is closed (so t1 is its completeDate). exited is Nullable; every use is
-// guarded so the flags are plain UInt8 on both ClickHouse versions.
+// its sprint's window: start_at = t0, end_at = t1, closing = the sprint is
+// closed (so t1 is its completeDate) and grace = its carry-over grace in
+// seconds: exits in [t1 - grace, t1] of a closed sprint are the completion
+// move-out (carry-over), not removals. The grace is the source's rule,
+// stored with the sprint at ingest (Jira: 60 s, since Jira writes the
+// move-out a few seconds before completeDate), so this SQL knows no
+// vendor. exited is Nullable; every use is guarded so the flags are plain
+// UInt8 on both ClickHouse versions.
 var (
 	// In the sprint at t0: counts toward committed.
 	exprInT0 = "entered <= start_at AND (isNull(exited) OR assumeNotNull(exited) > start_at)"
@@ -60,12 +53,12 @@ var (
 	exprAdded = "entered > start_at AND entered <= end_at"
 	// Left in (t0, t1], other than the completion move-out of a closed sprint.
 	exprExit = "isNotNull(exited) AND assumeNotNull(exited) > start_at AND assumeNotNull(exited) <= end_at" +
-		"\n    AND NOT (closing AND assumeNotNull(exited) >= end_at - " + graceSeconds + ")"
+		"\n    AND NOT (closing AND assumeNotNull(exited) >= end_at - grace)"
 	// A counted removal: an exit of an issue that was not done when it left.
 	exprRemoved = exprExit + " AND done_at_leaving = 0"
 	// In the sprint at t1 (the completion move-out counts as still in).
 	exprInT1 = "entered <= end_at AND (isNull(exited) OR assumeNotNull(exited) > end_at" +
-		"\n    OR (closing AND assumeNotNull(exited) >= end_at - " + graceSeconds + "))"
+		"\n    OR (closing AND assumeNotNull(exited) >= end_at - grace))"
 	// In a done status category at t1: st is the issue's status history
 	// sorted by time, then by its position in the changelog (history ids
 	// grow; the creation-time 'initial' row reads 0), [(at, seq, is_done)]:

@@ -40,7 +40,7 @@ func tombstone(t *testing.T, db warehouse.DB) {
 		warehouse.IssueRow{Source: "jira", IssueID: "I9", Key: "OPS-4", Project: "OPS", Created: dec(20), Updated: at,
 			SprintIDs: []string{}, MilestoneIDs: []string{}, Labels: []string{}, Version: 4},
 		warehouse.SprintRow{Source: "jira", SprintID: "S2", BoardID: "B1", Name: "Sprint S2", State: "closed",
-			Start: tp(ts(1, 16, 9, 0, 0)), End: tp(ts(1, 30, 9, 0, 0)), Complete: tp(ts(1, 30, 9, 0, 0)), Version: 4},
+			Start: tp(ts(1, 16, 9, 0, 0)), End: tp(ts(1, 30, 9, 0, 0)), Complete: tp(ts(1, 30, 9, 0, 0)), CarryOverGrace: 60, Version: 4},
 	}
 	for _, r := range live {
 		if err := warehouse.InsertMixed(ctx, db, []warehouse.Row{r}); err != nil {

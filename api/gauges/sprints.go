@@ -29,7 +29,7 @@ const (
 // as the oldest.
 var lastClosedSQL = `SELECT source, board_id, sprint_id, ifNull(activated_date, start_date) AS t0
 FROM {db}.sprints FINAL
-WHERE state = 'closed' AND deleted = 0
+WHERE state = '` + analytics.StateClosed + `' AND deleted = 0
 ORDER BY source, board_id, ifNull(complete_date, toDateTime(0, 'UTC')) DESC, sprint_id DESC
 LIMIT ` + strconv.Itoa(ClosedSprintsPerBoard) + ` BY source, board_id`
 

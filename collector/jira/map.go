@@ -196,8 +196,13 @@ func (m *mapper) sprintRow(s sprint, boardID int64) (warehouse.SprintRow, error)
 	if s.OriginBoardID > 0 {
 		boardID = s.OriginBoardID
 	}
+	state, err := sprintState(s.State)
+	if err != nil {
+		return warehouse.SprintRow{}, fmt.Errorf("sprint %d: %w", s.ID, err)
+	}
 	r := warehouse.SprintRow{Source: m.source, SprintID: strconv.FormatInt(s.ID, 10),
-		BoardID: strconv.FormatInt(boardID, 10), Name: s.Name, State: s.State, Goal: s.Goal, Version: m.version}
+		BoardID: strconv.FormatInt(boardID, 10), Name: s.Name, State: state, Goal: s.Goal,
+		CarryOverGrace: carryOverGrace, Version: m.version}
 	for _, d := range []struct {
 		name, v string
 		dst     **time.Time
@@ -213,6 +218,24 @@ func (m *mapper) sprintRow(s sprint, boardID int64) (warehouse.SprintRow, error)
 		*d.dst = &t
 	}
 	return r, nil
+}
+
+// carryOverGrace (seconds) is Jira's completion move-out rule: completing a
+// sprint moves its open issues to the next sprint or the backlog, and Jira
+// writes those changelog items a few seconds before the completeDate it
+// stores, so exits up to a minute before completion are carry-over, not
+// removals. Stored with each sprint; report SQL reads it from there.
+const carryOverGrace = 60
+
+// sprintState maps the Agile API's state ("closed"; Data Center has sent
+// "CLOSED") onto the stored vocabulary.
+func sprintState(s string) (string, error) {
+	switch st := strings.ToLower(s); st {
+	case warehouse.SprintFuture, warehouse.SprintActive, warehouse.SprintClosed:
+		return st, nil
+	default:
+		return "", fmt.Errorf("state %.40q (want future, active or closed)", s)
+	}
 }
 
 // decodeIssue decodes one issue of a search page. Errors name the issue
@@ -710,7 +733,7 @@ func (m *mapper) mapIssue(is issue) (issueRows, error) {
 	}
 	events, stays := membership.Replay(h)
 	for _, e := range events {
-		out.Events = append(out.Events, warehouse.MembershipEventRow{Source: m.source, Kind: "sprint",
+		out.Events = append(out.Events, warehouse.MembershipEventRow{Source: m.source, Kind: warehouse.ContainerSprint,
 			ContainerID: e.Container, IssueID: is.ID, EventID: e.EventID, At: e.At, Action: e.Action, Actor: e.Actor,
 			Version: m.version})
 	}
@@ -719,7 +742,7 @@ func (m *mapper) mapIssue(is issue) (issueRows, error) {
 		if st.DoneAtLeaving {
 			done = 1
 		}
-		out.Intervals = append(out.Intervals, warehouse.MembershipIntervalRow{Source: m.source, Kind: "sprint",
+		out.Intervals = append(out.Intervals, warehouse.MembershipIntervalRow{Source: m.source, Kind: warehouse.ContainerSprint,
 			ContainerID: st.Container, IssueID: is.ID, Entered: st.Entered, Exited: st.Exited, DoneAtLeaving: done,
 			Points: pointsAt(st.Entered), Version: m.version})
 	}

@@ -405,7 +405,7 @@ func TestMapSprintRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.SprintID != "37" || r.BoardID != "5" || r.State != "closed" || r.Goal != "Ship" ||
+	if r.SprintID != "37" || r.BoardID != "5" || r.State != "closed" || r.Goal != "Ship" || r.CarryOverGrace != 60 ||
 		!r.Activated.Equal(time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)) ||
 		!r.Complete.Equal(time.Date(2024, 1, 15, 11, 0, 0, 0, time.UTC)) || r.Start == nil || r.End == nil {
 		t.Errorf("sprint row = %+v", r)
@@ -418,6 +418,15 @@ func TestMapSprintRow(t *testing.T) {
 	}
 	if _, err := testMapper().sprintRow(sprint{Name: "x"}, 9); err == nil {
 		t.Error("want an error for a sprint without id")
+	}
+	// States are stored in Runway's vocabulary, whatever the case.
+	sp.State = "CLOSED"
+	if r, err := testMapper().sprintRow(sp, 9); err != nil || r.State != "closed" {
+		t.Errorf("state CLOSED: row %+v, %v", r, err)
+	}
+	sp.State = "paused"
+	if _, err := testMapper().sprintRow(sp, 9); err == nil || !strings.Contains(err.Error(), `state "paused"`) {
+		t.Errorf("state paused: want an error naming it, got %v", err)
 	}
 }
 

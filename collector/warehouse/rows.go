@@ -48,6 +48,24 @@ type (
 	}
 )
 
+// The stored vocabulary that report SQL reads. Each source maps its own
+// names onto it at ingest, so no query knows a vendor.
+const (
+	// Sprint states (sprints.state).
+	SprintFuture = "future"
+	SprintActive = "active"
+	SprintClosed = "closed"
+	// Status categories (issues.status_category, statuses.category,
+	// issue_status_changes.from/to_category): only CategoryDone has a
+	// meaning in reports (done at t1, done at leaving).
+	CategoryNew           = "new"
+	CategoryIndeterminate = "indeterminate"
+	CategoryDone          = "done"
+	// Container kinds (membership_events/intervals.kind).
+	ContainerSprint    = "sprint"
+	ContainerMilestone = "milestone"
+)
+
 // Engineering work: boards, sprints, issues and their histories.
 type (
 	BoardRow struct {
@@ -69,8 +87,12 @@ type (
 		End       *time.Time `ch:"end_date"`
 		Activated *time.Time `ch:"activated_date"`
 		Complete  *time.Time `ch:"complete_date"`
-		Version   uint64     `ch:"version"`
-		Deleted   uint8      `ch:"deleted"` // 1: a tombstone (see Tombstone)
+		// CarryOverGrace is the source's rule for the completion move-out:
+		// exits of a closed sprint in [complete - grace, complete] are
+		// carry-over, not removals (see SprintGrace*).
+		CarryOverGrace uint64 `ch:"carry_over_grace"`
+		Version        uint64 `ch:"version"`
+		Deleted        uint8  `ch:"deleted"` // 1: a tombstone (see Tombstone)
 	}
 	StatusRow struct {
 		Source   string `ch:"source"`

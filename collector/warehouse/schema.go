@@ -271,6 +271,13 @@ var Migrations = []Migration{
 	// written before these migrations are live.
 	{20, "issues.deleted", `ALTER TABLE {db}.issues ADD COLUMN deleted UInt8 DEFAULT 0`},
 	{21, "sprints.deleted", `ALTER TABLE {db}.sprints ADD COLUMN deleted UInt8 DEFAULT 0`},
+
+	// The carry-over grace of a sprint, in seconds: exits of a closed
+	// sprint in [complete_date - grace, complete_date] are the completion
+	// move-out, not removals. The source decides it at ingest (its vendor's
+	// rule), so report SQL knows no vendor; rows written before this
+	// migration were Jira's, whose rule the default keeps.
+	{22, "sprints.carry_over_grace", `ALTER TABLE {db}.sprints ADD COLUMN carry_over_grace UInt64 DEFAULT 60`},
 }
 
 // Migration is one numbered schema statement.

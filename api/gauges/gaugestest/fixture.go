@@ -84,7 +84,7 @@ func Seed(ctx context.Context, db warehouse.DB) error {
 			end = tp(start.Add(11 * 24 * time.Hour))
 		}
 		return warehouse.SprintRow{Source: Source, SprintID: id, BoardID: board, Name: "Sprint " + id,
-			State: state, Start: start, End: end, Activated: activated, Complete: complete, Version: 2}
+			State: state, Start: start, End: end, Activated: activated, Complete: complete, CarryOverGrace: 60, Version: 2}
 	}
 	stale := sprint("101", "12", "closed", tp(at(1, 6, 9, 0, 0)), nil, tp(at(3, 1, 17, 0, 0)))
 	stale.Version = 1
