@@ -29,12 +29,14 @@ import (
 
 // Config is the whole configuration file.
 type Config struct {
-	Storage  Storage         `yaml:"storage"`
-	API      API             `yaml:"api"`
-	Sources  []Source        `yaml:"sources"`
-	Projects []Project       `yaml:"projects"`
-	SLA      map[string]Span `yaml:"sla"`
-	Log      Log             `yaml:"log"`
+	Storage  Storage   `yaml:"storage"`
+	API      API       `yaml:"api"`
+	Sources  []Source  `yaml:"sources"`
+	Projects []Project `yaml:"projects"`
+	// MilestoneKinds classify milestones by title (DESIGN §5).
+	MilestoneKinds MilestoneKinds  `yaml:"milestone_kinds"`
+	SLA            map[string]Span `yaml:"sla"`
+	Log            Log             `yaml:"log"`
 }
 
 // Storage selects the warehouse backend by DSN.
@@ -161,6 +163,35 @@ type Project struct {
 	Match ProjectMatch `yaml:"match"`
 }
 
+// MilestoneKinds are the title patterns (Go/RE2 regular expressions) that
+// make a milestone a prototype, beta or production milestone, tried in that
+// order; the first match wins, and a milestone matching none is "other".
+// A kind left out of the config keeps its default patterns; an empty list
+// turns it off.
+type MilestoneKinds struct {
+	Prototype  []string `yaml:"prototype"`
+	Beta       []string `yaml:"beta"`
+	Production []string `yaml:"production"`
+}
+
+// DefaultMilestoneKinds are the patterns of DESIGN §6.
+var DefaultMilestoneKinds = MilestoneKinds{
+	Prototype:  []string{"(?i)proto|poc|mvp"},
+	Beta:       []string{"(?i)beta|pilot"},
+	Production: []string{"(?i)prod|ga|launch|release"},
+}
+
+// Kinds lists kind names with their patterns, in matching order.
+func (k MilestoneKinds) Kinds() []KindPatterns {
+	return []KindPatterns{{"prototype", k.Prototype}, {"beta", k.Beta}, {"production", k.Production}}
+}
+
+// KindPatterns are one milestone kind's title patterns.
+type KindPatterns struct {
+	Kind     string
+	Patterns []string
+}
+
 // ProjectMatch says which upstream containers belong to a project.
 type ProjectMatch struct {
 	JiraProjects   []string `yaml:"jira_projects"`
@@ -239,7 +270,8 @@ func Default() Config {
 			WriteTimeout: Span(2 * time.Minute), IdleTimeout: Span(2 * time.Minute),
 			MaxBodyBytes: 1 << 20,
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log:            Log{Level: "info", Format: "text"},
+		MilestoneKinds: DefaultMilestoneKinds,
 	}
 }
 
@@ -547,6 +579,13 @@ func (c *Config) Validate(types SourceTypes) error {
 		seenProj[pr.Key] = true
 		if !slices.Contains(ProjectTypes, pr.Type) {
 			add("%s.type: %s: want one of %s", p, quote(pr.Type), strings.Join(ProjectTypes, ", "))
+		}
+	}
+	for _, k := range c.MilestoneKinds.Kinds() {
+		for i, pat := range k.Patterns {
+			if _, err := regexp.Compile(pat); err != nil {
+				add("milestone_kinds.%s[%d]: %s: not a regular expression: %v", k.Kind, i, quote(pat), err)
+			}
 		}
 	}
 	for _, prio := range slices.Sorted(maps.Keys(c.SLA)) {
