@@ -61,6 +61,9 @@ const (
 	CategoryNew           = "new"
 	CategoryIndeterminate = "indeterminate"
 	CategoryDone          = "done"
+	// Milestone states (milestones.state, milestone_snapshots.state).
+	MilestoneOpen   = "open"
+	MilestoneClosed = "closed"
 	// Container kinds (membership_events/intervals.kind).
 	ContainerSprint    = "sprint"
 	ContainerMilestone = "milestone"
@@ -184,6 +187,8 @@ type (
 		OpenIssues   int64      `ch:"open_issues"`
 		ClosedIssues int64      `ch:"closed_issues"`
 		Version      uint64     `ch:"version"`
+		Archived     uint8      `ch:"archived"`
+		Deleted      uint8      `ch:"deleted"` // 1: a tombstone (see Tombstone)
 	}
 	MilestoneSnapshotRow struct {
 		Source       string     `ch:"source"`

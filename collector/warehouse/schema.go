@@ -278,6 +278,12 @@ var Migrations = []Migration{
 	// rule), so report SQL knows no vendor; rows written before this
 	// migration were Jira's, whose rule the default keeps.
 	{22, "sprints.carry_over_grace", `ALTER TABLE {db}.sprints ADD COLUMN carry_over_grace UInt64 DEFAULT 60`},
+
+	// Milestones deleted upstream are tombstoned like issues and sprints;
+	// archived ones (Jira versions archived without release) are kept but
+	// are no open milestone.
+	{23, "milestones.deleted", `ALTER TABLE {db}.milestones ADD COLUMN deleted UInt8 DEFAULT 0`},
+	{24, "milestones.archived", `ALTER TABLE {db}.milestones ADD COLUMN archived UInt8 DEFAULT 0`},
 }
 
 // Migration is one numbered schema statement.

@@ -19,6 +19,8 @@ type EntityKind string
 const (
 	KindIssue  EntityKind = "issue"  // issues, scoped by project
 	KindSprint EntityKind = "sprint" // sprints, scoped by origin board
+	// milestones, scoped by project (a Jira project key, a repository)
+	KindMilestone EntityKind = "milestone"
 )
 
 // StoredEntity is one live (not tombstoned) entity a source stored.
@@ -48,6 +50,10 @@ var entityTables = map[EntityKind]entityTable{
 	KindSprint: {table: "sprints", id: "sprint_id", scope: "board_id",
 		tombstone: func(source string, e StoredEntity, _ time.Time, version uint64) Row {
 			return SprintRow{Source: source, SprintID: e.ID, BoardID: e.Scope, Version: version, Deleted: 1}
+		}},
+	KindMilestone: {table: "milestones", id: "milestone_id", scope: "project",
+		tombstone: func(source string, e StoredEntity, at time.Time, version uint64) Row {
+			return MilestoneRow{Source: source, MilestoneID: e.ID, Project: e.Scope, Created: at, Version: version, Deleted: 1}
 		}},
 }
 

@@ -1,0 +1,280 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/runway-analytics/runway/collector/warehouse"
+	"github.com/runway-analytics/runway/collector/warehouse/whtest"
+)
+
+// The milestone fixture, worked out by hand. Now is 2024-06-01 00:00 UTC;
+// every milestone belongs to Jira project PLAT, which the Runway project
+// "platform" matches. Due dates are ends of days (23:59:59), as the Jira
+// source stores them.
+var msNow = time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+
+const week = 7 * 24 * time.Hour
+
+func msDay(m time.Month, d int) time.Time { return time.Date(2024, m, d, 0, 0, 0, 0, time.UTC) }
+func eod(m time.Month, d int) time.Time   { return msDay(m, d).Add(24*time.Hour - time.Second) }
+
+// msFixture writes milestones, snapshots, issues and their stays.
+type msFixture struct {
+	rows []warehouse.Row
+	n    int
+}
+
+// issue adds an issue in milestone ms from entered (to exited, nil: still
+// in it), done (resolved at) when resolved is not nil.
+func (f *msFixture) issue(ms string, entered time.Time, exited, resolved *time.Time) string {
+	f.n++
+	id := fmt.Sprintf("I%03d", f.n)
+	cat := "indeterminate"
+	if resolved != nil {
+		cat = "done"
+	}
+	f.rows = append(f.rows,
+		warehouse.IssueRow{Source: "jira", IssueID: id, Key: "PLAT-" + id, Project: "PLAT", StatusCategory: cat,
+			Created: entered.Add(-time.Hour), Updated: msNow.Add(-time.Hour), Resolved: resolved,
+			SprintIDs: []string{}, MilestoneIDs: []string{ms}, Labels: []string{}, Version: 1},
+		warehouse.MembershipIntervalRow{Source: "jira", Kind: "milestone", ContainerID: ms, IssueID: id,
+			Entered: entered, Exited: exited, Version: 1},
+		warehouse.MembershipEventRow{Source: "jira", Kind: "milestone", ContainerID: ms, IssueID: id,
+			EventID: "e" + id, At: entered, Action: "added", Version: 1})
+	if exited != nil {
+		f.rows = append(f.rows, warehouse.MembershipEventRow{Source: "jira", Kind: "milestone", ContainerID: ms,
+			IssueID: id, EventID: "x" + id, At: *exited, Action: "removed", Version: 1})
+	}
+	return id
+}
+
+// also puts an existing issue in a second milestone.
+func (f *msFixture) also(ms, id string, entered time.Time) {
+	f.rows = append(f.rows, warehouse.MembershipIntervalRow{Source: "jira", Kind: "milestone", ContainerID: ms,
+		IssueID: id, Entered: entered, Version: 1})
+}
+
+func (f *msFixture) milestone(id, title, state string, start, due, closed *time.Time) {
+	f.rows = append(f.rows, warehouse.MilestoneRow{Source: "jira", MilestoneID: id, Project: "PLAT", Title: title,
+		State: state, Created: time.Unix(0, 0).UTC(), Start: start, Due: due, Closed: closed, Version: 1})
+}
+
+func (f *msFixture) snapshot(id, state string, observed time.Time, due *time.Time) {
+	f.rows = append(f.rows, warehouse.MilestoneSnapshotRow{Source: "jira", MilestoneID: id, Observed: observed,
+		State: state, Due: due, Version: 1})
+}
+
+// weekly adds closures per trailing week window: counts[i] issues of ms
+// resolved in window i = (now-(i+1)w, now-iw], a day inside it.
+func (f *msFixture) weekly(ms string, entered time.Time, counts ...int) {
+	for i, c := range counts {
+		at := msNow.Add(-time.Duration(i)*week - 24*time.Hour)
+		for range c {
+			f.issue(ms, entered, nil, &at)
+		}
+	}
+}
+
+func seedMilestones(t *testing.T, db warehouse.DB) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
+		t.Fatal(err)
+	}
+	var f msFixture
+
+	// M1 "Beta 1": baseline (start) 02-10, 16 weeks before now. 20 issues
+	// in it at b; 3 added after b; 1 of the 20 removed (not done) after b.
+	// 16 resolved, one a week at b+3d+7k (k = 0..15): 8 in the first half
+	// (b, b+8w] and one in each of the 8 trailing windows, so T1 = T2 = 1
+	// a week. In it now: 20 − 1 + 3 = 22, done 16, open 6: every trial
+	// takes 6 weeks: p50 = p85 = now + 42d = 07-13 00:00. Due moved twice:
+	// 06-15 → 06-30 → 07-10 (end of day): p50 after due → slipping.
+	b := msDay(2, 10)
+	f.milestone("M1", "Beta 1", "open", tp(b), tp(eod(7, 10)), nil)
+	f.snapshot("M1", "open", msDay(2, 11), tp(eod(6, 15)))
+	f.snapshot("M1", "open", msDay(3, 1), tp(eod(6, 15)))
+	f.snapshot("M1", "open", msDay(4, 1), tp(eod(6, 30)))
+	f.snapshot("M1", "open", msDay(5, 1), tp(eod(7, 10)))
+	f.snapshot("M1", "open", msDay(5, 31), tp(eod(7, 10)))
+	for k := range 16 {
+		f.issue("M1", b.Add(-24*time.Hour), nil, tp(b.Add(3*24*time.Hour+time.Duration(k)*week)))
+	}
+	for range 3 {
+		f.issue("M1", b.Add(-24*time.Hour), nil, nil)
+	}
+	f.issue("M1", b.Add(-24*time.Hour), tp(msDay(3, 20)), nil) // removed
+	for range 3 {
+		f.issue("M1", msDay(3, 5), nil, nil) // added
+	}
+
+	// M2 "Prototype": released 04-10 (its release date, moved there from
+	// 03-31): closed after its original due → done_late, slip 10 days.
+	f.milestone("M2", "Prototype", "closed", tp(msDay(3, 1)), tp(eod(4, 10)), tp(eod(4, 10)))
+	f.snapshot("M2", "open", msDay(3, 2), tp(eod(3, 31)))
+	f.snapshot("M2", "closed", msDay(4, 11), tp(eod(4, 10)))
+	f.issue("M2", msDay(3, 2), nil, tp(msDay(4, 1)))
+	f.issue("M2", msDay(3, 2), nil, tp(msDay(4, 9)))
+
+	// M3 "GA launch": open, due 05-15, no start date and no creation time
+	// (a Jira version): baseline = first membership event, 05-01. Past due
+	// → overdue; slip = now − 05-15 23:59:59 = 16 days + 1 s.
+	f.milestone("M3", "GA launch", "open", nil, tp(eod(5, 15)), nil)
+	f.snapshot("M3", "open", msDay(5, 1), tp(eod(5, 15)))
+	f.issue("M3", msDay(5, 1), nil, nil)
+
+	// 10042 "Beta 2": 60 open, weekly samples [2 .. 9] (window 0 the most
+	// recent): with its seed the Monte Carlo gives p50 = 11 and p85 = 13
+	// weeks (pinned in forecast.TestForecastSeeded). Due now + 12w (end
+	// of day): p50 on time, p85 late → at_risk.
+	f.milestone("10042", "Beta 2", "open", tp(msDay(1, 1)), tp(msNow.Add(12*week-time.Second+24*time.Hour)), nil)
+	f.snapshot("10042", "open", msDay(5, 31), tp(msNow.Add(12*week-time.Second+24*time.Hour)))
+	f.weekly("10042", msDay(1, 2), 2, 3, 4, 5, 6, 7, 8, 9)
+	var shared string
+	for i := range 60 {
+		id := f.issue("10042", msDay(1, 2), nil, nil)
+		if i == 0 {
+			shared = id
+		}
+	}
+
+	// M5 "Production rollout": 2 closures a week, 4 open (one of them also
+	// in 10042: an issue in two versions at once) → 2 weeks, due in 30
+	// days → on_track.
+	f.milestone("M5", "Production rollout", "open", tp(msDay(1, 1)), tp(eod(6, 30)), nil)
+	f.snapshot("M5", "open", msDay(5, 31), tp(eod(6, 30)))
+	f.weekly("M5", msDay(1, 2), 2, 2, 2, 2, 2, 2, 2, 2)
+	for range 3 {
+		f.issue("M5", msDay(1, 2), nil, nil)
+	}
+	f.also("M5", shared, msDay(1, 2))
+
+	f.rows = append(f.rows, warehouse.ProjectRow{Key: "platform", Name: "Platform rebuild", Type: "long_term",
+		JiraProjects: []string{"PLAT"}, GitHubRepos: []string{}, GitLabProjects: []string{}, ZendeskGroups: []string{}, Version: 1})
+	byTable := map[string][]warehouse.Row{}
+	var tables []string
+	for _, r := range f.rows {
+		if byTable[r.Table()] == nil {
+			tables = append(tables, r.Table())
+		}
+		byTable[r.Table()] = append(byTable[r.Table()], r)
+	}
+	for _, tb := range tables {
+		if err := warehouse.InsertMixed(ctx, db, byTable[tb]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func testKinds(t *testing.T) KindRules {
+	k, err := NewKindRules([]string{KindPrototype, KindBeta, KindProduction},
+		[][]string{{"(?i)proto|poc|mvp"}, {"(?i)beta|pilot"}, {"(?i)prod|ga|launch|release"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestMilestoneReports(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		seedMilestones(t, db)
+		ctx := context.Background()
+		got, err := Milestones(ctx, db, MilestoneFilter{Kinds: testKinds(t), Now: msNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		by := map[string]MilestoneReport{}
+		var order []string
+		for _, r := range got {
+			by[r.ID] = r
+			order = append(order, r.ID)
+		}
+		// Due ascending: M2 04-10, M3 05-15, M5 06-30, M1 07-10, 10042 08-24.
+		check(t, "order", fmt.Sprint(order), "[M2 M3 M5 M1 10042]")
+
+		m1 := by["M1"]
+		check(t, "M1 status", m1.Status, "slipping")
+		check(t, "M1 kind, project", m1.Kind+" "+m1.ProjectKey+" "+m1.ProjectName, "beta platform Platform rebuild")
+		check(t, "M1 original due", show(m1.OriginalDue), show(eod(6, 15)))
+		check(t, "M1 due changes", m1.DueChanges, 2)
+		check(t, "M1 scope", fmt.Sprint(m1.InitialScope, m1.Added, m1.Removed, m1.OpenIssues, m1.ClosedIssues), "20 3 1 6 16")
+		check(t, "M1 scope change rate", show(m1.ScopeChangeRate), show(0.2))
+		check(t, "M1 progress", show(m1.Progress), show(16.0/22))
+		check(t, "M1 duration", show(m1.DurationDays), show(112.0))
+		check(t, "M1 throughput", show(m1.ThroughputPerWeek), show(1.0))
+		check(t, "M1 p50/p85", show(m1.ForecastP50)+" "+show(m1.ForecastP85), show(msDay(7, 13))+" "+show(msDay(7, 13)))
+		// p85 − due = 2 days + 1 s; one second is one 1/65536-day unit.
+		unit := 1.0 / 65536
+		check(t, "M1 forecast slip", show(m1.ForecastSlipDays), show(2+unit))
+		// p85 − original due = 27 days + 1 s = scope 7·2/1 = 14 + throughput
+		// 7·(6/1 − 6/1) = 0 + plan 13 days + 1 s; the due absorbed 25.
+		check(t, "M1 attribution", show(m1.SlipFromScope)+" "+show(m1.SlipFromThrough)+" "+show(m1.SlipFromPlan)+" "+show(m1.DueMovedDays),
+			show(14.0)+" "+show(0.0)+" "+show(13+unit)+" "+show(25.0))
+		check(t, "M1 slip days (open, not overdue)", m1.SlipDays == nil, true)
+
+		m2 := by["M2"]
+		check(t, "M2", m2.Status+" "+m2.Kind+" "+show(m2.Closed)+" "+show(m2.SlipDays), "done_late prototype "+show(eod(4, 10))+" "+show(10.0))
+		check(t, "M2 due changes, forecast", fmt.Sprint(m2.DueChanges, m2.ForecastP85 == nil), "1 true")
+
+		m3 := by["M3"]
+		check(t, "M3", m3.Status+" "+m3.Kind+" "+show(m3.Start)+" "+show(m3.SlipDays)+" "+show(m3.DurationDays),
+			"overdue production "+show(msDay(5, 1))+" "+show(16+unit)+" "+show(31.0))
+
+		b2 := by["10042"]
+		check(t, "10042", b2.Status+" "+show(b2.ForecastP50)+" "+show(b2.ForecastP85),
+			"at_risk "+show(msNow.Add(11*week))+" "+show(msNow.Add(13*week)))
+		check(t, "10042 open", b2.OpenIssues, int64(60))
+
+		m5 := by["M5"]
+		check(t, "M5", m5.Status+" "+show(m5.ForecastP85)+" "+fmt.Sprint(m5.OpenIssues), "on_track "+show(msNow.Add(2*week))+" 4")
+
+		// Filters: status, kind, state, project (upstream or Runway key).
+		for _, tc := range []struct {
+			f    MilestoneFilter
+			want string
+		}{
+			{MilestoneFilter{Status: "slipping"}, "[M1]"},
+			{MilestoneFilter{Kind: "beta"}, "[M1 10042]"},
+			{MilestoneFilter{State: "closed"}, "[M2]"},
+			{MilestoneFilter{Project: "platform", Limit: 2}, "[M2 M3]"},
+			{MilestoneFilter{Project: "PLAT", After: &MilestoneKey{Due: tp(eod(5, 15)), Source: "jira", ID: "M3"}, Limit: 2}, "[M5 M1]"},
+			{MilestoneFilter{Project: "OTHER"}, "[]"},
+		} {
+			tc.f.Kinds, tc.f.Now = testKinds(t), msNow
+			rs, err := Milestones(ctx, db, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := []string{}
+			for _, r := range rs {
+				ids = append(ids, r.ID)
+			}
+			check(t, fmt.Sprintf("filter %+v", tc.f), fmt.Sprint(ids), tc.want)
+		}
+
+		d, err := Milestone(ctx, db, "jira", "M1", testKinds(t), msNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, "M1 due history", fmt.Sprint(len(d.DueHistory)), "3")
+		check(t, "M1 due history", show(d.DueHistory), show([]DueChange{
+			{Due: tp(eod(6, 15)), FirstSeen: msDay(2, 11)}, {Due: tp(eod(6, 30)), FirstSeen: msDay(4, 1)},
+			{Due: tp(eod(7, 10)), FirstSeen: msDay(5, 1)}}))
+		// 23 issues entered, one left.
+		check(t, "M1 events", len(d.Events), 24)
+		check(t, "M1 last event", d.Events[len(d.Events)-1].Action+" "+show(d.Events[len(d.Events)-1].At), "removed "+show(msDay(3, 20)))
+		if _, err := Milestone(ctx, db, "jira", "nope", testKinds(t), msNow); err == nil {
+			t.Error("want ErrNotFound")
+		}
+	})
+}
+
+func check[T comparable](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s:\n got %v\nwant %v", what, got, want)
+	}
+}
