@@ -33,7 +33,10 @@ var paramSpecs = map[string]int{
 	"source":   maxNameLen, // query filter and path parameter
 	"id":       maxNameLen,
 	"board":    maxNameLen,
+	"project":  maxNameLen,
 	"state":    32,
+	"status":   32,
+	"kind":     32,
 	"entity":   32,
 	"group_by": 32,
 	"from":     64,

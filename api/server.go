@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/runway-analytics/runway/api/analytics"
 	"github.com/runway-analytics/runway/collector"
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/warehouse"
@@ -43,6 +44,8 @@ type Options struct {
 	// Limits bound connections and requests; zero fields take
 	// DefaultLimits' values.
 	Limits Limits
+	// Kinds classify milestones by title (config milestone_kinds).
+	Kinds analytics.KindRules
 }
 
 // Limits bound what one client can hold open or send (HTTPServer applies
@@ -95,6 +98,7 @@ type Server struct {
 	proxies []string
 	limits  Limits
 	prom    http.Handler // /metrics
+	kinds   analytics.KindRules
 }
 
 // New builds a server.
@@ -110,7 +114,7 @@ func New(o Options) *Server {
 	}
 	return &Server{db: o.DB, runner: o.Runner, tokens: o.Tokens, log: o.Logger, now: o.Now,
 		limit: newLimiter(o.RateLimit, o.RateBurst), proxies: o.TrustedProxies, limits: o.Limits.withDefaults(),
-		prom: promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{})}
+		prom: promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}), kinds: o.Kinds}
 }
 
 // HTTPServer returns an http.Server for the handler with the server's

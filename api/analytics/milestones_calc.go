@@ -95,20 +95,26 @@ func collectMilestones(ctx context.Context, db warehouse.DB, sel milestoneSel, n
 	if err != nil {
 		return nil, err
 	}
-	err = each(ctx, db, "projects", frag{sql: projectsSQL}, func(r warehouse.Rows) error {
+	if c.projects, err = readProjects(ctx, db); err != nil {
+		return nil, err
+	}
+	return c, c.readProjectClosures(ctx, db, now)
+}
+
+// readProjects reads the configured projects.
+func readProjects(ctx context.Context, db warehouse.DB) ([]projectInfo, error) {
+	var out []projectInfo
+	err := each(ctx, db, "projects", frag{sql: projectsSQL}, func(r warehouse.Rows) error {
 		var p projectInfo
 		var jira, gh, gl []string
 		if err := r.Scan(&p.key, &p.name, &p.typ, &jira, &gh, &gl); err != nil {
 			return err
 		}
 		p.matches = slices.Concat(jira, gh, gl)
-		c.projects = append(c.projects, p)
+		out = append(out, p)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, c.readProjectClosures(ctx, db, now)
+	return out, err
 }
 
 // readProjectClosures reads the fallback throughput of the upstream

@@ -153,7 +153,16 @@ func seedMilestones(t *testing.T, db warehouse.DB) {
 	f.also("M5", shared, msDay(1, 2))
 
 	f.rows = append(f.rows, warehouse.ProjectRow{Key: "platform", Name: "Platform rebuild", Type: "long_term",
-		JiraProjects: []string{"PLAT"}, GitHubRepos: []string{}, GitLabProjects: []string{}, ZendeskGroups: []string{}, Version: 1})
+		JiraProjects: []string{"PLAT"}, GitHubRepos: []string{}, GitLabProjects: []string{}, ZendeskGroups: []string{}, Version: 1},
+		// Mobile has no milestone, only a sprint on a MOB board from 01-15;
+		// ops is ongoing support (no expected range).
+		warehouse.ProjectRow{Key: "mobile", Name: "Mobile app", Type: "short_term",
+			JiraProjects: []string{"MOB"}, GitHubRepos: []string{}, GitLabProjects: []string{}, ZendeskGroups: []string{}, Version: 1},
+		warehouse.ProjectRow{Key: "ops", Name: "Operations", Type: "ongoing_support",
+			JiraProjects: []string{"OPS"}, GitHubRepos: []string{}, GitLabProjects: []string{}, ZendeskGroups: []string{}, Version: 1},
+		warehouse.BoardRow{Source: "jira", BoardID: "B9", Name: "Mobile", Type: "scrum", Project: "MOB", Version: 1},
+		warehouse.SprintRow{Source: "jira", SprintID: "S9", BoardID: "B9", Name: "Mobile 1", State: "closed",
+			Start: tp(msDay(1, 15)), End: tp(msDay(1, 29)), Complete: tp(msDay(1, 29)), CarryOverGrace: 60, Version: 1})
 	byTable := map[string][]warehouse.Row{}
 	var tables []string
 	for _, r := range f.rows {
@@ -277,4 +286,29 @@ func check[T comparable](t *testing.T, what string, got, want T) {
 	if got != want {
 		t.Errorf("%s:\n got %v\nwant %v", what, got, want)
 	}
+}
+
+// TestProjectReports: platform (long term) starts with its earliest
+// milestone baseline, 01-01; it has open milestones, so it ends with its
+// latest forecast, 10042's p85 = now + 13 weeks = 08-31: 243 days, outside
+// 365–730. Mobile (short term) spans its only sprint's start 01-15 to now,
+// 138 days, inside 90–183. Ops has no range.
+func TestProjectReports(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		seedMilestones(t, db)
+		got, err := Projects(context.Background(), db, testKinds(t), msNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []ProjectReport{
+			{Key: "mobile", Name: "Mobile app", Type: "short_term", Start: tp(msDay(1, 15)), DurationDays: ptrF(138),
+				ExpectedMinDays: ptrF(90), ExpectedMaxDays: ptrF(183), WithinExpected: new(true), Milestones: map[string]int{}},
+			{Key: "ops", Name: "Operations", Type: "ongoing_support", Milestones: map[string]int{}},
+			{Key: "platform", Name: "Platform rebuild", Type: "long_term", Start: tp(msDay(1, 1)),
+				ForecastEnd: tp(msNow.Add(13 * week)), DurationDays: ptrF(152), ExpectedMinDays: ptrF(365),
+				ExpectedMaxDays: ptrF(730), WithinExpected: new(false),
+				Milestones: map[string]int{"slipping": 1, "done_late": 1, "overdue": 1, "at_risk": 1, "on_track": 1}},
+		}
+		check(t, "projects", show(got), show(want))
+	})
 }

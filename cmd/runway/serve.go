@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/runway-analytics/runway/api"
+	"github.com/runway-analytics/runway/api/analytics"
 	"github.com/runway-analytics/runway/api/gauges"
 	"github.com/runway-analytics/runway/collector"
 	"github.com/runway-analytics/runway/collector/config"
@@ -32,6 +33,7 @@ type app struct {
 	db     warehouse.DB
 	reg    *prometheus.Registry
 	runner *collector.Runner
+	kinds  analytics.KindRules
 }
 
 // open connects to the warehouse, applies migrations, records the
@@ -51,6 +53,10 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, only []strin
 }
 
 func (a *app) init(ctx context.Context, only []string) error {
+	var err error
+	if a.kinds, err = milestoneKinds(a.cfg.MilestoneKinds); err != nil {
+		return err
+	}
 	if _, err := warehouse.Migrate(ctx, a.db, a.log); err != nil {
 		return fmt.Errorf("migrating storage: %w", err)
 	}
@@ -128,6 +134,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		RateLimit: c.RateLimit, RateBurst: c.RateBurst, TrustedProxies: c.TrustedProxies,
 		Limits: api.Limits{ReadHeaderTimeout: c.ReadHeaderTimeout.D(), ReadTimeout: c.ReadTimeout.D(),
 			WriteTimeout: c.WriteTimeout.D(), IdleTimeout: c.IdleTimeout.D(), MaxBodyBytes: c.MaxBodyBytes},
+		Kinds: a.kinds,
 	}).HTTPServer(c.Listen)
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	if err := a.runner.Start(ctx); err != nil {
@@ -203,4 +210,19 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	fmt.Fprintf(stdout, "schema at version %d on %s (database %s); applied %d migration(s) now\n",
 		v, db.Backend(), db.Database(), len(applied))
 	return nil
+}
+
+// milestoneKinds compiles the configured title patterns (validated at
+// config load, so an error here is a bug).
+func milestoneKinds(k config.MilestoneKinds) (analytics.KindRules, error) {
+	var kinds []string
+	var pats [][]string
+	for _, kp := range k.Kinds() {
+		kinds, pats = append(kinds, kp.Kind), append(pats, kp.Patterns)
+	}
+	rules, err := analytics.NewKindRules(kinds, pats)
+	if err != nil {
+		return nil, fmt.Errorf("milestone_kinds: %w", err)
+	}
+	return rules, nil
 }
