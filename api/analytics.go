@@ -82,12 +82,13 @@ func (s *Server) scopeChange(c *gin.Context, q query) error {
 	if f.Entity, err = q.oneOf("entity", "sprint", "milestone"); err != nil {
 		return err
 	}
-	if f.GroupBy, err = q.oneOf("group_by", "board", "project", "month"); err != nil {
+	if f.GroupBy, err = q.oneOf("group_by", "board", "project", "month", "kind", "type"); err != nil {
 		return err
 	}
-	if f.GroupBy == "" {
+	if f.GroupBy == "" && f.Entity != analytics.EntityMilestone {
 		f.GroupBy = "board"
 	}
+	f.Kinds = s.kinds
 	if f.From, f.To, err = q.timeRange(); err != nil {
 		return err
 	}
@@ -108,11 +109,12 @@ func (s *Server) durations(c *gin.Context, q query) error {
 	if f.Entity, err = q.oneOf("entity", "sprint", "milestone", "project", "ticket"); err != nil {
 		return err
 	}
-	// Sprint durations group by board, state or month; the other entities
-	// (and their groupings) arrive with their sources.
-	if f.GroupBy, err = q.oneOf("group_by", "board", "state", "month"); err != nil {
+	// Sprints group by board, state or month; milestones by project, kind
+	// or project type; projects by type (analytics checks the pairs).
+	if f.GroupBy, err = q.oneOf("group_by", "board", "state", "month", "project", "kind", "type"); err != nil {
 		return err
 	}
+	f.Kinds = s.kinds
 	if f.From, f.To, err = q.timeRange(); err != nil {
 		return err
 	}

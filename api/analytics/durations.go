@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/runway-analytics/runway/collector/warehouse"
@@ -10,13 +11,18 @@ import (
 
 // DurationFilter selects a duration rollup.
 type DurationFilter struct {
-	// Entity is "sprint" (or ""). "milestone", "project" and "ticket" give
-	// ErrUnsupported for now; anything else ErrInvalidArgument.
-	Entity  string
-	GroupBy string // "", "board", "state" or "month" (month of t0, YYYY-MM)
-	// From and To bound t0 (inclusive).
+	// Entity is "sprint" (or ""), "milestone" or "project"; "ticket"
+	// gives ErrUnsupported for now; anything else ErrInvalidArgument.
+	Entity string
+	// GroupBy: sprints "", "board", "state" or "month" (month of t0,
+	// YYYY-MM); milestones "", "project", "kind" or "type" (the project's);
+	// projects "" or "type".
+	GroupBy string
+	// From and To bound t0 of sprints, the baseline of milestones and the
+	// start of projects (inclusive).
 	From, To *time.Time
-	Now      time.Time // t1 of active sprints; required
+	Now      time.Time // t1 of active sprints, end of open milestones; required
+	Kinds    KindRules // milestone kinds, for group_by=kind
 }
 
 // DurationGroup summarises the actual durations (t1 - t0, in days) of the
@@ -28,6 +34,8 @@ type DurationFilter struct {
 // 8192 sprints (p50 of 10, 11, 12, 13 days is 11.5), an estimate beyond.
 type DurationGroup struct {
 	Group string `json:"group"`
+	// Name is the project's name for group_by=project ("" otherwise).
+	Name string `json:"name,omitempty"`
 	// Source is the board's source for group_by=board ("" otherwise).
 	Source   string  `json:"source,omitempty"`
 	Count    int64   `json:"count"`
@@ -71,6 +79,24 @@ func buildDurations(g grouping, s sprintSel) (string, []any) {
 // Durations summarises sprint durations per group over the started sprints
 // whose t0 is within [From, To].
 func Durations(ctx context.Context, db warehouse.DB, f DurationFilter) ([]DurationGroup, error) {
+	switch f.Entity {
+	case EntityMilestone, EntityProject:
+		allowed := []string{GroupByNone, GroupByProject, GroupByKind, GroupByType}
+		if f.Entity == EntityProject {
+			allowed = []string{GroupByNone, GroupByType}
+		}
+		if !slices.Contains(allowed, f.GroupBy) {
+			return nil, fmt.Errorf("%w: group_by %q for %ss", ErrInvalidArgument, f.GroupBy, f.Entity)
+		}
+		if err := checkRange(f.From, f.To); err != nil {
+			return nil, err
+		}
+		now, err := reportNow(f.Now)
+		if err != nil {
+			return nil, err
+		}
+		return milestoneDurations(ctx, db, f, now)
+	}
 	g, err := f.check()
 	if err != nil {
 		return nil, err

@@ -312,3 +312,46 @@ func TestProjectReports(t *testing.T) {
 		check(t, "projects", show(got), show(want))
 	})
 }
+
+// TestMilestoneRollups, on the fixture: durations are closed (or now)
+// minus the baseline; by kind, beta holds M1 (112 days) and 10042 (152),
+// production M3 (31) and M5 (152). Scope change by project sums the
+// initial scopes at baseline (M1 20, M3 1, the others 0: their issues came
+// after their start dates), the additions (M1 3, M2 2, 10042 104, M5 20)
+// and the removals (M1 1).
+func TestMilestoneRollups(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		seedMilestones(t, db)
+		ctx := context.Background()
+		got, err := Durations(ctx, db, DurationFilter{Entity: EntityMilestone, GroupBy: GroupByKind, Kinds: testKinds(t), Now: msNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		by := map[string]DurationGroup{}
+		for _, g := range got {
+			by[g.Group] = g
+		}
+		check(t, "beta", show(by["beta"]), show(DurationGroup{Group: "beta", Count: 2, MeanDays: 132, P50Days: 132, P90Days: 148, MaxDays: 152}))
+		check(t, "production", show(by["production"]), show(DurationGroup{Group: "production", Count: 2, MeanDays: 91.5, P50Days: 91.5, P90Days: 31 + 121*0.9, MaxDays: 152}))
+		check(t, "groups", len(got), 3) // beta, production, prototype
+
+		ps, err := Durations(ctx, db, DurationFilter{Entity: EntityProject, GroupBy: GroupByType, Kinds: testKinds(t), Now: msNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, "project durations", show(ps), show([]DurationGroup{
+			{Group: "long_term", Count: 1, MeanDays: 152, P50Days: 152, P90Days: 152, MaxDays: 152},
+			{Group: "short_term", Count: 1, MeanDays: 138, P50Days: 138, P90Days: 138, MaxDays: 138},
+		}))
+
+		sc, err := ScopeChange(ctx, db, ScopeChangeFilter{Entity: EntityMilestone, Kinds: testKinds(t), Now: msNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, "scope change", show(sc), show([]ScopeChangeGroup{{Group: "platform", Name: "Platform rebuild",
+			Milestones: 5, Committed: 21, Added: 129, Removed: 1, ScopeChangeRate: ptrF(130.0 / 21)}}))
+		if _, err := ScopeChange(ctx, db, ScopeChangeFilter{Entity: EntityMilestone, GroupBy: GroupByBoard, Now: msNow}); err == nil {
+			t.Error("group_by board for milestones: want an error")
+		}
+	})
+}

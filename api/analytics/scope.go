@@ -10,12 +10,15 @@ import (
 
 // ScopeChangeFilter selects a scope-change rollup.
 type ScopeChangeFilter struct {
-	Entity  string // "sprint" (or ""); milestones come later
-	GroupBy string // "board" or "month" (month of t0, YYYY-MM)
+	Entity string // "sprint" (or "") or "milestone"
+	// GroupBy: sprints "board" or "month" (month of t0, YYYY-MM);
+	// milestones "project" (the default), "kind" or "type".
+	GroupBy string
 	Source  string // "" for all sources
 	// From and To bound t0 (inclusive).
 	From, To *time.Time
 	Now      time.Time // t1 of active sprints; required
+	Kinds    KindRules // milestone kinds, for group_by=kind
 }
 
 // ScopeChangeGroup sums the scope metrics of the started (active and
@@ -27,8 +30,13 @@ type ScopeChangeGroup struct {
 	Group string `json:"group"`
 	// Source is the board's source for group_by=board ("" otherwise):
 	// board ids are only unique within a source.
-	Source          string   `json:"source,omitempty"`
-	Sprints         int64    `json:"sprints"`
+	Source string `json:"source,omitempty"`
+	// Name is the project's name for milestones grouped by project.
+	Name    string `json:"name,omitempty"`
+	Sprints int64  `json:"sprints"`
+	// Milestones counts the group's milestones (milestone rollups only;
+	// their committed is the milestones' initial scope at baseline).
+	Milestones      int64    `json:"milestones,omitempty"`
 	Committed       int64    `json:"committed"`
 	Added           int64    `json:"added"`
 	Removed         int64    `json:"removed"`
@@ -82,6 +90,24 @@ func buildScopeChange(g grouping, s sprintSel) (string, []any) {
 // ScopeChange sums committed, added and removed per group over the started
 // sprints whose t0 is within [From, To].
 func ScopeChange(ctx context.Context, db warehouse.DB, f ScopeChangeFilter) ([]ScopeChangeGroup, error) {
+	if f.Entity == EntityMilestone {
+		switch f.GroupBy {
+		case "", GroupByProject, GroupByKind, GroupByType:
+		default:
+			return nil, fmt.Errorf("%w: group_by %q for milestones (want project, kind or type)", ErrInvalidArgument, f.GroupBy)
+		}
+		if f.GroupBy == "" {
+			f.GroupBy = GroupByProject
+		}
+		if err := checkRange(f.From, f.To); err != nil {
+			return nil, err
+		}
+		now, err := reportNow(f.Now)
+		if err != nil {
+			return nil, err
+		}
+		return milestoneScopeChange(ctx, db, f, now)
+	}
 	g, err := f.check()
 	if err != nil {
 		return nil, err
