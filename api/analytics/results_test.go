@@ -544,8 +544,12 @@ func TestRollupArguments(t *testing.T) {
 			_, err := ScopeChange(ctx, db, ScopeChangeFilter{GroupBy: "project"})
 			return err
 		}},
-		{"scope milestone", ErrUnsupported, func() error {
+		{"scope milestone by board", ErrInvalidArgument, func() error {
 			_, err := ScopeChange(ctx, db, ScopeChangeFilter{Entity: "milestone", GroupBy: "board"})
+			return err
+		}},
+		{"durations project by kind", ErrInvalidArgument, func() error {
+			_, err := Durations(ctx, db, DurationFilter{Entity: "project", GroupBy: "kind"})
 			return err
 		}},
 		{"durations ticket", ErrUnsupported, func() error { _, err := Durations(ctx, db, DurationFilter{Entity: "ticket"}); return err }},
