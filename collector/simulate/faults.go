@@ -29,14 +29,21 @@ const DefaultHTMLPage = "<!DOCTYPE html><html><head><title>Log in</title></head>
 // FaultOptions configure the Faults middleware. The hooks are where a
 // vendor's simulator says how its site looks; every one may be nil.
 type FaultOptions struct {
-	// Authorize decides whether a request carries valid credentials. When
-	// it returns false it has written the vendor's answer (a 401 or 403
-	// and its headers and body) and the request goes no further. Nil:
-	// every request is authorized.
+	// Credentials, when set, are what every request must carry: one they
+	// do not accept fails with Failure{Status: 401, Unauthorized: true}
+	// through WriteError, which writes the vendor's 401 (its body and
+	// WWW-Authenticate). Ignored when Authorize is set.
+	Credentials *Credentials
+	// Authorize decides whether a request carries valid credentials, for
+	// a vendor whose scheme Credentials do not cover. When it returns
+	// false it has written the vendor's answer (a 401 or 403 and its
+	// headers and body) and the request goes no further. Nil, with nil
+	// Credentials: every request is authorized.
 	Authorize func(w http.ResponseWriter, r *http.Request) bool
 
 	// WriteError writes the answer of a request the middleware fails: an
-	// injected failure (FailNext) or one over the rate limit. Headers set
+	// injected failure (FailNext), one over the rate limit, or one whose
+	// credentials Credentials refuse. Headers set
 	// so far (the rate-limit headers, Retry-After) are in w.Header(). Nil:
 	// a JSON body {"message": ...} with the status text.
 	WriteError func(w http.ResponseWriter, r *http.Request, f Failure)
@@ -71,9 +78,11 @@ type FaultOptions struct {
 // Failure is a request the middleware answers instead of the vendor's handler.
 type Failure struct {
 	Status int
-	// RateLimited: the request is over FaultOptions.RateLimit; otherwise
-	// FailNext injected the failure.
+	// RateLimited: the request is over FaultOptions.RateLimit.
 	RateLimited bool
+	// Unauthorized: FaultOptions.Credentials refused the request (Status
+	// 401). When neither is set, FailNext injected the failure.
+	Unauthorized bool
 }
 
 // RateState is where a request stands in the rate window.
@@ -99,9 +108,9 @@ func (s RateState) RetryAfter() int { return max(int(s.Reset.Sub(s.Now).Seconds(
 //
 // A request goes through, in order: counting and the rate window (every
 // request that arrives); a slow rule (SlowNext); a reset rule (ResetNext);
-// the rate-limit headers; Authorize; the rate limit; a failure rule
-// (FailNext); a corruption rule (CorruptNext, only when no failure rule
-// matched); the wrapped handler. Rules of one kind apply in the order they
+// the rate-limit headers; the credentials (Credentials or Authorize); the
+// rate limit; a failure rule (FailNext); a corruption rule (CorruptNext,
+// only when no failure rule matched); the wrapped handler. Rules of one kind apply in the order they
 // were added, each to the next requests whose path starts with its prefix.
 type Faults struct {
 	next http.Handler
@@ -250,7 +259,7 @@ func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.opts.RateHeaders != nil {
 		f.opts.RateHeaders(h, rs)
 	}
-	if f.opts.Authorize != nil && !f.opts.Authorize(w, r) {
+	if !f.authorized(w, r) {
 		return
 	}
 	if rs.Limited {
@@ -286,6 +295,19 @@ func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Del("Content-Length")
 	w.WriteHeader(rec.status)
 	w.Write(body)
+}
+
+// authorized checks the request's credentials; when it refuses them, it
+// has answered the request.
+func (f *Faults) authorized(w http.ResponseWriter, r *http.Request) bool {
+	if f.opts.Authorize != nil {
+		return f.opts.Authorize(w, r)
+	}
+	if c := f.opts.Credentials; c != nil && !c.Accepts(r) {
+		f.writeError(w, r, Failure{Status: http.StatusUnauthorized, Unauthorized: true})
+		return false
+	}
+	return true
 }
 
 func (f *Faults) writeError(w http.ResponseWriter, r *http.Request, fl Failure) {

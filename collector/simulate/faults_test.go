@@ -291,6 +291,78 @@ func TestFaultsAuthorize(t *testing.T) {
 	}
 }
 
+// TestFaultsCredentials: the middleware checks Credentials itself and
+// hands a refusal to the vendor's WriteError as a 401 Unauthorized
+// failure, before the rate limit and the failure rules.
+func TestFaultsCredentials(t *testing.T) {
+	var mu sync.Mutex
+	var seen []Failure
+	f, v, base := newFaultSite(t, FaultOptions{
+		Credentials: &Credentials{User: "ann", Password: "pw", Bearer: "pat"},
+		RateLimit:   100,
+		WriteError: func(w http.ResponseWriter, _ *http.Request, fl Failure) {
+			mu.Lock()
+			seen = append(seen, fl)
+			mu.Unlock()
+			if fl.Unauthorized {
+				w.Header().Set("WWW-Authenticate", `Basic realm="v"`)
+			}
+			writeJSON(w, fl.Status, map[string]any{"vendor": true})
+		},
+	})
+	basic := func(u, p string) *http.Client {
+		r, _ := http.NewRequest("GET", "http://x", nil)
+		r.SetBasicAuth(u, p)
+		return &http.Client{Transport: authTransport(r.Header.Get("Authorization"))}
+	}
+	f.FailNext("/x", 503, 1, "")
+	for _, tc := range []struct {
+		name string
+		c    *http.Client
+	}{
+		{"anonymous", nil},
+		{"wrong password", basic("ann", "nope")},
+		{"wrong user", basic("bob", "pw")},
+		{"basic with the bearer token", basic("ann", "pat")},
+		{"wrong bearer", &http.Client{Transport: authTransport("Bearer nope")}},
+		{"bearer without a space", &http.Client{Transport: authTransport("Bearerpat")}},
+		{"token scheme", &http.Client{Transport: authTransport("token pat")}},
+	} {
+		resp, b := get(t, tc.c, base+"/x")
+		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != `Basic realm="v"` || b != `{"vendor":true}`+"\n" ||
+			resp.Header.Get("Retry-After") != "" {
+			t.Errorf("%s: %d %v %q", tc.name, resp.StatusCode, resp.Header, b)
+		}
+	}
+	mu.Lock()
+	if len(seen) != 7 || seen[0] != (Failure{Status: 401, Unauthorized: true}) {
+		t.Errorf("failures %+v", seen)
+	}
+	mu.Unlock()
+	if resp, _ := get(t, basic("ann", "pw"), base+"/x"); resp.StatusCode != 503 {
+		t.Errorf("the 401s consumed the failure rule: %d", resp.StatusCode)
+	}
+	for _, c := range []*http.Client{basic("ann", "pw"), {Transport: authTransport("Bearer pat")}, {Transport: authTransport("bEARER pat")}} {
+		if resp, b := get(t, c, base+"/x"); resp.StatusCode != 200 || b != vendorBody {
+			t.Errorf("authorized: %d %s", resp.StatusCode, b)
+		}
+	}
+	if v.calls.Load() != 3 || f.Requests()["/x"] != 11 {
+		t.Errorf("vendor calls %d, requests %v", v.calls.Load(), f.Requests())
+	}
+
+	// Without WriteError, the default body; Authorize wins over Credentials.
+	_, _, plain := newFaultSite(t, FaultOptions{Credentials: &Credentials{Bearer: "pat"}})
+	if resp, b := get(t, basic("", ""), plain+"/x"); resp.StatusCode != 401 || !strings.Contains(b, `"message":"Unauthorized"`) {
+		t.Errorf("default 401: %d %s", resp.StatusCode, b)
+	}
+	_, _, custom := newFaultSite(t, FaultOptions{Credentials: &Credentials{Bearer: "pat"},
+		Authorize: func(http.ResponseWriter, *http.Request) bool { return true }})
+	if resp, _ := get(t, nil, custom+"/x"); resp.StatusCode != 200 {
+		t.Errorf("Authorize did not override Credentials: %d", resp.StatusCode)
+	}
+}
+
 type authTransport string
 
 func (a authTransport) RoundTrip(r *http.Request) (*http.Response, error) {

@@ -7,31 +7,32 @@ import (
 
 // TinyOrg returns a small hand-built org whose sprint reports are worked
 // out by hand (see truth_test.go), with the time to evaluate it at. Serve it
-// with JiraOptions.Now returning that time to test a collector end to end
-// against exact numbers. Issue keys are PLAT-1..PLAT-14 in the order below. Sprint 3 (board 1) runs
+// from a site whose clock returns that time (JiraOptions.Now) to test a
+// collector end to end against exact numbers. Issue keys are PLAT-1..PLAT-14
+// in the order below. Sprint 3 (board 1) runs
 //
-//	startDate   2024-01-01 09:00
-//	activated   2024-01-01 09:05  → t0
-//	endDate     2024-01-15 09:00
-//	completed   2024-01-15 10:00  → t1
+//	Start       2024-01-01 09:00
+//	Activated   2024-01-01 09:05  → t0
+//	End         2024-01-15 09:00
+//	Complete    2024-01-15 10:00  → t1
 //
-// then sprint 4 starts 2024-01-15 10:30 without activatedDate (t0 =
-// startDate) and is active; sprint 5 is future. Every issue has 2 story
+// then sprint 4 starts 2024-01-15 10:30 without Activated (t0 = Start)
+// and is active; sprint 5 is future. Every issue has 2 story
 // points except A2 (none).
 //
-//	I1  added 09:01, between startDate and activatedDate     committed; done Jan 5
+//	I1  added 09:01, between Start and Activated             committed; done Jan 5
 //	I2  added Dec 28; removed Jan 4 (To Do); re-added Jan 6  committed, removed once, added once; done Jan 10 12:00
 //	I3  added Dec 29; done Jan 8; leaves Jan 9 while done    committed; not a removal; not in at t1
-//	I4  added Dec 30; In Progress Jan 3; "3" → "3, 4" at t1  committed; carried over; done Jan 16 in sprint 4
-//	I5  added 09:02 = t0 − 3 min; "3" → "4" at t1 − 30 s     committed; carried over (not removed)
+//	I4  added Dec 30; In Progress Jan 3; {3} → {3, 4} at t1  committed; carried over; done Jan 16 in sprint 4
+//	I5  added 09:02 = t0 − 3 min; {3} → {4} at t1 − 30 s     committed; carried over (not removed)
 //	I6  added Dec 30; never done; no item at completion      committed; carried over to the backlog
 //	I7  added Dec 30; done Jan 12                            committed; completed
 //	I8  added Dec 30; done Jan 3; reopened Jan 5             committed; carried over
-//	I9  created Dec 31 straight into sprint 3, In Progress   committed (no changelog item); done Jan 11
+//	I9  created Dec 31 straight into sprint 3, In Progress   committed (no history item); done Jan 11
 //	I10 added exactly at t0 (09:05)                          committed (an entry at t0 is committed); done Jan 13
 //	E   added Dec 30; removed exactly at t0                  neither committed nor removed
 //	A1  added Jan 3                                          added; done Jan 9
-//	A2  created Jan 7 straight into the running sprint       added (no changelog item); open
+//	A2  created Jan 7 straight into the running sprint       added (no history item); open
 //	F   added to future sprint 5 on Jan 16
 //
 // Sprint 3: C = 10 (I1..I10), A = 3 (A1, A2, I2's re-entry), R = 1 (I2),

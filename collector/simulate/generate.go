@@ -23,7 +23,7 @@ type Options struct {
 	Months int
 	// IssuesPerSprint is the typical committed scope of a sprint. Default 12.
 	IssuesPerSprint int
-	// Projects are the Jira project keys; board i lives in project
+	// Projects are the project keys; board i lives in project
 	// i mod len(Projects). Default PLAT, MOB, WEB, OPS.
 	Projects []string
 }
@@ -190,7 +190,7 @@ func (g *gen) setup() {
 	for _, b := range g.boards {
 		g.org.Boards = append(g.org.Boards, *b.board)
 	}
-	// Sprint ids grow with creation, as in Jira.
+	// Sprint ids grow with creation.
 	sort.SliceStable(all, func(i, j int) bool {
 		if !all[i].s.Created.Equal(all[j].s.Created) {
 			return all[i].s.Created.Before(all[j].s.Created)
@@ -262,7 +262,7 @@ func (g *gen) calendar(b *gBoard, team string) {
 			End:           tp(end),
 		}
 		act := g.activation(s, i)
-		if b.idx == 0 && i == 3 { // guaranteed: activated hours after startDate
+		if b.idx == 0 && i == 3 { // guaranteed: activated hours after the planned start
 			act = tp(s.Add(g.dur(2*hour, 4*hour)))
 		}
 		if end.Add(6*hour).Before(g.now) && i < 10000 {
@@ -322,7 +322,7 @@ func (g *gen) calendar(b *gBoard, team string) {
 	}
 }
 
-// activation picks activatedDate for a sprint starting at s: absent for the
+// activation picks the actual start (Sprint.Activated) for a sprint starting at s: absent for the
 // oldest sprints and a few others, else seconds, minutes or hours after s.
 func (g *gen) activation(s time.Time, idx int) *time.Time {
 	if idx < 2 || g.r.Float64() < 0.08 {
@@ -506,16 +506,17 @@ func (g *gen) runBoard(b *gBoard) {
 }
 
 // PingPongCycles is how often the first board's ping-pong issue enters and
-// leaves its first sprint (two Sprint histories a cycle).
+// leaves its first sprint (two membership histories a cycle).
 const PingPongCycles = 10
 
 // pingPong adds, by construction rather than by luck of seed and date, an
 // issue with a long history whose oldest histories matter: a bug that
 // client feedback bounces between the first sprint and the backlog, an
 // hour apart, PingPongCycles times in the sprint's first day. Its
-// 2×PingPongCycles Sprint histories exceed the changelog a search page
-// embeds (the newest 10 by default), so a collector that does not fetch
-// the full changelog gets that sprint's added and removed counts wrong.
+// 2×PingPongCycles membership histories exceed what a vendor embeds in a
+// listing (Jira's search: the newest DefaultChangelogEmbedLimit), so a
+// collector that does not fetch the whole history gets that sprint's
+// added and removed counts wrong.
 // It draws nothing from the random stream, so every other issue of a
 // seed stays as it was.
 func (g *gen) pingPong(b *gBoard) {
@@ -558,7 +559,7 @@ func (g *gen) plan(b *gBoard, sp *gSprint, carry []*gIssue, planFrom time.Time) 
 		need--
 	}
 	if need > 0 && sp.s.Activated != nil && sp.s.Activated.Sub(*sp.s.Start) >= hour {
-		// added after startDate but before activatedDate: committed (t0 = activatedDate)
+		// added after the planned start but before the actual one: committed (t0 = Activated)
 		gi := fresh(nil)
 		g.add(gi, sp, sp.s.Start.Add(sp.s.Activated.Sub(*sp.s.Start)/2))
 		sp.members = append(sp.members, gi)
@@ -647,7 +648,7 @@ func (g *gen) during(b *gBoard, sp *gSprint) {
 				gi = nil
 			}
 		}
-		if gi == nil { // created straight into the running sprint: no changelog item
+		if gi == nil { // created straight into the running sprint: no history item
 			gi = g.newIssue(b, at, sp, StatusToDo)
 		}
 		ms = append(ms, member{gi, gi.last})
@@ -873,7 +874,7 @@ func maxT(ts ...time.Time) time.Time {
 	return m
 }
 
-// ---- materialization: ops → Jira issues with histories ----
+// ---- materialization: ops → issues with histories ----
 
 func (g *gen) materialize() {
 	// Drop anything that would happen at or after Now.
@@ -1030,7 +1031,7 @@ func (g *gen) author(is *Issue) string {
 }
 
 // shareSprints lists a sprint under every other board whose project has
-// issues in it, as Jira's board sprint list does.
+// issues in it (as Jira's board sprint list does).
 func (g *gen) shareSprints() {
 	o := g.org
 	for _, s := range o.Sprints {

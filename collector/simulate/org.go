@@ -1,44 +1,3 @@
-// Package simulate fakes upstream APIs for tests and for `runway demo`.
-//
-// Generate builds a realistic, seeded engineering org (projects, one scrum
-// board per team, 2–4 week sprints, issues with their complete Sprint-field
-// and status history) whose truth is known: SprintTruth replays the org's
-// own event lists in plain Go (DESIGN.md §5), so collectors and warehouse
-// queries can be checked against it. TinyOrg is a hand-built org with
-// numbers worked out by hand.
-//
-// Jira serves an org with Jira Cloud's REST v3 and Agile 1.0 payload shapes:
-// Basic auth (or a Data Center bearer token), startAt/maxResults and
-// nextPageToken paging, embedded changelogs truncated to the newest N
-// histories, the full changelog endpoint, rate-limit headers, and fault
-// injection (FailNext, CorruptNext).
-//
-// Every generated org (default options, any seed) contains: issues added
-// before a sprint starts (one exactly 3 minutes before t0, some exactly at
-// t0, some between startDate and a later activatedDate), issues created
-// straight into a running sprint (Sprint set at creation, no changelog
-// item), additions after start, removals while not done, removals followed
-// by re-additions, issues leaving a sprint while done, issues done before
-// completion, carry-over that keeps the closed sprint in the field ("3" →
-// "3, 4" at completeDate), carry-over that moves the issue out as the sprint
-// completes ("3" → "4" at completeDate, a few at completeDate − 5 s or
-// − 30 s, and some a second after), carry-over to the backlog (no item, the
-// closed sprint stays in the field), issues moved into another board's
-// running sprint, sprints listed under two boards (originBoardId stays the
-// first), sprints holding issues of two projects, one closed sprint with
-// C = 0, one future sprint without issues, closed sprints without
-// activatedDate, issues created In Progress, issues updated without a
-// tracked change (comments), spreading `updated` over time, and one issue
-// bounced in and out of the first board's first sprint PingPongCycles
-// times: more histories than a search page embeds, the oldest of them
-// the ones that count.
-//
-// Changelog conventions: Sprint items carry the whole field value as
-// comma-separated sprint ids ("3, 4") in from/to and names in
-// fromString/toString; an empty value is "" (or null in some histories:
-// accept both). A status change into or out of Done also carries a
-// "resolution" item, and some histories only hold a "Rank" item: collectors
-// must select items by fieldId. Values set at creation have no item.
 package simulate
 
 import (
@@ -47,12 +6,15 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
 
-// Status ids of the simulated Jira workflow.
+// Status ids of the org's workflow, To Do → In Progress → In Review →
+// Done. A status id is opaque to the model: it names one Status in
+// Org.Statuses and nothing else. The values are numeric because the first
+// vendor served, Jira, shows its status ids verbatim; a vendor without
+// status ids renders a status by Name and Category.
 const (
 	StatusToDo       = "10000"
 	StatusInProgress = "3"
@@ -60,101 +22,112 @@ const (
 	StatusDone       = "10001"
 )
 
-// Status category keys, as Jira names them.
+// Status categories: every status is in one of them, whatever its name.
+// Reports only need the category (done or not). The values are the keys
+// Jira gives its status categories.
 const (
-	CategoryNew           = "new"
-	CategoryIndeterminate = "indeterminate"
-	CategoryDone          = "done"
+	CategoryNew           = "new"           // not started
+	CategoryIndeterminate = "indeterminate" // in progress
+	CategoryDone          = "done"          // finished
 )
 
-// Sprint states, as the Agile API names them.
+// Sprint states as of a moment: future (not started), active (started,
+// not completed), closed (completed). The values are Jira Agile's.
 const (
 	SprintClosed = "closed"
 	SprintActive = "active"
 	SprintFuture = "future"
 )
 
-// Changelog item fields the generator produces. Other fields (Rank) appear
-// as noise that collectors must ignore.
+// Item.Field values: what a history item changes. Other fields (FieldRank,
+// or any other name, such as "labels") are noise that collectors must
+// ignore. The values are the field names of Jira's changelog items.
 const (
+	// FieldSprint items change the issue's container membership: the list
+	// of sprints it is in (FromSprints → ToSprints).
 	FieldSprint = "Sprint"
+	// FieldStatus items change the status (FromStatus → ToStatus).
 	FieldStatus = "status"
-	FieldRank   = "Rank"
+	// FieldRank items reorder the backlog: noise (ToString "Ranked higher").
+	FieldRank = "Rank"
 	// FieldPoints items re-estimate the story points: FromString and
 	// ToString hold the estimates ("5", "2.5"; "" for none).
 	FieldPoints = "Story Points"
 )
 
-// Jira field ids of the custom fields the simulator exposes.
-const (
-	SprintFieldID      = "customfield_10020"
-	StoryPointsFieldID = "customfield_10016"
-	RankFieldID        = "customfield_10019"
-)
-
-// CarryOverWindow is how long before a closed sprint's completeDate an exit
-// still counts as carry-over (Jira moving open issues as the sprint
-// completes), not as a removal.
+// CarryOverWindow is how long before a closed sprint's completion an exit
+// still counts as carry-over (the tracker moving open issues out as the
+// sprint completes; Jira does), not as a removal.
 const CarryOverWindow = 60 * time.Second
 
 // Status is one workflow status.
 type Status struct {
-	ID           string
-	Name         string
-	Category     string // new | indeterminate | done
+	ID       string // opaque; see StatusToDo
+	Name     string
+	Category string // CategoryNew | CategoryIndeterminate | CategoryDone
+	// CategoryID, CategoryName and ColorName, when set, override how Jira
+	// renders the category (its status category id, name and colour);
+	// zero values take Jira's standard category for Category.
 	CategoryID   int
 	CategoryName string
 	ColorName    string
 }
 
-// DefaultStatuses is the simulated workflow: To Do → In Progress → In Review → Done.
+// DefaultStatuses is the org's workflow: To Do → In Progress → In Review → Done.
 var DefaultStatuses = []Status{
-	{ID: StatusToDo, Name: "To Do", Category: CategoryNew, CategoryID: 2, CategoryName: "To Do", ColorName: "blue-gray"},
-	{ID: StatusInProgress, Name: "In Progress", Category: CategoryIndeterminate, CategoryID: 4, CategoryName: "In Progress", ColorName: "yellow"},
-	{ID: StatusInReview, Name: "In Review", Category: CategoryIndeterminate, CategoryID: 4, CategoryName: "In Progress", ColorName: "yellow"},
-	{ID: StatusDone, Name: "Done", Category: CategoryDone, CategoryID: 3, CategoryName: "Done", ColorName: "green"},
+	{ID: StatusToDo, Name: "To Do", Category: CategoryNew},
+	{ID: StatusInProgress, Name: "In Progress", Category: CategoryIndeterminate},
+	{ID: StatusInReview, Name: "In Review", Category: CategoryIndeterminate},
+	{ID: StatusDone, Name: "Done", Category: CategoryDone},
 }
 
-// Project is a Jira project.
+// Project is a project of the org: a body of work its issues belong to.
 type Project struct {
-	ID   string // numeric
-	Key  string
+	ID   string // numeric, unique in the org
+	Key  string // short upper-case name; issue keys start with it ("PLAT-12")
 	Name string
 }
 
-// User is an account that authors histories and is assigned issues.
+// User is a person of the org: an account that authors histories and is
+// assigned issues.
 type User struct {
+	// AccountID identifies the user (generated ones are shaped as
+	// Atlassian account ids, "712020:" and 24 hex digits).
 	AccountID   string
 	DisplayName string
 }
 
-// Board is a scrum board located in one project.
+// Board is a team's board: the team's view of one project, where it plans
+// its sprints.
 type Board struct {
 	ID         int
 	Name       string
-	Type       string // "scrum"
+	Type       string // "scrum": the team plans in sprints
 	ProjectKey string
 }
 
-// Sprint is a Jira sprint. Absent dates are nil.
+// Sprint is a time-boxed container of issues that a team plans and
+// completes. Absent dates are nil.
 type Sprint struct {
-	ID            int
+	ID            int // increasing with creation
 	Name          string
-	State         string // closed | active | future, as of Org.Now
+	State         string // SprintClosed | SprintActive | SprintFuture, as of Org.Now
 	Goal          string
-	OriginBoardID int
+	OriginBoardID int // the board (team) that created it
 	// BoardIDs lists every board whose sprint list returns this sprint,
 	// origin board first. A sprint is shared when a board's project has
 	// issues in another board's sprint.
-	BoardIDs  []int
-	Created   time.Time
-	Start     *time.Time
-	End       *time.Time
+	BoardIDs []int
+	Created  time.Time
+	Start    *time.Time // planned start
+	End      *time.Time // planned end
+	// Activated is when the sprint actually started, when that was
+	// recorded apart from Start (Jira's activatedDate): see T0.
 	Activated *time.Time
-	Complete  *time.Time
+	Complete  *time.Time // when it was completed (closed)
 }
 
-// T0 is the sprint's actual start: activatedDate when present, else startDate.
+// T0 is the sprint's actual start: Activated when present, else Start.
 func (s *Sprint) T0() (time.Time, bool) {
 	if s.Activated != nil {
 		return *s.Activated, true
@@ -178,47 +151,55 @@ func (s *Sprint) stateAt(now time.Time) string {
 
 // Item is one field change inside a history.
 type Item struct {
-	Field string // FieldSprint, FieldStatus or noise such as FieldRank
-	// Sprint changes: the whole field value before and after, in field order.
+	Field string // FieldSprint, FieldStatus, FieldPoints, or noise such as FieldRank
+	// Membership changes (FieldSprint): the whole list of sprints before
+	// and after, in the order the issue entered them.
 	FromSprints, ToSprints []int
-	// Status changes: status ids.
+	// Status changes (FieldStatus): status ids.
 	FromStatus, ToStatus string
-	// Other fields: rendered verbatim.
+	// Other fields: the raw value (From, To) and its display form
+	// (FromString, ToString), which vendors render verbatim. FieldPoints
+	// keeps its estimates in the display form.
 	From, To, FromString, ToString string
 }
 
-// History is one changelog entry of an issue.
+// History is one recorded change of an issue: the items one person changed
+// at one moment.
 type History struct {
-	ID       string // numeric, increasing with time across the org
+	// ID identifies the change: numeric, unique in the org, and increasing
+	// with time across it (an event sequence number, which vendors render
+	// as their own event ids).
+	ID       string
 	At       time.Time
 	AuthorID string
 	Items    []Item
 }
 
-// Issue is a Jira issue with its complete history. Values set at creation
-// (InitialSprints, InitialStatus) have no changelog item: they equal the
-// `from` of the first item of that field, or the current value when there
-// is none.
+// Issue is a unit of work of the org with its complete history. Values set
+// at creation (InitialSprints, InitialStatus, the first estimate) have no
+// history item: they equal the `from` of the first item of that field, or
+// the current value when there is none.
 type Issue struct {
-	ID             string // numeric
-	Key            string
+	ID             string // numeric, unique in the org
+	Key            string // project key and number: "PLAT-12"
 	Project        string // project key
 	Type           string // Story | Task | Bug | Epic
 	Summary        string
 	Created        time.Time
 	Updated        time.Time // at or after the last history (comments move it too)
-	Points         *float64  // story points; nil for some issues
-	ParentKey      string
+	Points         *float64  // story points (the current estimate); nil for some issues
+	ParentKey      string    // the epic's key, or ""
 	AssigneeID     string
 	InitialStatus  string
 	InitialSprints []int
 	Histories      []History // chronological
 }
 
-// Org is a simulated Jira site. Its exported fields may be read freely
+// Org is a simulated engineering org: what every vendor's simulated site
+// serves, in that vendor's shapes. Its exported fields may be read freely
 // while no goroutine mutates it (Touch, SetStatus, SetSprints,
-// DeleteIssue, DeleteSprint); the Jira handler and SprintTruth take the
-// org's lock themselves.
+// DeleteIssue, DeleteSprint); the sites and SprintTruth take the org's
+// lock themselves.
 type Org struct {
 	Seed     int64
 	Now      time.Time
@@ -243,7 +224,7 @@ type Org struct {
 	// sprintIssues indexes every issue ever in a sprint.
 	sprintIssues map[int][]*Issue
 	// deletedSprints holds the names of deleted sprints (DeleteSprint),
-	// which changelog items still name.
+	// which histories still name.
 	deletedSprints map[int]string
 }
 
@@ -514,7 +495,8 @@ func formatPoints(p *float64) string {
 	return strconv.FormatFloat(*p, 'f', -1, 64)
 }
 
-// SprintsAt is the issue's Sprint field after every change at or before t.
+// SprintsAt is the issue's membership (the sprints it is in, in the order
+// it entered them) after every change at or before t.
 func (is *Issue) SprintsAt(t time.Time) []int {
 	sp := is.InitialSprints
 	for _, h := range is.Histories {
@@ -533,7 +515,7 @@ func (is *Issue) SprintsAt(t time.Time) []int {
 // CurrentStatus is the status after the last history.
 func (is *Issue) CurrentStatus() string { return is.StatusAt(maxTime) }
 
-// CurrentSprints is the Sprint field after the last history.
+// CurrentSprints is the membership after the last history.
 func (is *Issue) CurrentSprints() []int { return is.SprintsAt(maxTime) }
 
 // visibleHistories returns the histories at or before now.
@@ -630,8 +612,9 @@ func (o *Org) setStatusLocked(keyOrID, statusID string, at time.Time) error {
 	return nil
 }
 
-// SetSprints records a Sprint-field change of the issue at `at`: the field
-// becomes exactly sprintIDs (keep closed sprints in the list to mimic Jira).
+// SetSprints records a membership change of the issue at `at`: it is then
+// in exactly sprintIDs (keep closed sprints in the list to mimic Jira,
+// whose Sprint field keeps them).
 func (o *Org) SetSprints(keyOrID string, sprintIDs []int, at time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -714,33 +697,20 @@ func (o *Org) authorFor(is *Issue) string {
 	return ""
 }
 
-// sprintIDsString renders a Sprint field value as Jira's changelog does: "3, 4".
-func sprintIDsString(ids []int) string {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = strconv.Itoa(id)
+// sprintName is the name of a sprint, a deleted one's included (histories
+// still name it); ok is false for an id the org never had.
+func (o *Org) sprintName(id int) (name string, ok bool) {
+	if s := o.sprintByID[id]; s != nil {
+		return s.Name, true
 	}
-	return strings.Join(parts, ", ")
+	name, ok = o.deletedSprints[id]
+	return name, ok
 }
 
-func (o *Org) sprintNamesString(ids []int) string {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		if s := o.sprintByID[id]; s != nil {
-			parts[i] = s.Name
-		} else if name, ok := o.deletedSprints[id]; ok {
-			parts[i] = name
-		} else {
-			parts[i] = strconv.Itoa(id)
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-// DeleteIssue deletes an issue upstream, as deleting it in Jira does: from
-// then on the site serves it nowhere (search, GET issue, its changelog),
-// and no sprint's truth counts it. The other issues are unchanged (an
-// issue whose parent it was keeps its parent key, rendered as no parent).
+// DeleteIssue deletes an issue upstream: from then on no site serves it
+// anywhere (for Jira: search, GET issue, its changelog), and no sprint's
+// truth counts it. The other issues are unchanged (an issue whose parent
+// it was keeps its parent key, rendered as no parent).
 func (o *Org) DeleteIssue(keyOrID string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -758,11 +728,12 @@ func (o *Org) DeleteIssue(keyOrID string) error {
 	return nil
 }
 
-// DeleteSprint deletes a sprint upstream, as Jira's DELETE sprint does:
-// from then on no board lists it, GET sprint answers 404, and the Sprint
-// field of its issues no longer shows it (their changelogs keep the items
-// that name it, as Jira's do; no history is added). AllSprintTruths leaves
-// it out, and the truths of the other sprints are unchanged.
+// DeleteSprint deletes a sprint upstream (as Jira's DELETE sprint does):
+// from then on no board lists it, looking it up fails (Jira: GET sprint
+// answers 404), and its issues' current membership no longer shows it;
+// their histories keep the items that name it, as Jira's changelogs do,
+// and no history is added. AllSprintTruths leaves it out, and the truths
+// of the other sprints are unchanged.
 func (o *Org) DeleteSprint(id int) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()

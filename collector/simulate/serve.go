@@ -47,14 +47,6 @@ func Listen(ctx context.Context, h http.Handler) (baseURL string, stop func(), e
 	return "http://" + ln.Addr().String(), stop, nil
 }
 
-// Serve starts a simulated Jira for org on a loopback port, for `runway
-// demo` and tests. It panics when no loopback port can be opened (as
-// httptest.NewServer does); use Listen with NewJira to handle that error
-// or to keep the *Jira for fault injection.
-func Serve(ctx context.Context, org *Org, opts JiraOptions) (baseURL string, stop func()) {
-	return ServeHandler(ctx, NewJira(org, opts))
-}
-
 // ServeHandler serves h, any vendor's simulated site, on a loopback port
 // as Listen does, and panics when no loopback port can be opened.
 func ServeHandler(ctx context.Context, h http.Handler) (baseURL string, stop func()) {

@@ -84,8 +84,9 @@ type membership struct {
 	Exited  *time.Time
 }
 
-// sprintStays replays an issue's Sprint field (initial value at creation,
-// then every Sprint item at or before now) and returns its stays in sprint.
+// sprintStays replays an issue's membership (initial value at creation,
+// then every FieldSprint item at or before now) and returns its stays in
+// sprint.
 func sprintStays(is *Issue, sprint int, now time.Time) []membership {
 	if is.Created.After(now) {
 		return nil
@@ -127,15 +128,16 @@ func containsInt(s []int, v int) bool {
 }
 
 // SprintTruth computes the report of one sprint as seen at now:
-//   - t0 = activatedDate if present, else startDate; t1 = completeDate when
-//     the sprint is closed at now, else now. A sprint not started at now
-//     (future) reports zeros.
+//   - t0 = the actual start (Sprint.T0: Activated if present, else Start);
+//     t1 = Complete when the sprint is closed at now, else now. A sprint
+//     not started at now (future) reports zeros.
 //   - An issue is in the sprint at t when a stay entered at or before t and
 //     has not exited by t (an exit exactly at t means out). An entry exactly
 //     at t0 is committed, not added.
-//   - For a closed sprint, an exit at or after completeDate − 60s is
-//     carry-over (Jira moving open issues as it completes): not a removal,
-//     and the issue counts as in the sprint at t1.
+//   - For a closed sprint, an exit at or after Complete − CarryOverWindow
+//     is carry-over (the tracker moving open issues out as the sprint
+//     completes): not a removal, and the issue counts as in the sprint at
+//     t1.
 //   - "Done at an instant" applies every status change at or before it.
 //   - Deleted issues (DeleteIssue) count nowhere; a deleted sprint
 //     (DeleteSprint), like an unknown id, has the zero truth (State "").

@@ -1,0 +1,50 @@
+// Package simulate fakes upstream APIs for tests and for `runway demo`.
+//
+// The package has three layers:
+//
+//   - The org (org.go, generate.go, truth.go, fixture.go): a vendor-neutral
+//     model of an engineering org. Projects; teams, each with one board;
+//     sprints, the time-boxed containers teams plan work in; users; and
+//     issues with their whole history of field changes: container
+//     membership (FieldSprint), status (FieldStatus, each status in one
+//     neutral category: new, indeterminate, done) and estimate
+//     (FieldPoints). Generate builds a realistic, seeded org; TinyOrg is a
+//     hand-built one with numbers worked out by hand. Its truth is known:
+//     SprintTruth replays the org's own event lists in plain Go (DESIGN.md
+//     §5), so collectors and warehouse queries can be checked against it.
+//   - The shared HTTP plumbing of every simulated site (faults.go,
+//     auth.go, site.go, serve.go): the Faults middleware (request counts,
+//     credentials, rate limit with Retry-After, injected 5xx, connection
+//     resets, truncated or corrupted bodies, slow answers), the Site
+//     interface, and loopback serving.
+//   - One handler per vendor, in files named after it (jira*.go): how that
+//     vendor's API renders the org (its ids, field names, payload shapes,
+//     paths and query language). Jira serves Jira Cloud and Data Center.
+//
+// Every generated org (default options, any seed) contains: issues added
+// before a sprint starts (one exactly 3 minutes before t0, some exactly at
+// t0, some between the planned start and a later actual start), issues
+// created straight into a running sprint (membership set at creation, no
+// history), additions after start, removals while not done, removals
+// followed by re-additions, issues leaving a sprint while done, issues
+// done before completion, carry-over that keeps the closed sprint in the
+// membership ({3} → {3, 4} at completion), carry-over that moves the
+// issue out as the sprint completes ({3} → {4} at completion, a few at
+// completion − 5 s or − 30 s, and some a second after), carry-over to the
+// backlog (no change; the closed sprint stays in the membership), issues
+// moved into another board's running sprint, sprints listed under two
+// boards (the origin board stays the first), sprints holding issues of two
+// projects, one closed sprint with C = 0, one future sprint without
+// issues, closed sprints without an actual start (Sprint.Activated),
+// issues created In Progress, issues updated without a tracked change
+// (comments), spreading `updated` over time, and one issue bounced in and
+// out of the first board's first sprint PingPongCycles times: more
+// histories than a Jira search embeds, the oldest of them the ones that
+// count.
+//
+// Values set at creation (Issue.InitialSprints, Issue.InitialStatus, the
+// first estimate) have no history item. A status change and noise changes
+// (FieldRank, any other field name) are histories too: collectors select
+// the changes they need by field. How a vendor renders histories (Jira's
+// changelog items, for one) is documented with its handler.
+package simulate
