@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/runway-analytics/runway/collector/config"
@@ -15,41 +17,127 @@ import (
 	"github.com/runway-analytics/runway/collector/sources"
 )
 
-// cmdDemo serves a simulated org: a fake Jira Cloud site on a loopback port,
-// collected by the real Jira collector into the embedded store (or whatever
-// RUNWAY_STORAGE_DSN names), with the API and /metrics as in serve.
+// demoSchedule is when the demo's sources collect, and how the banner says it.
+const demoSchedule, demoEvery = "*/5 * * * *", "every 5 minutes"
+
+// demoVendor is one vendor `runway demo` can simulate: its site serves the
+// demo's org, and its source collects that site with the vendor's real
+// collector.
+type demoVendor struct {
+	name  string // the --vendors name: the site's Vendor()
+	title string // how the banner names the site
+	// site builds the vendor's simulated site for org. Its clock is the
+	// wall's: the demo is live.
+	site func(org *simulate.Org) simulate.Site
+	// source is the config of the source that collects the site at baseURL.
+	source func(baseURL string) config.Source
+}
+
+// The credentials of the simulated Jira site, which its source carries.
+const demoJiraEmail, demoJiraToken = "demo@runway.local", "demo-token"
+
+// demoVendors are the vendors `runway demo` knows, in the order it serves
+// them by default. A vendor's source is RUNWAY_SOURCES_<i>_* for the
+// environment, i its place in --vendors.
+var demoVendors = []demoVendor{
+	{
+		name: simulate.VendorJira, title: "Jira",
+		site: func(org *simulate.Org) simulate.Site {
+			return simulate.NewJira(org, simulate.JiraOptions{Email: demoJiraEmail, Token: demoJiraToken, Now: time.Now})
+		},
+		source: func(baseURL string) config.Source {
+			return config.Source{
+				Name: "demo-jira", Type: jira.Type, BaseURL: baseURL,
+				TokenEnv: "RUNWAY_DEMO_JIRA_TOKEN", Token: config.Secret(demoJiraToken),
+				Schedule: demoSchedule, Since: config.Span(400 * 24 * time.Hour),
+				Settings: &jira.Config{Email: demoJiraEmail}, // Cloud: the simulated site speaks REST v3
+			}
+		},
+	},
+}
+
+// demoVendorNames are the names --vendors takes.
+func demoVendorNames() []string {
+	names := make([]string, len(demoVendors))
+	for i, v := range demoVendors {
+		names[i] = v.name
+	}
+	return names
+}
+
+// pickDemoVendors resolves --vendors: comma-separated names, in the order
+// given (a repeated name counts once). An unknown name, or none, is a
+// usage error that lists the known ones.
+func pickDemoVendors(list string) ([]demoVendor, error) {
+	known := strings.Join(demoVendorNames(), ", ")
+	var out []demoVendor
+	for _, name := range strings.Split(list, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		i := slices.IndexFunc(demoVendors, func(v demoVendor) bool { return v.name == name })
+		switch {
+		case name == "":
+		case i < 0:
+			return nil, fmt.Errorf("%w: --vendors: unknown vendor %q (known: %s)", errUsage, name, known)
+		case !slices.ContainsFunc(out, func(v demoVendor) bool { return v.name == name }):
+			out = append(out, demoVendors[i])
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: --vendors names no vendor (known: %s)", errUsage, known)
+	}
+	return out, nil
+}
+
+// demoSite is a vendor's site, served.
+type demoSite struct {
+	vendor demoVendor
+	url    string
+}
+
+// cmdDemo serves a simulated org: fake vendor sites (Jira Cloud by
+// default) on loopback ports, collected by the real collectors into the
+// embedded store (or whatever RUNWAY_STORAGE_DSN names), with the API and
+// /metrics as in serve.
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) error {
 	fs := flag.NewFlagSet("runway demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	seed := fs.Int64("seed", 42, "seed of the simulated org")
+	vendorList := fs.String("vendors", strings.Join(demoVendorNames(), ","),
+		"comma-separated simulated vendors to serve and collect (known: "+strings.Join(demoVendorNames(), ", ")+")")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-
-	types := sources.Registry().ConfigTypes()
-	cfg := config.Default()
-	cfg.Storage.DSN = "" // chosen below unless RUNWAY_STORAGE_DSN sets it
-	if err := config.ApplyEnv(&cfg, getenv, types); err != nil {
+	vendors, err := pickDemoVendors(*vendorList)
+	if err != nil {
 		return err
 	}
-	if cfg.Storage.DSN == "" {
-		dir, err := os.MkdirTemp("", "runway-demo-")
+
+	// The demo is live: its org ends now and its sites' clocks are the wall's.
+	org := simulate.Generate(simulate.Options{Seed: *seed, Now: time.Now()})
+	sites := make([]demoSite, 0, len(vendors))
+	for _, v := range vendors {
+		url, stop, err := simulate.Listen(ctx, v.site(org))
 		if err != nil {
-			return fmt.Errorf("creating demo store: %w", err)
+			return fmt.Errorf("serving the simulated %s: %w", v.title, err)
 		}
-		defer os.RemoveAll(dir)
-		cfg.Storage.DSN = "chdb://" + filepath.Join(dir, "data")
+		defer stop()
+		sites = append(sites, demoSite{v, url})
+	}
+	cfg, cleanup, err := demoConfig(sites, getenv)
+	defer cleanup()
+	if err != nil {
+		return err
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	// The demo is live: its org ends now and its site's clock is the wall's.
-	org := simulate.Generate(simulate.Options{Seed: *seed, Now: time.Now()})
-	const email, token = "demo@runway.local", "demo-token"
-	jiraURL, stop := simulate.Serve(ctx, org, simulate.JiraOptions{Email: email, Token: token, Now: time.Now})
-	defer stop()
+	a, err := open(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer a.close()
 	// Keep the org moving: a few issues change status every minute, so the
 	// scheduled incremental runs have something to pick up.
 	go func() {
@@ -64,27 +152,6 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 			}
 		}
 	}()
-
-	cfg.Sources = []config.Source{{
-		Name: "demo-jira", Type: jira.Type, BaseURL: jiraURL,
-		TokenEnv: "RUNWAY_DEMO_JIRA_TOKEN", Token: config.Secret(token),
-		Schedule: "*/5 * * * *", Since: config.Span(400 * 24 * time.Hour),
-		Settings: &jira.Config{Email: email}, // Cloud: the simulated site speaks REST v3
-	}}
-	cfg.Projects = []config.Project{
-		{Key: "platform", Name: "Platform rebuild", Type: "long_term", Match: config.ProjectMatch{JiraProjects: []string{"PLAT"}}},
-		{Key: "mobile", Name: "Mobile app", Type: "short_term", Match: config.ProjectMatch{JiraProjects: []string{"MOB"}}},
-		{Key: "ops", Name: "Operations support", Type: "ongoing_support", Match: config.ProjectMatch{JiraProjects: []string{"OPS"}}},
-	}
-	if err := cfg.Validate(types); err != nil {
-		return err
-	}
-
-	a, err := open(ctx, cfg, log, nil)
-	if err != nil {
-		return err
-	}
-	defer a.close()
 	return a.serve(ctx, func(addr string) {
 		base := "http://" + addr
 		// A chdb:// DSN is a path; a server DSN may hold a password.
@@ -92,17 +159,66 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		if t := cfg.Storage.Target; t.Backend() == "chdb" {
 			store = t.String()
 		}
-		fmt.Fprintf(stdout, `Runway demo: simulated Jira at %s, store %s
-Collecting now (and every 5 minutes). Try:
+		at := make([]string, len(sites))
+		for i, s := range sites {
+			at[i] = s.vendor.title + " at " + s.url
+		}
+		every := demoEvery
+		if slices.ContainsFunc(cfg.Sources[:len(sites)], func(s config.Source) bool { return s.Schedule != demoSchedule }) {
+			every = "on their schedules"
+		}
+		fmt.Fprintf(stdout, `Runway demo: simulated %s, store %s
+Collecting now (and %s). Try:
   %s/api/v1/collectors
   %s/api/v1/sprints
   %s/api/v1/scope-change?entity=sprint&group_by=board
   %s/api/v1/durations?entity=sprint&group_by=board
   %s/metrics
 Press Ctrl-C to stop.
-`, jiraURL, store, base, base, base, base, base)
-		if _, err := a.runner.Trigger("demo-jira"); err != nil {
-			log.Warn("starting the first collection", "err", err)
+`, strings.Join(at, ", "), store, every, base, base, base, base, base)
+		for _, s := range cfg.Sources[:len(sites)] {
+			if _, err := a.runner.Trigger(s.Name); err != nil {
+				log.Warn("starting the first collection", "source", s.Name, "err", err)
+			}
 		}
 	})
+}
+
+// demoConfig is the demo's config: one source per served site, in site
+// order, and the demo's projects, then the RUNWAY_* environment over them
+// (RUNWAY_SOURCES_0_SCHEDULE sets the first site's schedule; further
+// indexes add sources of the user's own), and a fresh embedded store
+// unless RUNWAY_STORAGE_DSN names one. cleanup removes that store; call it
+// even when err is not nil.
+//
+// The demo resolves no secrets: a demo source carries its site's token in
+// code (its token_env, RUNWAY_DEMO_<VENDOR>_TOKEN, is only a name), so an
+// added source of the user's own collects without one.
+func demoConfig(sites []demoSite, getenv env) (cfg config.Config, cleanup func(), err error) {
+	cleanup = func() {}
+	types := sources.Registry().ConfigTypes()
+	cfg = config.Default()
+	cfg.Storage.DSN = "" // chosen below unless RUNWAY_STORAGE_DSN sets it
+	for _, s := range sites {
+		cfg.Sources = append(cfg.Sources, s.vendor.source(s.url))
+	}
+	cfg.Projects = []config.Project{
+		{Key: "platform", Name: "Platform rebuild", Type: "long_term", Match: config.ProjectMatch{JiraProjects: []string{"PLAT"}}},
+		{Key: "mobile", Name: "Mobile app", Type: "short_term", Match: config.ProjectMatch{JiraProjects: []string{"MOB"}}},
+		{Key: "ops", Name: "Operations support", Type: "ongoing_support", Match: config.ProjectMatch{JiraProjects: []string{"OPS"}}},
+	}
+	// The environment applies after the demo's own settings, so it
+	// overrides them, as it overrides a config file's.
+	if err := config.ApplyEnv(&cfg, getenv, types); err != nil {
+		return cfg, cleanup, err
+	}
+	if cfg.Storage.DSN == "" {
+		dir, err := os.MkdirTemp("", "runway-demo-")
+		if err != nil {
+			return cfg, cleanup, fmt.Errorf("creating demo store: %w", err)
+		}
+		cleanup = func() { os.RemoveAll(dir) }
+		cfg.Storage.DSN = "chdb://" + filepath.Join(dir, "data")
+	}
+	return cfg, cleanup, cfg.Validate(types)
 }

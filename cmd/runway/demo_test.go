@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/runway-analytics/runway/collector/collectortest"
+	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/jira"
+	"github.com/runway-analytics/runway/collector/simulate"
+	"github.com/runway-analytics/runway/collector/sources"
+)
+
+// TestDemoVendorTable: every vendor of the demo builds a site that says
+// it is that vendor and serves the org it was given, and a source of a
+// type the build knows; names and source names are unique.
+func TestDemoVendorTable(t *testing.T) {
+	org, _ := simulate.TinyOrg()
+	types := sources.Registry().ConfigTypes()
+	var names, srcNames []string
+	for _, v := range demoVendors {
+		site := v.site(org)
+		if site.Vendor() != v.name || site.Org() != org || site.Faults() == nil || v.title == "" {
+			t.Errorf("%s: site of vendor %q, org %p (want %p), title %q", v.name, site.Vendor(), site.Org(), org, v.title)
+		}
+		src := v.source("http://127.0.0.1:1")
+		if _, ok := types[src.Type]; !ok || src.BaseURL != "http://127.0.0.1:1" || src.Token == "" || src.Schedule != demoSchedule {
+			t.Errorf("%s: source %+v", v.name, src)
+		}
+		names, srcNames = append(names, v.name), append(srcNames, src.Name)
+	}
+	if len(names) == 0 || len(slices.Compact(slices.Sorted(slices.Values(names)))) != len(names) ||
+		len(slices.Compact(slices.Sorted(slices.Values(srcNames)))) != len(srcNames) {
+		t.Errorf("vendors %v, sources %v: want some, each once", names, srcNames)
+	}
+	if !slices.Contains(names, "jira") {
+		t.Errorf("vendors %v lack jira", names)
+	}
+}
+
+func TestPickDemoVendors(t *testing.T) {
+	all, err := pickDemoVendors(strings.Join(demoVendorNames(), ","))
+	if err != nil || len(all) != len(demoVendors) {
+		t.Fatalf("every vendor: %d, %v", len(all), err)
+	}
+	got, err := pickDemoVendors(" JIRA , jira,")
+	if err != nil || len(got) != 1 || got[0].name != "jira" {
+		t.Errorf("jira twice: %v %v", got, err)
+	}
+	for _, list := range []string{"nope", "jira,nope", "", " , "} {
+		_, err := pickDemoVendors(list)
+		if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "(known: jira") {
+			t.Errorf("%q: %v, want a usage error listing the known vendors", list, err)
+		}
+	}
+	if _, err := pickDemoVendors("nope"); err == nil || !strings.Contains(err.Error(), `unknown vendor "nope"`) {
+		t.Errorf("unknown vendor: %v", err)
+	}
+}
+
+// TestDemoConfigEnv: the environment applies over the demo's own sources
+// and projects (it used to be overwritten by them), and the demo store is
+// made only when RUNWAY_STORAGE_DSN names none.
+func TestDemoConfigEnv(t *testing.T) {
+	sites := []demoSite{{demoVendors[0], "http://127.0.0.1:1"}}
+	dsn := "chdb://" + t.TempDir() + "/data"
+	cfg, cleanup, err := demoConfig(sites, config.MapEnv{
+		"RUNWAY_STORAGE_DSN":        dsn,
+		"RUNWAY_SOURCES_0_NAME":     "sim-jira",
+		"RUNWAY_SOURCES_0_SCHEDULE": "@hourly",
+		"RUNWAY_SOURCES_0_EMAIL":    "other@runway.local",
+		"RUNWAY_PROJECTS_1_NAME":    "Mobile",
+		"RUNWAY_DEMO_JIRA_TOKEN":    "not read",
+	})
+	defer cleanup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Sources) != 1 {
+		t.Fatalf("sources %+v", cfg.Sources)
+	}
+	s := cfg.Sources[0]
+	set, _ := s.Settings.(*jira.Config)
+	if s.Name != "sim-jira" || s.Schedule != "@hourly" || s.Type != jira.Type || s.BaseURL != "http://127.0.0.1:1" ||
+		s.Token.Reveal() != demoJiraToken || set == nil || set.Email != "other@runway.local" {
+		t.Errorf("source %+v, settings %+v", s, set)
+	}
+	if cfg.Storage.DSN != dsn || len(cfg.Projects) != 3 || cfg.Projects[1].Name != "Mobile" || cfg.Projects[1].Key != "mobile" {
+		t.Errorf("dsn %q, projects %+v", cfg.Storage.DSN, cfg.Projects)
+	}
+
+	// Without RUNWAY_STORAGE_DSN: a fresh store, removed by cleanup.
+	cfg, cleanup, err = demoConfig(sites, config.MapEnv{})
+	if err != nil {
+		cleanup()
+		t.Fatal(err)
+	}
+	dir := strings.TrimSuffix(strings.TrimPrefix(cfg.Storage.DSN, "chdb://"), "/data")
+	if _, err := os.Stat(dir); err != nil || cfg.Sources[0].Name != "demo-jira" || cfg.Sources[0].Schedule != demoSchedule {
+		t.Errorf("store %q: %v; source %+v", cfg.Storage.DSN, err, cfg.Sources[0])
+	}
+	cleanup()
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("cleanup left %s: %v", dir, err)
+	}
+
+	// A variable naming no setting of the demo's is an error, as for serve.
+	_, cleanup, err = demoConfig(sites, config.MapEnv{"RUNWAY_STORAGE_DSN": dsn, "RUNWAY_SOURCES_0_SCHEDUL": "@hourly"})
+	cleanup()
+	if err == nil || !strings.Contains(err.Error(), "RUNWAY_SOURCES_0_SCHEDUL") {
+		t.Errorf("misspelt variable: %v", err)
+	}
+}
+
+// TestDemoUnknownVendor: the binary refuses an unknown vendor as a usage
+// error, before it serves or stores anything.
+func TestDemoUnknownVendor(t *testing.T) {
+	code, out, errOut := runway(t, cleanEnv(t), "demo", "--vendors", "jira,nope")
+	if code != 2 || out != "" || strings.TrimSpace(errOut) != `runway demo: --vendors: unknown vendor "nope" (known: jira)` {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestDemoEndToEnd runs `runway demo` as a user would, on the shared
+// ClickHouse: it serves the simulated Jira, collects it at once under the
+// name the environment gives its source, answers the API, and stops
+// cleanly.
+func TestDemoEndToEnd(t *testing.T) {
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "demo", "--seed", "7", "--vendors", "jira")
+	cmd.Env = cleanEnv(t, "RUNWAY_STORAGE_DSN="+serverDSN(t), "RUNWAY_API_LISTEN="+addr, "RUNWAY_SOURCES_0_NAME=sim-jira")
+	pr, pw := io.Pipe()
+	var errOut collectortest.LogBuffer
+	cmd.Stdout, cmd.Stderr = pw, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() {
+		err := cmd.Wait()
+		pw.Close()
+		exited <- err
+	}()
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	banner := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			b.WriteString(sc.Text() + "\n")
+			if strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
+				banner <- b.String()
+			}
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	var out string
+	select {
+	case out = <-banner:
+	case err := <-exited:
+		stopped = true
+		t.Fatalf("demo exited early: %v\n%s", err, errOut.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("no banner within 2 minutes\n%s", errOut.String())
+	}
+	if !strings.HasPrefix(out, "Runway demo: simulated Jira at http://127.0.0.1:") ||
+		!strings.Contains(out, "Collecting now (and every 5 minutes)") || !strings.Contains(out, "http://"+addr+"/api/v1/sprints") {
+		t.Errorf("banner:\n%s", out)
+	}
+
+	base := "http://" + addr
+	get := func(path string, v any) int {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			return 0
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+		return resp.StatusCode
+	}
+	type collectors struct {
+		Items []struct {
+			Source, Type, Status, Trigger, Error string
+			Rows                                 int64
+			Running                              bool
+		}
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		var c collectors
+		if code := get("/api/v1/collectors", &c); code == 200 && len(c.Items) == 1 && !c.Items[0].Running && c.Items[0].Status != "never_run" {
+			it := c.Items[0]
+			if it.Source != "sim-jira" || it.Type != "jira" || it.Status != "success" || it.Rows == 0 {
+				t.Fatalf("first collection: %+v\n%s", it, errOut.String())
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first collection did not finish within 3 minutes\n%s", errOut.String())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	var sprints struct{ Items []json.RawMessage }
+	if code := get("/api/v1/sprints", &sprints); code != 200 || len(sprints.Items) == 0 {
+		t.Errorf("sprints: %d, %d items", code, len(sprints.Items))
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		stopped = true
+		if err != nil {
+			t.Fatalf("demo exit after SIGTERM: %v\n%s", err, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not stop within 30s of SIGTERM")
+	}
+}
