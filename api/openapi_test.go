@@ -3,13 +3,18 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +159,11 @@ func TestOpenAPISchemasMirrorGo(t *testing.T) {
 		"SprintEvent":      reflect.TypeFor[analytics.SprintEvent](),
 		"ScopeChangeGroup": reflect.TypeFor[analytics.ScopeChangeGroup](),
 		"DurationGroup":    reflect.TypeFor[analytics.DurationGroup](),
+		"MilestoneReport":  reflect.TypeFor[analytics.MilestoneReport](),
+		"MilestoneDetail":  reflect.TypeFor[analytics.MilestoneDetail](),
+		"DueChange":        reflect.TypeFor[analytics.DueChange](),
+		"MilestoneEvent":   reflect.TypeFor[analytics.MilestoneEvent](),
+		"ProjectReport":    reflect.TypeFor[analytics.ProjectReport](),
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -230,6 +240,21 @@ func checkMirror(t *testing.T, where string, s *openapi3.Schema, typ reflect.Typ
 			return
 		}
 		checkMirror(t, where+"[]", s.Items.Value, typ.Elem())
+	case typ.Kind() == reflect.Map:
+		// A JSON object keyed by strings: additionalProperties describes
+		// the values, and there are no fixed properties.
+		is("object", "")
+		if typ.Key().Kind() != reflect.String {
+			t.Errorf("%s: map key %v does not encode as a JSON object key", where, typ.Key())
+		}
+		if len(s.Properties) > 0 || len(s.Required) > 0 {
+			t.Errorf("%s: a map has no fixed properties", where)
+		}
+		if s.AdditionalProperties.Schema == nil {
+			t.Errorf("%s: map without additionalProperties", where)
+			return
+		}
+		checkMirror(t, where+"{}", s.AdditionalProperties.Schema.Value, typ.Elem())
 	case typ.Kind() == reflect.Struct:
 		is("object", "")
 		fields := jsonFields(typ)
@@ -396,6 +421,12 @@ func TestOpenAPIResponses(t *testing.T) {
 		f := newFixture(t, db, testTokens) // migrates; one source "acme-jira"
 		seedSprints(t, db)
 		v := newValidator(t, f.srv.URL)
+		// The milestone fixture, served with its pinned clock and kinds by a
+		// second server over the same database; ms validates into the same
+		// document and the same record of what was hit.
+		msSrv := msServer(t, db)
+		ms := *v
+		ms.base = msSrv.URL
 		const read, admin = "read-token", "admin-token"
 
 		// The served document is the file.
@@ -454,9 +485,63 @@ func TestOpenAPIResponses(t *testing.T) {
 			"/api/v1/durations?entity=sprint&group_by=board&from=2024-02-01&to=2024-02-29",
 			"/api/v1/durations?group_by=state",
 			"/api/v1/durations?group_by=month",
+			// The real clock over the milestone fixture.
+			"/api/v1/milestones",
+			"/api/v1/projects",
 		} {
 			v.do(t, "GET", path, read, 200)
 		}
+		for _, path := range []string{
+			"/api/v1/milestones",
+			"/api/v1/milestones?limit=2",
+			"/api/v1/milestones?source=jira&project=platform&state=open&status=slipping&kind=beta&limit=1000",
+			"/api/v1/milestones?state=archived",
+			"/api/v1/milestones?state=closed&status=done_late",
+			"/api/v1/milestones?status=no_due_date&kind=other",
+			"/api/v1/milestones?project=mobile%2Fapp",
+			"/api/v1/milestones?source=nope",
+			"/api/v1/milestones/jira/M1", // forecast and slip attribution
+			"/api/v1/milestones/jira/M2", // closed, events
+			"/api/v1/milestones/jira/M3", // overdue, no forecast
+			"/api/v1/milestones/jira/M4", // archived
+			"/api/v1/milestones/gitlab/10",
+			"/api/v1/milestones/gitlab/9",
+			"/api/v1/projects",
+			"/api/v1/projects?limit=1",
+			"/api/v1/scope-change?entity=milestone",
+			"/api/v1/scope-change?entity=milestone&group_by=kind&source=jira",
+			"/api/v1/scope-change?entity=milestone&group_by=type&from=2024-01-01&to=2024-12-31",
+			"/api/v1/durations?entity=milestone&group_by=project",
+			"/api/v1/durations?entity=milestone&group_by=kind",
+			"/api/v1/durations?entity=milestone&group_by=type",
+			"/api/v1/durations?entity=project",
+			"/api/v1/durations?entity=project&group_by=type",
+		} {
+			ms.do(t, "GET", path, read, 200)
+		}
+		for _, path := range []string{"/api/v1/milestones?limit=2", "/api/v1/projects?limit=1"} {
+			_, body := ms.do(t, "GET", path, read, 200)
+			page := decodePage(t, path, body)
+			ms.do(t, "GET", path+"&cursor="+*page.NextCursor, read, 200)
+		}
+		for _, path := range []string{
+			"/api/v1/milestones?status=late",
+			"/api/v1/milestones?kind=alpha",
+			"/api/v1/milestones?state=done",
+			"/api/v1/milestones?cursor=garbage",
+			"/api/v1/milestones?board=B1",
+			"/api/v1/milestones/jira/M1?x=1",
+			"/api/v1/projects?x=1",
+			"/api/v1/scope-change?entity=milestone&group_by=board",
+			"/api/v1/durations?entity=project&group_by=kind",
+		} {
+			ms.do(t, "GET", path, read, 400)
+		}
+		ms.do(t, "GET", "/api/v1/milestones/jira/NOPE", read, 404)
+		ms.do(t, "GET", "/api/v1/milestones/jira/M9", read, 404) // deleted upstream
+		ms.do(t, "GET", "/api/v1/milestones", "", 401)
+		ms.do(t, "GET", "/api/v1/milestones/jira/M1", "", 401)
+		ms.do(t, "GET", "/api/v1/projects", "wrong", 401)
 		// A cursor from a page works on the next request.
 		_, body = v.do(t, "GET", "/api/v1/sprints?limit=2", read, 200)
 		page := decodePage(t, "limit=2", body)
@@ -468,7 +553,7 @@ func TestOpenAPIResponses(t *testing.T) {
 			"/api/v1/sprints?limit=1001",
 			"/api/v1/sprints?cursor=garbage",
 			"/api/v1/sprints/jira/S10?x=1",
-			"/api/v1/scope-change?entity=milestone",
+			"/api/v1/scope-change?group_by=project", // not supported yet for sprints
 			"/api/v1/durations?entity=ticket",
 		} {
 			v.do(t, "GET", path, read, 400)
@@ -485,4 +570,108 @@ func TestOpenAPIResponses(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOpenAPIParameters holds the document's parameters to the route
+// table: every operation documents exactly the query parameters the server
+// takes (the server names them when it refuses an unknown one), and every
+// parameter states the bound the server enforces: maxLength for strings,
+// "at most N characters" for the others. A value one byte over is a 400
+// naming the parameter; a value at the bound passes the check (the request
+// then fails on an unknown parameter instead, before any handler runs, so
+// no database is needed).
+func TestOpenAPIParameters(t *testing.T) {
+	doc := loadDoc(t)
+	h := api.New(api.Options{Tokens: testTokens}).Handler()
+	send := func(method, path string) (int, string) {
+		t.Helper()
+		req := httptest.NewRequest(method, path, nil)
+		req.Header.Set("Authorization", "Bearer admin-token")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var eb struct {
+			Error struct{ Message string } `json:"error"`
+		}
+		_ = json.Unmarshal(rec.Body.Bytes(), &eb)
+		return rec.Code, eb.Error.Message
+	}
+	charBound := regexp.MustCompile(`at most (\d+) characters`)
+	for _, path := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(path)
+		for method, op := range item.Operations() {
+			if path == "/metrics" {
+				continue // passes its query through: scrapers add their own parameters
+			}
+			var params []*openapi3.Parameter
+			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+				params = append(params, p.Value)
+			}
+			// fill puts v in path parameter name (and "x" in the others).
+			fill := func(name, v string) string {
+				out := path
+				for _, p := range params {
+					if p.In == openapi3.ParameterInPath {
+						val := "x"
+						if p.Name == name {
+							val = v
+						}
+						out = strings.ReplaceAll(out, "{"+p.Name+"}", url.PathEscape(val))
+					}
+				}
+				return out
+			}
+			// The documented query parameters are the served ones.
+			var documented []string
+			for _, p := range params {
+				if p.In == openapi3.ParameterInQuery {
+					documented = append(documented, p.Name)
+				}
+			}
+			sort.Strings(documented)
+			status, msg := send(method, fill("", "")+"?zz_unknown=1")
+			var served []string
+			if allowed, ok := strings.CutPrefix(msg, "unknown parameter(s): zz_unknown (allowed: "); ok {
+				served = strings.Split(strings.TrimSuffix(allowed, ")"), ", ")
+			} else if msg != "unknown parameter(s): zz_unknown (this endpoint takes no query parameters)" {
+				t.Errorf("%s %s?zz_unknown=1: %d %q, want a 400 naming the allowed parameters", method, path, status, msg)
+				continue
+			}
+			sort.Strings(served)
+			if !slices.Equal(documented, served) {
+				t.Errorf("%s %s: documents query parameters %v, the server takes %v", method, path, documented, served)
+			}
+
+			for _, p := range params {
+				where := fmt.Sprintf("%s %s %s (%s)", method, path, p.Name, p.In)
+				var bound int
+				switch s := p.Schema.Value; {
+				case s.Type.Is("string"):
+					if s.MaxLength == nil {
+						t.Errorf("%s: no maxLength", where)
+						continue
+					}
+					bound = int(*s.MaxLength)
+				default:
+					m := charBound.FindStringSubmatch(p.Description)
+					if m == nil {
+						t.Errorf("%s: a %v parameter whose description does not state \"at most N characters\"", where, s.Type)
+						continue
+					}
+					bound, _ = strconv.Atoi(m[1])
+				}
+				at, over := strings.Repeat("1", bound), strings.Repeat("1", bound+1)
+				overPath, atPath := fill("", "")+"?"+p.Name+"="+over, fill("", "")+"?"+p.Name+"="+at+"&zz_unknown=1"
+				if p.In == openapi3.ParameterInPath {
+					overPath, atPath = fill(p.Name, over), fill(p.Name, at)+"?zz_unknown=1"
+				}
+				want := fmt.Sprintf("parameter %s: %d bytes long; at most %d", p.Name, bound+1, bound)
+				if status, msg := send(method, overPath); status != http.StatusBadRequest || msg != want {
+					t.Errorf("%s: %d bytes: %d %q, want 400 %q", where, bound+1, status, msg, want)
+				}
+				if status, msg := send(method, atPath); status != http.StatusBadRequest || !strings.HasPrefix(msg, "unknown parameter(s): zz_unknown") {
+					t.Errorf("%s: %d bytes: %d %q, want it to pass the bound", where, bound, status, msg)
+				}
+			}
+		}
+	}
 }

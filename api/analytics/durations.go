@@ -3,7 +3,6 @@ package analytics
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/runway-analytics/runway/collector/warehouse"
@@ -85,8 +84,8 @@ func Durations(ctx context.Context, db warehouse.DB, f DurationFilter) ([]Durati
 		if f.Entity == EntityProject {
 			allowed = []string{GroupByNone, GroupByType}
 		}
-		if !slices.Contains(allowed, f.GroupBy) {
-			return nil, fmt.Errorf("%w: group_by %q for %ss", ErrInvalidArgument, f.GroupBy, f.Entity)
+		if err := checkGroupBy(f.Entity, f.GroupBy, allowed...); err != nil {
+			return nil, err
 		}
 		if err := checkRange(f.From, f.To); err != nil {
 			return nil, err

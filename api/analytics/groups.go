@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -59,10 +60,17 @@ func checkEntity(entity string) error {
 
 // pickGrouping returns the allow-listed grouping named by groupBy.
 func pickGrouping(groupBy string, allowed ...string) (grouping, error) {
-	for _, a := range allowed {
-		if a == groupBy {
-			return sprintGroupings[a], nil
-		}
+	if err := checkGroupBy(EntitySprint, groupBy, allowed...); err != nil {
+		return grouping{}, err
+	}
+	return sprintGroupings[groupBy], nil
+}
+
+// checkGroupBy rejects a grouping the entity does not have, naming the
+// ones it has ("" in allowed: the default, no grouping).
+func checkGroupBy(entity, groupBy string, allowed ...string) error {
+	if slices.Contains(allowed, groupBy) {
+		return nil
 	}
 	want := make([]string, 0, len(allowed))
 	for _, a := range allowed {
@@ -70,5 +78,9 @@ func pickGrouping(groupBy string, allowed ...string) (grouping, error) {
 			want = append(want, a)
 		}
 	}
-	return grouping{}, fmt.Errorf("%w: group_by %q (want %s)", ErrInvalidArgument, groupBy, strings.Join(want, ", "))
+	list := want[len(want)-1]
+	if len(want) > 1 {
+		list = strings.Join(want[:len(want)-1], ", ") + " or " + list
+	}
+	return fmt.Errorf("%w: group_by %q for %ss (want %s)", ErrInvalidArgument, groupBy, entity, list)
 }

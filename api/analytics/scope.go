@@ -91,10 +91,8 @@ func buildScopeChange(g grouping, s sprintSel) (string, []any) {
 // sprints whose t0 is within [From, To].
 func ScopeChange(ctx context.Context, db warehouse.DB, f ScopeChangeFilter) ([]ScopeChangeGroup, error) {
 	if f.Entity == EntityMilestone {
-		switch f.GroupBy {
-		case "", GroupByProject, GroupByKind, GroupByType:
-		default:
-			return nil, fmt.Errorf("%w: group_by %q for milestones (want project, kind or type)", ErrInvalidArgument, f.GroupBy)
+		if err := checkGroupBy(EntityMilestone, f.GroupBy, GroupByNone, GroupByProject, GroupByKind, GroupByType); err != nil {
+			return nil, err
 		}
 		if f.GroupBy == "" {
 			f.GroupBy = GroupByProject
