@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runway-analytics/runway/api/analytics/forecast"
 	"github.com/runway-analytics/runway/collector/warehouse"
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
@@ -354,4 +355,68 @@ func TestMilestoneRollups(t *testing.T) {
 			t.Error("group_by board for milestones: want an error")
 		}
 	})
+}
+
+// TestForecastAccuracy backtests a hand-written closed milestone, M6
+// "Pilot rollout" (kind beta; start 03-01, closed 04-24 23:59:59). Its 12
+// issues were resolved at 03-26 23:59:59 − 7k days (k = 0..7) and at 12:00
+// on 04-03, 04-10, 04-17 and 04-24. As of 4 weeks before the close
+// (03-27 23:59:59) its own 8 weekly samples are all 1 and 4 issues are
+// open: 4 weeks, p50 = p85 = 04-24 23:59:59, exactly the close: held, error
+// 0. As of 2 weeks before (04-10 23:59:59) the samples are all 1 again and
+// 2 are open: 2 weeks, the close again: held. 8 weeks before (02-28) is
+// before its start: no forecast, left out. The beta group's other
+// milestones are open, so it backtests M6 alone.
+func TestForecastAccuracy(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		seedMilestones(t, db)
+		ctx := context.Background()
+		var f msFixture
+		f.n = 900
+		f.milestone("M6", "Pilot rollout", "closed", tp(msDay(3, 1)), tp(eod(4, 24)), tp(eod(4, 24)))
+		f.snapshot("M6", "closed", msDay(4, 25), tp(eod(4, 24)))
+		for k := range 8 {
+			f.issue("M6", msDay(1, 2), nil, tp(eod(3, 26).Add(-time.Duration(k)*7*24*time.Hour)))
+		}
+		for _, d := range []int{3, 10, 17, 24} {
+			f.issue("M6", msDay(1, 2), nil, tp(msDay(4, d).Add(12*time.Hour)))
+		}
+		for _, r := range f.rows {
+			if err := warehouse.InsertMixed(ctx, db, []warehouse.Row{r}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := ForecastAccuracy(ctx, db, AccuracyFilter{GroupBy: GroupByKind, Kinds: testKinds(t), Now: msNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var beta *AccuracyGroup
+		for i := range got {
+			if got[i].Group == "beta" {
+				beta = &got[i]
+			}
+		}
+		if beta == nil {
+			t.Fatalf("no beta group in %s", show(got))
+		}
+		one := ptrF(1)
+		check(t, "beta accuracy", show(beta), show(AccuracyGroup{Group: "beta", Accuracy: forecastAccuracy(1,
+			one, one, one, one, nil, nil, ptrF(0))}))
+		// The window is on the close date: M6 closed before May.
+		got, err = ForecastAccuracy(ctx, db, AccuracyFilter{GroupBy: GroupByKind, From: tp(msDay(5, 1)), Kinds: testKinds(t), Now: msNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, "from May", show(got), "[]")
+	})
+}
+
+// forecastAccuracy builds the expected shares: held at 2, 4 and 8 weeks
+// (p50, p85 each) and the mean 4-week error.
+func forecastAccuracy(milestones int, p50At2, p85At2, p50At4, p85At4, p50At8, p85At8, meanErr4 *float64) forecast.Accuracy {
+	return forecast.Accuracy{Milestones: milestones,
+		HeldP50At2Week: p50At2, HeldP85At2Week: p85At2,
+		HeldP50At4Week: p50At4, HeldP85At4Week: p85At4,
+		HeldP50At8Week: p50At8, HeldP85At8Week: p85At8,
+		MeanErrorDaysAt4Week: meanErr4}
 }

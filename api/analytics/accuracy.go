@@ -1,0 +1,190 @@
+package analytics
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/runway-analytics/runway/api/analytics/forecast"
+	"github.com/runway-analytics/runway/collector/warehouse"
+)
+
+// AccuracyFilter selects the forecast backtest: milestones closed within
+// [From, To], grouped by project or kind.
+type AccuracyFilter struct {
+	GroupBy  string // "project" (default) or "kind"
+	From, To *time.Time
+	Kinds    KindRules
+	Now      time.Time // required
+}
+
+// AccuracyGroup is how often the forecasts of one group's milestones,
+// made 2, 4 and 8 weeks before each closed from the history known then,
+// held (DESIGN §7 /api/v1/forecast-accuracy).
+type AccuracyGroup struct {
+	Group string `json:"group"`
+	Name  string `json:"name,omitempty"` // the project's name for group_by=project
+	forecast.Accuracy
+}
+
+// stay is one issue's stay in a milestone with its resolution.
+type stay struct {
+	entered  time.Time
+	exited   *time.Time
+	resolved *time.Time // nil: not done now
+}
+
+// buildMilestoneStays renders the membership stays of the selection with
+// when each issue was resolved (0: not done now). Columns: source,
+// milestone_id, entered, exited, resolved_at.
+func buildMilestoneStays(s milestoneSel) frag {
+	k := s.keys()
+	var q query
+	q.add("SELECT source, container_id AS milestone_id, entered, exited, if(done = 1, resolved_at, 0) AS resolved_at\n" +
+		"FROM (\n" +
+		"    SELECT source, container_id, issue_id, entered, exited\n" +
+		"    FROM {db}.membership_intervals FINAL\n")
+	q.add("    WHERE kind = '"+warehouse.ContainerMilestone+"' AND (source, container_id) IN ("+k.sql+")\n", k.args...)
+	q.add("        AND " + liveIssue + "\n" +
+		") AS i\n" +
+		"ANY LEFT JOIN (\n" +
+		"    SELECT source, issue_id, toUInt8(status_category = '" + warehouse.CategoryDone + "') AS done,\n" +
+		"        toInt64(toUInt32(ifNull(resolved, updated))) AS resolved_at\n" +
+		"    FROM {db}.issues FINAL\n" +
+		"    WHERE deleted = 0\n" +
+		") AS st USING (source, issue_id)\n" +
+		"ORDER BY source, milestone_id, entered")
+	return q.frag()
+}
+
+// openAt counts the stays open at t: in the milestone and not resolved.
+func openAt(stays []stay, t time.Time) int {
+	n := 0
+	for _, s := range stays {
+		if s.entered.After(t) || (s.exited != nil && !s.exited.After(t)) || (s.resolved != nil && !s.resolved.After(t)) {
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// ForecastAccuracy backtests the closed milestones: each forecast is
+// recomputed as of 2, 4 and 8 weeks before the close from the closures
+// and membership known then (forecast.Backtest), with the milestone's own
+// seed, so it is the forecast the live report would have served.
+func ForecastAccuracy(ctx context.Context, db warehouse.DB, f AccuracyFilter) ([]AccuracyGroup, error) {
+	if err := checkGroupBy(EntityMilestone, f.GroupBy, GroupByNone, GroupByProject, GroupByKind); err != nil {
+		return nil, err
+	}
+	if err := checkRange(f.From, f.To); err != nil {
+		return nil, err
+	}
+	now, err := reportNow(f.Now)
+	if err != nil {
+		return nil, err
+	}
+	c, err := collectMilestones(ctx, db, milestoneSel{}, now)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.ms) == 0 {
+		return []AccuracyGroup{}, nil
+	}
+	stays := map[[2]string][]stay{}
+	err = each(ctx, db, "milestone stays", buildMilestoneStays(milestoneSel{}), func(r warehouse.Rows) error {
+		var src, id string
+		var s stay
+		var res int64
+		if err := r.Scan(&src, &id, &s.entered, &s.exited, &res); err != nil {
+			return err
+		}
+		if res > 0 {
+			s.resolved = ptrTime(time.Unix(res, 0).UTC())
+		}
+		stays[[2]string{src, id}] = append(stays[[2]string{src, id}], s)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The project fallback throughput, from the earliest baseline on.
+	type closedMS struct {
+		rep   MilestoneReport
+		key   [2]string
+		upKey [2]string
+	}
+	var closed []closedMS
+	since := now
+	need := map[[2]string]bool{}
+	for _, m := range c.reports(f.Kinds, now) {
+		if m.State != MilestoneClosed || m.Closed == nil || !inRange(m.Closed, f.From, f.To) {
+			continue
+		}
+		cm := closedMS{rep: m, key: [2]string{m.Source, m.ID}, upKey: [2]string{m.Source, m.Project}}
+		closed = append(closed, cm)
+		need[cm.upKey] = true
+		start := m.Closed.Add(-2 * forecast.SampleWeeks * 7 * 24 * time.Hour)
+		if m.Start != nil && m.Start.Before(start) {
+			start = *m.Start
+		}
+		if start.Before(since) {
+			since = start
+		}
+	}
+	if len(closed) > 0 {
+		var sources, projects []string
+		for _, k := range slices.SortedFunc(maps.Keys(need), func(a, b [2]string) int {
+			return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
+		}) {
+			sources, projects = append(sources, k[0]), append(projects, k[1])
+		}
+		err = each(ctx, db, "project closures", buildProjectClosures(sources, projects, since), func(r warehouse.Rows) error {
+			var src, p string
+			var ts []int64
+			if err := r.Scan(&src, &p, &ts); err != nil {
+				return err
+			}
+			out := make([]time.Time, 0, len(ts))
+			for _, t := range ts {
+				out = append(out, time.Unix(t, 0).UTC())
+			}
+			slices.SortFunc(out, time.Time.Compare)
+			c.projClosures[[2]string{src, p}] = out
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	outcomes := map[[2]string][]forecast.Outcome{}
+	for _, cm := range closed {
+		ss := stays[cm.key]
+		var closures []time.Time
+		for _, s := range ss {
+			if s.resolved != nil && s.exited == nil {
+				closures = append(closures, *s.resolved)
+			}
+		}
+		slices.SortFunc(closures, time.Time.Compare)
+		h := forecast.History{Closed: *cm.rep.Closed, Closures: closures, ProjectClosures: c.projClosures[cm.upKey],
+			OpenAt: func(t time.Time) int { return openAt(ss, t) }, Seed: forecast.Seed(cm.rep.Source, cm.rep.ID)}
+		if cm.rep.Start != nil {
+			h.Baseline = *cm.rep.Start
+		}
+		o, err := forecast.Backtest(h, forecast.DefaultTrials)
+		if err != nil {
+			return nil, fmt.Errorf("backtest of milestone %s/%s: %w", cm.rep.Source, cm.rep.ID, err)
+		}
+		g, name := milestoneGroup(cm.rep, cmp.Or(f.GroupBy, GroupByProject), nil)
+		outcomes[[2]string{g, name}] = append(outcomes[[2]string{g, name}], o)
+	}
+	out := []AccuracyGroup{}
+	for _, k := range slices.SortedFunc(maps.Keys(outcomes), func(a, b [2]string) int { return cmp.Compare(a[0], b[0]) }) {
+		out = append(out, AccuracyGroup{Group: k[0], Name: k[1], Accuracy: forecast.Aggregate(outcomes[k])})
+	}
+	return out, nil
+}
