@@ -6,6 +6,7 @@ package collectortest
 import (
 	"fmt"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -31,4 +32,37 @@ func Now(def time.Time) time.Time {
 		t = p
 	}
 	return t.UTC().Truncate(time.Second)
+}
+
+// Clock is a simulated clock for a source under test: it stands still
+// until the test moves it (between two runs, say), and its Now serves as
+// collector.Deps.Now or a simulator's clock. It is safe for concurrent use.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock standing at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t (backwards too).
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// Add moves the clock on by d and returns the new time.
+func (c *Clock) Add(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
 }

@@ -7,11 +7,13 @@ import (
 	"sync"
 )
 
-// Request is one request a RequestLog handed on: its method, path and query.
+// Request is one request a RequestLog handed on: its method, path, query
+// and headers (the credentials and headers the source chose included).
 type Request struct {
 	Method string
 	Path   string
 	Query  url.Values
+	Header http.Header
 }
 
 // RequestLog is an http.Handler that records every request, in arrival
@@ -29,7 +31,7 @@ func LogRequests(next http.Handler) *RequestLog { return &RequestLog{next: next}
 
 func (l *RequestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.mu.Lock()
-	l.reqs = append(l.reqs, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query()})
+	l.reqs = append(l.reqs, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone()})
 	l.mu.Unlock()
 	l.next.ServeHTTP(w, r)
 }

@@ -13,7 +13,9 @@ import (
 
 // MemSink is an in-memory collector.Sink with the runner's commit
 // semantics: Checkpoint commits what was written and set so far, and a
-// source's tests read what a run wrote, committed or not.
+// source's tests read what a run wrote, committed or not. Harness.Run
+// also commits the rest when a run succeeds, as the runner does, so that
+// Committed and CommittedRows are what the warehouse would hold.
 type MemSink struct {
 	mu          sync.Mutex
 	cursors     map[string]string // committed: by earlier runs, then by checkpoints
@@ -81,11 +83,23 @@ func (s *MemSink) Checkpoint(ctx context.Context) error {
 			return err
 		}
 	}
+	s.commitLocked()
+	s.checkpoints++
+	return nil
+}
+
+// finish commits what the last checkpoint left, as the runner does when a
+// run succeeds (Harness.Run).
+func (s *MemSink) finish() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commitLocked()
+}
+
+func (s *MemSink) commitLocked() {
 	s.committed = len(s.rows)
 	maps.Copy(s.cursors, s.pending)
 	clear(s.pending)
-	s.checkpoints++
-	return nil
 }
 
 // SetStored seeds the entities of kind that earlier runs stored and did

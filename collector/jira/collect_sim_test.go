@@ -2,7 +2,6 @@ package jira
 
 import (
 	"context"
-	"maps"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -108,8 +107,8 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone st
 	if changelogs == 0 {
 		t.Error("no changelog was fetched: the embed limit should truncate some")
 	}
-	if h.stats.Retries.Load() != 2 || !slices.Contains(h.sleeps, time.Second) {
-		t.Errorf("retries %d, sleeps %v: want the 429 (Retry-After: 1s) and the 500 retried", h.stats.Retries.Load(), h.sleeps)
+	if h.Stats.Retries.Load() != 2 || !slices.Contains(h.Sleeps(), time.Second) {
+		t.Errorf("retries %d, sleeps %v: want the 429 (Retry-After: 1s) and the 500 retried", h.Stats.Retries.Load(), h.Sleeps())
 	}
 	if len(org.Issues) < 3*25 {
 		t.Fatalf("org has %d issues, want ≥ 3 search pages", len(org.Issues))
@@ -142,7 +141,7 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone st
 	mu.Unlock()
 	touched := org.Touch(later, 6)
 	site.ResetRequests()
-	h.src.now = func() time.Time { return later }
+	h.Clock.Set(later)
 	second := collectortest.NewMemSink(map[string]string{CursorIssues: cursor})
 	if err := h.src.Collect(context.Background(), second); err != nil {
 		t.Fatal(err)
@@ -543,22 +542,24 @@ func testCollectNewProjectBackfilled(t *testing.T, fl simFlavour) {
 	}
 	slices.Sort(web)
 
+	// Runs as the runner makes them: each starts from what the last one
+	// committed.
 	first := collectortest.NewMemSink(nil)
-	if err := h.src.Collect(context.Background(), first); err != nil {
+	if _, err := h.Run(context.Background(), first); err != nil {
 		t.Fatal(err)
 	}
 	check(t, "first run's WEB issues", keys(first, "WEB"), []string(nil))
 	check(t, "first run's projects", first.Set()[CursorProjects], "PLAT")
-	cursors := first.Set()
+	cursors := first.Committed()
 
 	// An hour later WEB joins: its issues, all older than the cursor, are
 	// backfilled from now − since (the default year) in one extra search.
 	clock = now.Add(time.Hour)
-	h.src.now = func() time.Time { return clock }
+	h.Clock.Set(clock)
 	h.src.settings.Projects = []string{"PLAT", "WEB"}
 	site.ResetRequests()
 	second := collectortest.NewMemSink(cursors)
-	if err := h.src.Collect(context.Background(), second); err != nil {
+	if _, err := h.Run(context.Background(), second); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := time.Parse(time.RFC3339, cursors[CursorIssues])
@@ -581,12 +582,12 @@ func testCollectNewProjectBackfilled(t *testing.T, fl simFlavour) {
 	if n, want := site.Requests()[fl.search], (len(web)+49)/50+1; n != want {
 		t.Errorf("second run made %d search requests, want %d", n, want)
 	}
-	maps.Copy(cursors, second.Set())
+	cursors = second.Committed()
 
 	// The next run searches from the cursor only.
 	site.ResetRequests()
 	third := collectortest.NewMemSink(cursors)
-	if err := h.src.Collect(context.Background(), third); err != nil {
+	if _, err := h.Run(context.Background(), third); err != nil {
 		t.Fatal(err)
 	}
 	c, _ = time.Parse(time.RFC3339, cursors[CursorIssues])

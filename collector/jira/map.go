@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/runway-analytics/runway/collector/membership"
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
@@ -165,12 +164,13 @@ type mapper struct {
 	sprintField string // "" when the site has no Sprint field
 	pointsField string // "" when there is no points field
 	statuses    map[string]status
-	version     uint64 // collection time, Unix nanoseconds
+	now         time.Time // collection time
+	version     uint64    // collection time, Unix nanoseconds
 }
 
 func newMapper(source, sprintField, pointsField string, statuses []status, now time.Time) *mapper {
 	m := &mapper{source: source, sprintField: sprintField, pointsField: pointsField,
-		statuses: make(map[string]status, len(statuses)), version: uint64(now.UnixNano())}
+		statuses: make(map[string]status, len(statuses)), now: now.UTC(), version: uint64(now.UnixNano())}
 	for _, s := range statuses {
 		m.statuses[s.ID] = s
 	}
@@ -196,12 +196,8 @@ func (m *mapper) sprintRow(s sprint, boardID int64) (warehouse.SprintRow, error)
 	if s.OriginBoardID > 0 {
 		boardID = s.OriginBoardID
 	}
-	state, err := sprintState(s.State)
-	if err != nil {
-		return warehouse.SprintRow{}, fmt.Errorf("sprint %d: %w", s.ID, err)
-	}
 	r := warehouse.SprintRow{Source: m.source, SprintID: strconv.FormatInt(s.ID, 10),
-		BoardID: strconv.FormatInt(boardID, 10), Name: s.Name, State: state, Goal: s.Goal,
+		BoardID: strconv.FormatInt(boardID, 10), Name: s.Name, Goal: s.Goal,
 		CarryOverGrace: carryOverGrace, Version: m.version}
 	for _, d := range []struct {
 		name, v string
@@ -217,6 +213,11 @@ func (m *mapper) sprintRow(s sprint, boardID int64) (warehouse.SprintRow, error)
 		}
 		*d.dst = &t
 	}
+	state, err := sprintState(s.State)
+	if err != nil {
+		return warehouse.SprintRow{}, fmt.Errorf("sprint %d: %w", s.ID, err)
+	}
+	r.State = state
 	return r, nil
 }
 
@@ -279,6 +280,7 @@ type issueFields struct {
 	Epic           string
 	Labels         []string
 	SprintIDs      []string
+	FixVersions    []string // version ids
 	Points         *float64
 	hasSprintField bool
 }
@@ -368,6 +370,18 @@ func (m *mapper) fields(is issue) (issueFields, error) {
 		if err := get(m.pointsField, &f.Points); err != nil {
 			return f, err
 		}
+	}
+	var versions []struct {
+		ID string `json:"id"`
+	}
+	if err := get("fixVersions", &versions); err != nil {
+		return f, err
+	}
+	for i, v := range versions {
+		if v.ID == "" {
+			return f, fmt.Errorf("field fixVersions: version #%d: missing id", i)
+		}
+		f.FixVersions = append(f.FixVersions, v.ID)
 	}
 	if m.sprintField != "" {
 		raw, ok := is.Fields[m.sprintField]
@@ -599,7 +613,7 @@ func (m *mapper) mapIssue(is issue) (issueRows, error) {
 		Source: m.source, IssueID: is.ID, Key: is.Key, Project: f.Project, Type: f.Type,
 		Summary: f.Summary, Status: cur.Name, StatusCategory: cur.StatusCategory.Key, Epic: f.Epic,
 		Assignee: f.Assignee, Points: f.Points, Created: f.Created, Updated: f.Updated,
-		Resolved: f.Resolved, SprintIDs: nonNil(f.SprintIDs), MilestoneIDs: []string{},
+		Resolved: f.Resolved, SprintIDs: nonNil(f.SprintIDs), MilestoneIDs: nonNil(f.FixVersions),
 		Labels: nonNil(f.Labels), Version: m.version,
 	}
 	out := issueRows{Issue: row}
@@ -700,52 +714,20 @@ func (m *mapper) mapIssue(is issue) (issueRows, error) {
 		return c == "done"
 	}
 
-	if m.sprintField == "" && firstSprint == nil {
-		return out, nil
-	}
-
-	// Sprint membership: the initial sprints are the `from` of the first
-	// Sprint change, else the current value.
-	initSprints := f.SprintIDs
-	if firstSprint != nil {
-		if initSprints, err = parseSprintIDs(firstSprint.From); err != nil {
-			return issueRows{}, fmt.Errorf("first Sprint change: from: %w", err)
+	// Sprint membership (when the site has a Sprint field, or the
+	// changelog names one) and fix-version membership.
+	if m.sprintField != "" || firstSprint != nil {
+		ev, iv, err := m.membershipRows(m.sprintContainers(), is.ID, f.Created, f.SprintIDs, histories, doneAt, pointsAt)
+		if err != nil {
+			return issueRows{}, err
 		}
+		out.Events, out.Intervals = append(out.Events, ev...), append(out.Intervals, iv...)
 	}
-	h := membership.History{Created: f.Created, Initial: initSprints, DoneAt: doneAt}
-	for _, hs := range histories {
-		for i, it := range hs.Items {
-			if !m.isSprintItem(it) {
-				continue
-			}
-			from, err := parseSprintIDs(it.From)
-			if err != nil {
-				return issueRows{}, fmt.Errorf("changelog history %s item %d (Sprint): from: %w", hs.ID, i, err)
-			}
-			to, err := parseSprintIDs(it.To)
-			if err != nil {
-				return issueRows{}, fmt.Errorf("changelog history %s item %d (Sprint): to: %w", hs.ID, i, err)
-			}
-			added, removed := membership.Diff(from, to)
-			h.Changes = append(h.Changes, membership.Change{At: hs.at, EventID: hs.ID + ":" + strconv.Itoa(i),
-				Actor: hs.Author.String(), Added: added, Removed: removed})
-		}
+	ev, iv, err := m.membershipRows(fixVersionContainers, is.ID, f.Created, f.FixVersions, histories, doneAt, pointsAt)
+	if err != nil {
+		return issueRows{}, err
 	}
-	events, stays := membership.Replay(h)
-	for _, e := range events {
-		out.Events = append(out.Events, warehouse.MembershipEventRow{Source: m.source, Kind: warehouse.ContainerSprint,
-			ContainerID: e.Container, IssueID: is.ID, EventID: e.EventID, At: e.At, Action: e.Action, Actor: e.Actor,
-			Version: m.version})
-	}
-	for _, st := range stays {
-		var done uint8
-		if st.DoneAtLeaving {
-			done = 1
-		}
-		out.Intervals = append(out.Intervals, warehouse.MembershipIntervalRow{Source: m.source, Kind: warehouse.ContainerSprint,
-			ContainerID: st.Container, IssueID: is.ID, Entered: st.Entered, Exited: st.Exited, DoneAtLeaving: done,
-			Points: pointsAt(st.Entered), Version: m.version})
-	}
+	out.Events, out.Intervals = append(out.Events, ev...), append(out.Intervals, iv...)
 	return out, nil
 }
 

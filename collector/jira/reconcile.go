@@ -71,16 +71,20 @@ func (s *source) reconcileDue(ctx context.Context, sink collector.Sink, now time
 	return !now.Before(last.Add(every))
 }
 
-// reconcile writes a tombstone for every stored issue and sprint that no
-// longer exists upstream and moves the reconcile cursor with them. projects
-// are the collected projects (none: every project), listed the sprint
-// lists this run read. Only a cancelled run makes it fail: any other
+// reconcile writes a tombstone for every stored issue, sprint and fix
+// version that no longer exists upstream and moves the reconcile cursor
+// with them. projects are the collected projects (none: every project),
+// listed and versions the sprint and version lists this run read. Only a cancelled run makes it fail: any other
 // problem tombstones nothing and is logged, and the next run tries again.
-func (s *source) reconcile(ctx context.Context, sink collector.Sink, m *mapper, projects []string, listed sprintListing, now time.Time) error {
+func (s *source) reconcile(ctx context.Context, sink collector.Sink, m *mapper, projects []string,
+	listed sprintListing, versions versionListing, now time.Time) error {
 	issues, err := s.deletedIssues(ctx, sink, projects)
-	var sprints []warehouse.StoredEntity
+	var sprints, milestones []warehouse.StoredEntity
 	if err == nil {
 		sprints, err = s.deletedSprints(ctx, sink, listed)
+	}
+	if err == nil {
+		milestones, err = s.deletedVersions(ctx, sink, versions)
 	}
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
@@ -99,7 +103,7 @@ func (s *source) reconcile(ctx context.Context, sink collector.Sink, m *mapper, 
 	for _, set := range []struct {
 		kind warehouse.EntityKind
 		es   []warehouse.StoredEntity
-	}{{warehouse.KindIssue, issues}, {warehouse.KindSprint, sprints}} {
+	}{{warehouse.KindIssue, issues}, {warehouse.KindSprint, sprints}, {warehouse.KindMilestone, milestones}} {
 		for _, e := range set.es {
 			row, err := warehouse.Tombstone(set.kind, s.cfg.Name, e, now, version)
 			if err != nil {
@@ -110,7 +114,7 @@ func (s *source) reconcile(ctx context.Context, sink collector.Sink, m *mapper, 
 	}
 	sink.SetCursor(CursorReconciled, now.UTC().Format(time.RFC3339))
 	s.log.InfoContext(ctx, "jira: reconciled deletions", "source", s.cfg.Name,
-		"issues_tombstoned", len(issues), "sprints_tombstoned", len(sprints))
+		"issues_tombstoned", len(issues), "sprints_tombstoned", len(sprints), "milestones_tombstoned", len(milestones))
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package jira
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,14 +11,11 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/runway-analytics/runway/collector"
 	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/config"
-	"github.com/runway-analytics/runway/collector/httpx"
 	"github.com/runway-analytics/runway/collector/simulate"
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
@@ -78,47 +74,19 @@ func recSite(o *simulate.Org) *simulate.Jira {
 	return simulate.NewJira(o, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, PageSize: 3})
 }
 
-// syncBuffer is a log destination safe for the source's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // recSource builds a Cloud source for PLAT and WEB (boards 1 and 2) that
-// reconciles daily, served by h.
-func recSource(t *testing.T, h http.Handler, mod func(*Config)) (*source, *syncBuffer) {
+// reconciles daily, served by h, retrying once, at recNow.
+func recSource(t *testing.T, h http.Handler, mod func(*Config)) (*source, *collectortest.LogBuffer) {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
 	c := NewConfig()
 	c.Email, c.Projects, c.Boards = fakeUser, []string{"PLAT", "WEB"}, []int64{1, 2}
 	if mod != nil {
 		mod(c)
 	}
-	logs := &syncBuffer{}
-	cfg := config.Source{Name: "acme-jira", Type: Type, BaseURL: srv.URL, Token: fakeToken, Settings: c}
-	s, err := New(cfg, collector.Deps{
-		NewHTTP: collector.HTTPBuilder(httpx.Options{Source: cfg.Name, BaseURL: srv.URL, HTTPClient: srv.Client(), MaxRetries: 1,
-			Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}),
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
-		Now:    func() time.Time { return recNow },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.(*source), logs
+	logs := &collectortest.LogBuffer{}
+	hs := newHarnessWith(t, h, config.Source{Name: "acme-jira", Token: fakeToken, Settings: c},
+		collectortest.HarnessOptions{Now: recNow, MaxRetries: 1, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	return hs.src, logs
 }
 
 // storedSink is a sink of a run after earlier ones: an issue cursor, the

@@ -107,9 +107,10 @@ func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
 func (s *source) Name() string { return s.cfg.Name }
 func (s *source) Type() string { return Type }
 
-// Collect writes statuses, boards, sprints and the issues updated since the
-// cursor (with their status changes, sprint membership events and
-// intervals). The cursor moves with the rows that justify it: at the
+// Collect writes statuses, boards, sprints, the fix versions of the
+// collected projects (milestones, with a snapshot each) and the issues
+// updated since the cursor (with their status, points, sprint and fix
+// version histories). The cursor moves with the rows that justify it: at the
 // checkpoints of the issue search and at the end. When a reconcile is due
 // (Config.Reconcile), the run then tombstones the stored issues and
 // sprints deleted upstream (see reconcile.go).
@@ -145,6 +146,11 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	if err != nil {
 		return err
 	}
+	projects := s.projects(boards)
+	versions, err := s.milestones(ctx, sink, m, projects)
+	if err != nil {
+		return err
+	}
 
 	from, prev, err := s.since(sink, now)
 	if err != nil {
@@ -156,7 +162,7 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 		return err
 	}
 	want := []string{"summary", "status", "issuetype", "project", "created", "updated",
-		"resolutiondate", "assignee", "parent", "labels"}
+		"resolutiondate", "assignee", "parent", "labels", "fixVersions"}
 	for _, f := range []string{sprintField, pointsField} {
 		if f != "" && !slices.Contains(want, f) {
 			want = append(want, f)
@@ -169,7 +175,6 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	// project new to the search (added to projects:, or brought by a new
 	// board) gets the first run's window once, or its older issues would
 	// never be collected.
-	projects := s.projects(boards)
 	stored, _ := sink.Cursor(CursorProjects)
 	if fresh, ok := newProjects(stored, projects); ok && !prev.IsZero() {
 		if back := now.Add(-s.sinceWindow()); back.Before(from) {
@@ -199,7 +204,7 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	if err := sink.Checkpoint(ctx); err != nil {
 		return err
 	}
-	return s.reconcile(ctx, sink, m, projects, listed, now)
+	return s.reconcile(ctx, sink, m, projects, listed, versions, now)
 }
 
 // setCursors sets the issue cursor to the newest update collected and the

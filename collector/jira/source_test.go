@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -115,10 +114,12 @@ func acmeJira(t *testing.T, o *simulate.Org, opts simulate.JiraOptions) *simulat
 // acmeRequests is how many requests a run over org's PLAT and WEB boards
 // makes per path, given its search requests: one each for fields, statuses
 // and the user's zone, 3 board pages, 3+1+1+1 sprint pages (board 4, kanban,
-// is not asked), and WEB-1's changelog (3 pages).
+// is not asked), one version page per project, and WEB-1's changelog (3
+// pages).
 func acmeRequests(searches int) map[string]int {
 	return map[string]int{simulate.PathField: 1, simulate.PathStatus: 1, simulate.PathMyself: 1,
 		pathBoards: 3, pathSprints(1): 3, pathSprints(2): 1, pathSprints(3): 1, pathSprints(6): 1,
+		"/rest/api/3/project/PLAT/version": 1, "/rest/api/3/project/WEB/version": 1,
 		simulate.PathSearch: searches, pathChangelog("WEB-1"): 3}
 }
 
@@ -141,8 +142,8 @@ func TestCollectPagingAndRows(t *testing.T) {
 		`project in ("PLAT", "WEB") AND updated >= "2024-01-14 09:00" ORDER BY updated ASC`,
 		`project in ("PLAT", "WEB") AND updated >= "2024-01-15 09:00" ORDER BY updated ASC`,
 	})
-	for _, q := range h.requests.Queries(simulate.PathSearch) {
-		check(t, "fields", q.Get("fields"), "summary,status,issuetype,project,created,updated,resolutiondate,assignee,parent,labels,customfield_10020,customfield_10016")
+	for _, q := range h.Requests.Queries(simulate.PathSearch) {
+		check(t, "fields", q.Get("fields"), "summary,status,issuetype,project,created,updated,resolutiondate,assignee,parent,labels,fixVersions,customfield_10020,customfield_10016")
 		check(t, "expand", q.Get("expand"), "changelog")
 	}
 	boards := sortedBy(collectortest.RowsOf[warehouse.BoardRow](sink), func(b warehouse.BoardRow) string { return b.BoardID })
@@ -214,9 +215,9 @@ func TestCollectRetriesRateLimitAndServerErrors(t *testing.T) {
 	if err := h.src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
 	}
-	check(t, "retries", h.stats.Retries.Load(), int64(2))
-	if len(h.sleeps) != 2 || h.sleeps[0] != time.Second {
-		t.Errorf("sleeps = %v, want Retry-After's 1s then a backoff", h.sleeps)
+	check(t, "retries", h.Stats.Retries.Load(), int64(2))
+	if sleeps := h.Sleeps(); len(sleeps) != 2 || sleeps[0] != time.Second {
+		t.Errorf("sleeps = %v, want Retry-After's 1s then a backoff", sleeps)
 	}
 	want := acmeRequests(6)
 	want[pathBoards]++
@@ -344,7 +345,7 @@ func TestCollectIncremental(t *testing.T) {
 	// Without CursorProjects (a cursor stored before it existed) the run
 	// searches from the cursor and stores the projects.
 	second := collectortest.NewMemSink(map[string]string{CursorIssues: cursor})
-	h.src.now = func() time.Time { return runAt.Add(time.Hour) }
+	h.Clock.Set(runAt.Add(time.Hour))
 	if err := h.src.Collect(context.Background(), second); err != nil {
 		t.Fatal(err)
 	}
@@ -396,8 +397,8 @@ func TestCollectClientErrorNotRetried(t *testing.T) {
 	site := acmeJira(t, org(), simulate.JiraOptions{})
 	h := newHarness(t, site, config.Source{Token: "wrong", Settings: &Config{Email: fakeUser}}, runAt)
 	err := h.src.Collect(context.Background(), collectortest.NewMemSink(nil))
-	if !httpx.IsStatus(err, 401) || h.stats.Retries.Load() != 0 {
-		t.Errorf("err = %v (retries %d), want an unretried 401", err, h.stats.Retries.Load())
+	if !httpx.IsStatus(err, 401) || h.Stats.Retries.Load() != 0 {
+		t.Errorf("err = %v (retries %d), want an unretried 401", err, h.Stats.Retries.Load())
 	}
 	check(t, "requests", site.Requests(), map[string]int{simulate.PathField: 1})
 }
@@ -441,23 +442,18 @@ func TestNewFlavour(t *testing.T) {
 		{"datacenter", "", "Bearer tok", restDC + "/field"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var auth, path string
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				auth, path = r.Header.Get("Authorization"), r.URL.Path
+			h := newHarness(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				fmt.Fprint(w, `[{"id":"summary","name":"Summary"}]`)
-			}))
-			defer srv.Close()
-			cfg := config.Source{Name: "acme", Type: Type, BaseURL: srv.URL, Token: "tok", Settings: &Config{Email: tc.email}}
-			src, err := SourceType.New(cfg, collector.Deps{NewHTTP: collector.HTTPBuilder(httpx.Options{
-				Source: cfg.Name, BaseURL: cfg.BaseURL, HTTPClient: srv.Client()})})
-			if err != nil {
+			}), config.Source{Name: "acme", Token: "tok", Settings: &Config{Email: tc.email}}, runAt)
+			if _, err := h.src.api.fields(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := src.(*source).api.fields(context.Background()); err != nil {
-				t.Fatal(err)
+			reqs := h.Requests.Requests()
+			if len(reqs) != 1 {
+				t.Fatalf("%d requests, want 1: %v", len(reqs), reqs)
 			}
-			if auth != tc.wantAuth || path != tc.wantPath {
+			if auth, path := reqs[0].Header.Get("Authorization"), reqs[0].Path; auth != tc.wantAuth || path != tc.wantPath {
 				t.Errorf("request %s with %q, want %s with %q", path, auth, tc.wantPath, tc.wantAuth)
 			}
 		})
@@ -549,7 +545,7 @@ func TestCollectKeysetPaging(t *testing.T) {
 	first := `project in ("PLAT", "WEB") AND updated >= "2023-03-02 12:00" ORDER BY updated ASC`
 	from0901 := `project in ("PLAT", "WEB") AND updated >= "2024-01-31 09:01" ORDER BY updated ASC`
 	var searches []string
-	for _, q := range h.requests.Queries(simulate.PathSearch) {
+	for _, q := range h.Requests.Queries(simulate.PathSearch) {
 		searches = append(searches, fmt.Sprintf("%s token:%v", q.Get("jql"), q.Has("nextPageToken")))
 	}
 	check(t, "searches", searches, []string{first + " token:false", first + " token:true",
