@@ -49,22 +49,6 @@ func boards(ids ...string) []warehouse.Row {
 	return out
 }
 
-func countBoards(t *testing.T, db warehouse.DB) int64 {
-	t.Helper()
-	rows, err := db.Query(context.Background(), "SELECT count() FROM {db}.boards FINAL")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var n int64
-	for rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return n
-}
-
 // TestRunnerCheckpoints: a run that checkpoints and then fails keeps what
 // the checkpoint committed (rows, then the cursor they justify) and drops
 // the rest; the next run starts from the checkpointed cursor.
@@ -103,7 +87,7 @@ func TestRunnerCheckpoints(t *testing.T) {
 			t.Fatalf("run 1: rows %v, %v", res.Rows, err)
 		}
 		cur, _ := collector.LoadCursors(ctx, db, "src")
-		if n := countBoards(t, db); n != 2 || cur["page"] != "1" {
+		if n := whtest.Count(t, db, "boards"); n != 2 || cur["page"] != "1" {
 			t.Fatalf("after the failed run: %d boards, cursors %v; want the checkpoint's 2 and page=1", n, cur)
 		}
 		last, _ := collector.LastRuns(ctx, db)
@@ -114,7 +98,7 @@ func TestRunnerCheckpoints(t *testing.T) {
 			t.Fatal(err)
 		}
 		cur, _ = collector.LoadCursors(ctx, db, "src")
-		if n := countBoards(t, db); n != 4 || cur["page"] != "3" || strings.Join(src.seen, ",") != ",1" {
+		if n := whtest.Count(t, db, "boards"); n != 4 || cur["page"] != "3" || strings.Join(src.seen, ",") != ",1" {
 			t.Fatalf("after resuming: %d boards, cursors %v, runs started from %v", n, cur, src.seen)
 		}
 	})
@@ -207,7 +191,7 @@ func TestRunnerCursorsAndCommit(t *testing.T) {
 		if err != nil || res.Status != collector.StatusSuccess || res.Rows["boards"] != 2 {
 			t.Fatalf("run 1: %+v %v", res, err)
 		}
-		if n := countBoards(t, db); n != 2 {
+		if n := whtest.Count(t, db, "boards"); n != 2 {
 			t.Fatalf("after run 1: %d boards, want 2", n)
 		}
 
@@ -215,7 +199,7 @@ func TestRunnerCursorsAndCommit(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "upstream said no") {
 			t.Fatalf("run 2 error = %v", err)
 		}
-		if n := countBoards(t, db); n != 2 {
+		if n := whtest.Count(t, db, "boards"); n != 2 {
 			t.Fatalf("failed run committed rows: %d boards, want 2", n)
 		}
 		cur, err := collector.LoadCursors(ctx, db, "src")
@@ -234,7 +218,7 @@ func TestRunnerCursorsAndCommit(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Board 2 was written twice; FINAL still counts it once.
-		if n := countBoards(t, db); n != 3 {
+		if n := whtest.Count(t, db, "boards"); n != 3 {
 			t.Fatalf("after run 3: %d boards, want 3", n)
 		}
 		cur, _ = collector.LoadCursors(ctx, db, "src")

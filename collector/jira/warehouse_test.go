@@ -281,14 +281,14 @@ func TestMalformedPayloadCommitsNothing(t *testing.T) {
 			t.Fatalf("error = %v, want one naming %s", err, simulate.PathSearch)
 		}
 		for _, table := range []string{"issues", "sprints", "boards", "membership_intervals", "cursors"} {
-			if n := count(t, db, table); n != 0 {
+			if n := whtest.Count(t, db, table); n != 0 {
 				t.Errorf("failed run left %d rows in %s", n, table)
 			}
 		}
 		if _, err := s.runner.RunOnce(ctx, "sim", nil); err != nil {
 			t.Fatal(err)
 		}
-		issues := count(t, db, "issues")
+		issues := whtest.Count(t, db, "issues")
 		cur, _ := collector.LoadCursors(ctx, db, "sim")
 		// A corrupt page in the second run changes nothing either.
 		s.clock = now.Add(time.Hour)
@@ -298,7 +298,7 @@ func TestMalformedPayloadCommitsNothing(t *testing.T) {
 			t.Fatal("corrupt page did not fail the run")
 		}
 		cur2, _ := collector.LoadCursors(ctx, db, "sim")
-		if count(t, db, "issues") != issues || cur2[jira.CursorIssues] != cur[jira.CursorIssues] {
+		if whtest.Count(t, db, "issues") != issues || cur2[jira.CursorIssues] != cur[jira.CursorIssues] {
 			t.Errorf("failed incremental run moved data or cursor: %v → %v", cur, cur2)
 		}
 		s.checkTruth(t, now)
@@ -338,7 +338,7 @@ func TestKilledBackfillResumesFromCheckpoint(t *testing.T) {
 		if err != nil || cur[jira.CursorIssues] == "" {
 			t.Fatalf("after the kill: cursors %v (%v), want the last checkpoint's", cur, err)
 		}
-		if n, all := count(t, db, "issues"), count(t, other, "issues"); n == 0 || n >= all {
+		if n, all := whtest.Count(t, db, "issues"), whtest.Count(t, other, "issues"); n == 0 || n >= all {
 			t.Errorf("after the kill: %d of %d issues kept, want some", n, all)
 		}
 
@@ -400,22 +400,6 @@ func dump(t testing.TB, db warehouse.DB, table string) string {
 		t.Fatal(err)
 	}
 	return b.String()
-}
-
-func count(t testing.TB, db warehouse.DB, table string) int64 {
-	t.Helper()
-	rows, err := db.Query(context.Background(), "SELECT toInt64(count()) FROM {db}."+table+" FINAL")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var n int64
-	for rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return n
 }
 
 // BenchmarkCollectSite: a full collection of a large simulated site

@@ -704,3 +704,24 @@ func DatabaseName(t testing.TB) string {
 	fmt.Fprintf(&b, "_%d", dbCounter.Add(1))
 	return b.String()
 }
+
+// Count is how many rows table holds after FINAL: the live versions, for
+// tests that check what a run stored.
+func Count(t testing.TB, db warehouse.DB, table string) int64 {
+	t.Helper()
+	rows, err := db.Query(context.Background(), "SELECT toInt64(count()) FROM {db}."+table+" FINAL")
+	if err != nil {
+		t.Fatalf("counting %s: %v", table, err)
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			t.Fatalf("counting %s: %v", table, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("counting %s: %v", table, err)
+	}
+	return n
+}
