@@ -88,3 +88,24 @@ func (s *Server) listProjects(c *gin.Context, q query) error {
 	}
 	return answer(c, pg, ps)
 }
+
+// forecastAccuracy backtests the milestones closed in [from, to].
+func (s *Server) forecastAccuracy(c *gin.Context, q query) error {
+	var err error
+	f := analytics.AccuracyFilter{Kinds: s.kinds, Now: s.now()}
+	if f.GroupBy, err = q.oneOf("group_by", analytics.GroupByProject, analytics.GroupByKind); err != nil {
+		return err
+	}
+	if f.From, f.To, err = q.timeRange(); err != nil {
+		return err
+	}
+	pg, err := q.offsetPage()
+	if err != nil {
+		return err
+	}
+	groups, err := analytics.ForecastAccuracy(c.Request.Context(), s.db, f)
+	if err != nil {
+		return err
+	}
+	return answer(c, pg, groups)
+}

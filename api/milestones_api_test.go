@@ -697,12 +697,48 @@ func TestMilestoneRollupsAPI(t *testing.T) {
 	})
 }
 
-// TestMilestoneAuth: the three endpoints need a token; a read token does.
+// TestForecastAccuracyAPI backtests the fixture's two closed milestones.
+//
+// jira/M2 (b = 03-01, closed 04-10 00:00) never had 5 closures of its own,
+// so each forecast uses project PLAT's weekly closures, which are M1's
+// A-issues, one on each of 02-13 + 7k. As of 2 weeks before (03-27): the
+// trailing windows hold 1,1,1,1,1,1,1,0 (nothing in (01-31, 02-07]) and
+// J1, J2 are open: P(done in 2 weeks) = (7/8)² ≈ 0.77, in 3 weeks ≈ 0.96,
+// so p50 = 2 weeks = 04-10 (held: closed not after it) and p85 = 3 weeks
+// (held). As of 4 weeks before (03-13): windows 1,1,1,1,1,0,0,0 and J1, J2,
+// J3 open: P(3 done in 4 weeks) = 2125/4096 ≈ 0.52, so p50 = 4 weeks =
+// 04-10 again, error 0, held; P(in 6 weeks) ≈ 0.854, so p85 is 6 or 7
+// weeks (the seeded draw decides), held either way. 8 weeks before (02-14)
+// is before its baseline: no forecast. gitlab/5 (mobile) closed 05-10 and
+// neither it nor mobile/app closed anything before 04-26: no forecast at
+// any horizon, counted in milestones only.
+func TestForecastAccuracyAPI(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		srv := msServer(t, db)
+		for _, tc := range []struct{ path, want string }{
+			{"/api/v1/forecast-accuracy", `{"items":[
+				{"group":"mobile","name":"Mobile app","milestones":1,"held_p50_2w":null,"held_p85_2w":null,
+				 "held_p50_4w":null,"held_p85_4w":null,"held_p50_8w":null,"held_p85_8w":null,"mean_error_days_4w":null},
+				{"group":"platform","name":"Platform rebuild","milestones":1,"held_p50_2w":1,"held_p85_2w":1,
+				 "held_p50_4w":1,"held_p85_4w":1,"held_p50_8w":null,"held_p85_8w":null,"mean_error_days_4w":0}
+			],"next_cursor":""}`},
+			{"/api/v1/forecast-accuracy?group_by=kind&from=2024-04-01&to=2024-04-30", `{"items":[
+				{"group":"prototype","milestones":1,"held_p50_2w":1,"held_p85_2w":1,
+				 "held_p50_4w":1,"held_p85_4w":1,"held_p50_8w":null,"held_p85_8w":null,"mean_error_days_4w":0}
+			],"next_cursor":""}`},
+			{"/api/v1/forecast-accuracy?from=2024-06-01", `{"items":[],"next_cursor":""}`},
+		} {
+			jsonEqual(t, tc.path, readOK(t, srv, tc.path), tc.want)
+		}
+	})
+}
+
+// TestMilestoneAuth: the milestone endpoints need a token; a read token does.
 func TestMilestoneAuth(t *testing.T) {
 	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
 		srv := msServer(t, db)
 		for _, path := range []string{"/api/v1/milestones", "/api/v1/milestones/jira/M1", "/api/v1/projects",
-			"/api/v1/milestones?status=bogus"} {
+			"/api/v1/forecast-accuracy", "/api/v1/milestones?status=bogus"} {
 			for _, token := range []string{"", "wrong"} {
 				status, body := msGet(t, srv, path, token)
 				var eb struct {

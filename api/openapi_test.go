@@ -164,6 +164,7 @@ func TestOpenAPISchemasMirrorGo(t *testing.T) {
 		"DueChange":        reflect.TypeFor[analytics.DueChange](),
 		"MilestoneEvent":   reflect.TypeFor[analytics.MilestoneEvent](),
 		"ProjectReport":    reflect.TypeFor[analytics.ProjectReport](),
+		"AccuracyGroup":    reflect.TypeFor[analytics.AccuracyGroup](),
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -516,6 +517,9 @@ func TestOpenAPIResponses(t *testing.T) {
 			"/api/v1/durations?entity=milestone&group_by=type",
 			"/api/v1/durations?entity=project",
 			"/api/v1/durations?entity=project&group_by=type",
+			"/api/v1/forecast-accuracy",
+			"/api/v1/forecast-accuracy?group_by=kind&from=2024-01-01&to=2024-12-31",
+			"/api/v1/forecast-accuracy?group_by=project&limit=1",
 		} {
 			ms.do(t, "GET", path, read, 200)
 		}
@@ -534,6 +538,9 @@ func TestOpenAPIResponses(t *testing.T) {
 			"/api/v1/projects?x=1",
 			"/api/v1/scope-change?entity=milestone&group_by=board",
 			"/api/v1/durations?entity=project&group_by=kind",
+			"/api/v1/forecast-accuracy?group_by=board",
+			"/api/v1/forecast-accuracy?from=2024-05-01&to=2024-04-01",
+			"/api/v1/forecast-accuracy?source=jira",
 		} {
 			ms.do(t, "GET", path, read, 400)
 		}

@@ -47,6 +47,8 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/api/v1/milestones/:source/:id", scope: scopeRead, handle: s.getMilestone},
 		{method: http.MethodGet, path: "/api/v1/projects", scope: scopeRead, query: []string{"limit", "cursor"},
 			handle: s.listProjects},
+		{method: http.MethodGet, path: "/api/v1/forecast-accuracy", scope: scopeRead,
+			query: []string{"group_by", "from", "to", "limit", "cursor"}, handle: s.forecastAccuracy},
 		{method: http.MethodGet, path: "/api/v1/scope-change", scope: scopeRead,
 			query: []string{"entity", "group_by", "source", "from", "to", "limit", "cursor"}, handle: s.scopeChange},
 		{method: http.MethodGet, path: "/api/v1/durations", scope: scopeRead,
