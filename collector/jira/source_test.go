@@ -281,6 +281,18 @@ func TestCollectMalformedPayloads(t *testing.T) {
 		{name: "changelog history without created", path: pathChangelog("WEB-1"),
 			body: `{"isLast":true,"values":[{"id":"499","items":[]}]}`,
 			want: []string{"GET " + search, "issue WEB-1: changelog history 499: missing created"}},
+		{name: "truncated versions page", path: "/rest/api/3/project/PLAT/version",
+			body: `{"startAt":0,"maxResults":50,"isLast":false,"values":[{"id":"10000","name":"v1"`,
+			want: []string{"GET /rest/api/3/project/PLAT/version", "decoding response"}},
+		{name: "version without id", path: "/rest/api/3/project/PLAT/version",
+			body: `{"startAt":0,"maxResults":50,"isLast":true,"values":[{"name":"Beta 1","released":false}]}`,
+			want: []string{"GET /rest/api/3/project/PLAT/version", `version #0 ("Beta 1"): missing id`}},
+		{name: "version bad releaseDate", path: "/rest/api/3/project/PLAT/version",
+			body: `{"startAt":0,"maxResults":50,"isLast":true,"values":[{"id":"10001","name":"Beta 1","releaseDate":"31/Jan/2025"}]}`,
+			want: []string{"GET /rest/api/3/project/PLAT/version", `version 10001: releaseDate: bad date "31/Jan/2025"`}},
+		{name: "versions rejected", site: func(site *simulate.Jira) {
+			site.FailNext("/rest/api/3/project/WEB/version", http.StatusBadRequest, 1, "")
+		}, want: []string{"GET /rest/api/3/project/WEB/version", "400"}},
 		{name: "search rejected", site: func(site *simulate.Jira) { site.FailNext(search, http.StatusBadRequest, 1, "") },
 			want: []string{"GET " + search, "400"}},
 	}
