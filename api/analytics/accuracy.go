@@ -135,30 +135,8 @@ func ForecastAccuracy(ctx context.Context, db warehouse.DB, f AccuracyFilter) ([
 			since = start
 		}
 	}
-	if len(closed) > 0 {
-		var sources, projects []string
-		for _, k := range slices.SortedFunc(maps.Keys(need), func(a, b [2]string) int {
-			return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
-		}) {
-			sources, projects = append(sources, k[0]), append(projects, k[1])
-		}
-		err = each(ctx, db, "project closures", buildProjectClosures(sources, projects, since), func(r warehouse.Rows) error {
-			var src, p string
-			var ts []int64
-			if err := r.Scan(&src, &p, &ts); err != nil {
-				return err
-			}
-			out := make([]time.Time, 0, len(ts))
-			for _, t := range ts {
-				out = append(out, time.Unix(t, 0).UTC())
-			}
-			slices.SortFunc(out, time.Time.Compare)
-			c.projClosures[[2]string{src, p}] = out
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
+	if err := c.loadProjectClosures(ctx, db, need, since); err != nil {
+		return nil, err
 	}
 	outcomes := map[[2]string][]forecast.Outcome{}
 	for _, cm := range closed {

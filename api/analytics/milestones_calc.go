@@ -134,6 +134,12 @@ func (c *milestoneData) readProjectClosures(ctx context.Context, db warehouse.DB
 			since = b
 		}
 	}
+	return c.loadProjectClosures(ctx, db, need, since)
+}
+
+// loadProjectClosures reads the closures since since of the upstream
+// projects in need, keyed (source, project), into c.projClosures.
+func (c *milestoneData) loadProjectClosures(ctx context.Context, db warehouse.DB, need map[[2]string]bool, since time.Time) error {
 	if len(need) == 0 {
 		return nil
 	}
