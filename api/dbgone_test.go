@@ -161,7 +161,8 @@ func TestAPIWhileDatabaseGone(t *testing.T) {
 	for _, want := range []string{
 		`runway_collector_runs_total{result="failure",source="idle"} 1`,
 		`runway_collector_runs_total{result="success",source="idle"} 1`,
-		"runway_gauges_scrape_success 0",
+		`runway_gauges_scrape_success{family="sprints"} 0`,
+		`runway_gauges_scrape_success{family="milestones"} 0`,
 	} {
 		if resp.StatusCode != 200 || !strings.Contains(string(metrics), want+"\n") {
 			t.Errorf("database gone: /metrics %d lacks %q:\n%s", resp.StatusCode, want, metrics)

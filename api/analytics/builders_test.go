@@ -75,6 +75,21 @@ LIMIT 50`, f.args,
 FROM {db}.sprints FINAL
 WHERE deleted = 0`, f.args, []any{bNow, bNow})
 
+	// The gauges' set: active sprints and each board's last 3 closed ones,
+	// picked from the sprints table alone.
+	f = sprintSet(sprintSel{now: bNow, recent: 3})
+	checkSQL(t, "recent sprint set", f.sql, `SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date, carry_over_grace,
+    if(state = 'future', NULL, ifNull(activated_date, start_date)) AS t0,
+    if(state = 'closed', ifNull(complete_date, ?), ?) AS t1,
+    ifNull(t0, ifNull(start_date, toDateTime(0, 'UTC'))) AS sort_at
+FROM {db}.sprints FINAL
+WHERE deleted = 0
+    AND (state = 'active' OR (source, sprint_id) IN (
+        SELECT source, sprint_id FROM {db}.sprints FINAL
+        WHERE state = 'closed' AND deleted = 0
+        ORDER BY source, board_id, ifNull(complete_date, toDateTime(0, 'UTC')) DESC, sprint_id DESC
+        LIMIT 3 BY source, board_id))`, f.args, []any{bNow, bNow})
+
 	// A key without a start (a sprint with no dates) continues at the epoch.
 	f = sprintSet(sprintSel{now: bNow, after: &SprintKey{Source: "jira", ID: "9"}, limit: 10})
 	epoch := time.Unix(0, 0).UTC()

@@ -209,6 +209,34 @@ func Milestones(ctx context.Context, db warehouse.DB, f MilestoneFilter) ([]Mile
 	return out, nil
 }
 
+// RecentMilestones reports the open milestones and those closed within
+// closedWithin before now, in list order: the business gauges' set (DESIGN
+// §8). Archived milestones (put away unreleased) are left out. It runs the
+// same fixed set of statements as Milestones, whatever the number of
+// milestones.
+func RecentMilestones(ctx context.Context, db warehouse.DB, closedWithin time.Duration, now time.Time) ([]MilestoneReport, error) {
+	now, err := reportNow(now)
+	if err != nil {
+		return nil, err
+	}
+	if closedWithin < 0 {
+		return nil, fmt.Errorf("%w: closed within %s is negative", ErrInvalidArgument, closedWithin)
+	}
+	all, err := milestoneReports(ctx, db, milestoneSel{}, nil, now)
+	if err != nil {
+		return nil, err
+	}
+	since := now.Add(-closedWithin)
+	out := []MilestoneReport{}
+	for _, r := range all {
+		if r.State == MilestoneOpen || (r.State == MilestoneClosed && r.Closed != nil && !r.Closed.Before(since)) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, compareMilestones)
+	return out, nil
+}
+
 // compareMilestones is the list order: due ascending, no due date last,
 // then source and id.
 func compareMilestones(a, b MilestoneReport) int {

@@ -141,6 +141,9 @@ type sprintSel struct {
 	now                      time.Time
 	after                    *SprintKey
 	limit                    int // 0: no ORDER BY / LIMIT
+	// recent > 0 selects the active sprints and each board's recent most
+	// recently completed closed ones (the gauges' set).
+	recent int
 }
 
 // epoch is the sort position of sprints without any date.
@@ -201,6 +204,13 @@ func sprintWhere(q *query, s sprintSel) {
 	if s.to != nil {
 		cond("t0 <= ?", s.to.UTC())
 	}
+	if s.recent > 0 {
+		cond("(state = '" + StateActive + "' OR (source, sprint_id) IN (\n" +
+			"        SELECT source, sprint_id FROM {db}.sprints FINAL\n" +
+			"        WHERE state = '" + StateClosed + "' AND deleted = 0\n" +
+			"        ORDER BY source, board_id, ifNull(complete_date, toDateTime(0, 'UTC')) DESC, sprint_id DESC\n" +
+			"        LIMIT " + strconv.Itoa(s.recent) + " BY source, board_id))")
+	}
 	if a := s.after; a != nil {
 		at := a.Start.UTC()
 		if at.Before(epoch) {
@@ -219,7 +229,7 @@ func sprintWhere(q *query, s sprintSel) {
 // limit).
 func (s sprintSel) everySprint() bool {
 	return s.source == "" && s.id == "" && s.board == "" && s.state == "" &&
-		s.from == nil && s.to == nil && s.after == nil && s.limit == 0
+		s.from == nil && s.to == nil && s.after == nil && s.limit == 0 && s.recent == 0
 }
 
 // windowedIntervals renders every sprint membership interval of the
@@ -477,6 +487,22 @@ func Sprints(ctx context.Context, db warehouse.DB, f SprintFilter) ([]SprintRepo
 		return nil, err
 	}
 	reports, _, err := querySprints(ctx, db, sel)
+	return reports, err
+}
+
+// RecentSprints reports every active sprint and each board's closedPerBoard
+// most recently completed closed sprints (a closed sprint without a
+// completeDate sorts as the oldest), in no particular order, with the
+// definitions of Sprints. It runs a fixed number of set-based queries
+// whatever the number of boards: the business gauges' set (DESIGN §8).
+func RecentSprints(ctx context.Context, db warehouse.DB, closedPerBoard int, now time.Time) ([]SprintReport, error) {
+	if closedPerBoard < 1 {
+		return nil, fmt.Errorf("%w: closed sprints per board %d (want at least 1)", ErrInvalidArgument, closedPerBoard)
+	}
+	if now.IsZero() {
+		return nil, fmt.Errorf("%w: now is required", ErrInvalidArgument)
+	}
+	reports, _, err := querySprints(ctx, db, sprintSel{now: now.UTC(), recent: closedPerBoard})
 	return reports, err
 }
 

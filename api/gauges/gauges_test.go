@@ -2,6 +2,7 @@ package gauges_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -23,9 +24,17 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(whtest.Main(m)) }
 
-// businessMetrics are the series the golden file pins down (the duration
-// varies from run to run).
+// businessMetrics are the series the sprint golden file pins down (the
+// duration varies from run to run).
 var businessMetrics = []string{"runway_gauges_scrape_success", "runway_sprint_issues", "runway_sprint_scope_change_ratio"}
+
+// milestoneMetrics are the series the milestone golden file pins down.
+var milestoneMetrics = []string{
+	"runway_milestone_due_timestamp_seconds", "runway_milestone_forecast_timestamp_seconds",
+	"runway_milestone_slip_days", "runway_milestone_progress_ratio", "runway_milestone_open_issues",
+	"runway_milestone_scope_change_ratio", "runway_milestone_closed_timestamp_seconds", "runway_milestone_status",
+	"runway_project_duration_days", "runway_project_expected_min_days", "runway_project_expected_max_days",
+}
 
 func seeded(t *testing.T, db warehouse.DB) {
 	t.Helper()
@@ -57,8 +66,107 @@ func TestGolden(t *testing.T) {
 			t.Error(err)
 		}
 		d := gather(t, reg)["runway_gauges_scrape_duration_seconds"]
-		if len(d) != 1 || d[0].GetGauge().GetValue() <= 0 {
-			t.Errorf("runway_gauges_scrape_duration_seconds = %v, want one positive sample", d)
+		if len(d) != len(gauges.Families) {
+			t.Fatalf("runway_gauges_scrape_duration_seconds = %v, want one sample per family", d)
+		}
+		for _, m := range d {
+			if m.GetGauge().GetValue() <= 0 {
+				t.Errorf("runway_gauges_scrape_duration_seconds = %v, want positive samples", d)
+			}
+		}
+	})
+}
+
+// TestMilestoneGolden compares the milestone and project families with
+// testdata/milestones.prom over the milestone fixture, whose reports are
+// worked out by hand in gaugestest.SeedMilestones' comment.
+func TestMilestoneGolden(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		seededMilestones(t, db)
+		reg := prometheus.NewPedanticRegistry()
+		reg.MustRegister(gauges.New(db, nil, func() time.Time { return gaugestest.MilestonesNow }, 30*time.Second))
+		golden, err := os.Open("testdata/milestones.prom")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer golden.Close()
+		if err := testutil.GatherAndCompare(reg, golden, milestoneMetrics...); err != nil {
+			t.Error(err)
+		}
+		for _, f := range gauges.Families {
+			if got := familySuccess(t, reg, f); got != 1 {
+				t.Errorf("family %s: success = %v, want 1", f, got)
+			}
+		}
+	})
+}
+
+func seededMilestones(t *testing.T, db warehouse.DB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	if err := gaugestest.SeedMilestones(ctx, db); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+}
+
+// TestFamilyFailsAlone: a family whose statements fail (here: its table is
+// gone) reports success 0 and no series, and the other families are served
+// as usual.
+func TestFamilyFailsAlone(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		seeded(t, db)
+		var logs collectortest.LogBuffer
+		failing := &failingDB{DB: db, table: "milestones"}
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(gauges.New(failing, slog.New(slog.NewTextHandler(&logs, nil)), fixedNow, 30*time.Second))
+		golden, err := os.Open("testdata/sprints.prom")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer golden.Close()
+		if err := testutil.GatherAndCompare(reg, golden, "runway_sprint_issues", "runway_sprint_scope_change_ratio"); err != nil {
+			t.Error(err)
+		}
+		want := map[string]float64{"sprints": 1, "milestones": 0, "projects": 0}
+		for f, w := range want {
+			if got := familySuccess(t, reg, f); got != w {
+				t.Errorf("family %s: success = %v, want %v", f, got, w)
+			}
+		}
+		if got := logs.String(); !strings.Contains(got, "family=milestones") || strings.Contains(got, "family=sprints") {
+			t.Errorf("log = %q, want the milestone family's error only", got)
+		}
+	})
+}
+
+// TestFixedStatements: a refresh issues the same number of statements
+// however many boards and milestones there are (DESIGN §8: never one per
+// board, project or milestone).
+func TestFixedStatements(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		seeded(t, db)
+		if err := gaugestest.SeedMilestones(context.Background(), db); err != nil {
+			t.Fatal(err)
+		}
+		refresh := func() int64 {
+			counting := &countingDB{DB: db}
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(gauges.New(counting, nil, fixedNow, 30*time.Second))
+			if _, err := reg.Gather(); err != nil {
+				t.Fatal(err)
+			}
+			return counting.calls.Load()
+		}
+		before := refresh()
+		if err := gaugestest.SeedScale(context.Background(), db, 40, 200); err != nil {
+			t.Fatal(err)
+		}
+		if after := refresh(); after != before {
+			t.Errorf("statements per refresh: %d with 2 boards and 8 milestones, %d with 42 boards and 208: want the same", before, after)
 		}
 	})
 }
@@ -85,9 +193,11 @@ func TestFailure(t *testing.T) {
 		log := slog.New(slog.NewTextHandler(&logs, nil))
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(gauges.New(db, log, fixedNow, 30*time.Second))
-		want := `# HELP runway_gauges_scrape_success 1 if the business gauges served were computed from the warehouse, 0 if their refresh failed or timed out.
+		want := `# HELP runway_gauges_scrape_success 1 if the family's business gauges served were computed from the warehouse, 0 if their refresh failed or timed out.
 # TYPE runway_gauges_scrape_success gauge
-runway_gauges_scrape_success 0
+runway_gauges_scrape_success{family="milestones"} 0
+runway_gauges_scrape_success{family="projects"} 0
+runway_gauges_scrape_success{family="sprints"} 0
 `
 		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), businessMetrics...); err != nil {
 			t.Error(err)
@@ -126,8 +236,8 @@ func TestTimeout(t *testing.T) {
 			t.Fatalf("scrape %d took %s with a %s timeout", i, took, timeout)
 		}
 	}
-	if n := stall.calls.Load(); n != 1 {
-		t.Fatalf("%d warehouse queries started while the first hung, want 1 (one refresh in flight)", n)
+	if n := stall.calls.Load(); n != int64(len(gauges.Families)) {
+		t.Fatalf("%d warehouse queries started while the first ones hung, want %d (one refresh per family in flight)", n, len(gauges.Families))
 	}
 	release()
 	// The hung refresh ends with its context's deadline exceeded, and that
@@ -230,13 +340,46 @@ func gather(t *testing.T, g prometheus.Gatherer) map[string][]*dto.Metric {
 	return out
 }
 
+// success is the lowest runway_gauges_scrape_success of the families: 1
+// when all succeeded.
 func success(t *testing.T, g prometheus.Gatherer) float64 {
 	t.Helper()
 	m := gather(t, g)["runway_gauges_scrape_success"]
-	if len(m) != 1 {
-		t.Fatalf("runway_gauges_scrape_success has %d samples, want 1", len(m))
+	if len(m) != len(gauges.Families) {
+		t.Fatalf("runway_gauges_scrape_success has %d samples, want one per family", len(m))
 	}
-	return m[0].GetGauge().GetValue()
+	low := 1.0
+	for _, s := range m {
+		low = min(low, s.GetGauge().GetValue())
+	}
+	return low
+}
+
+// familySuccess is runway_gauges_scrape_success of one family.
+func familySuccess(t *testing.T, g prometheus.Gatherer, family string) float64 {
+	t.Helper()
+	for _, m := range gather(t, g)["runway_gauges_scrape_success"] {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "family" && l.GetValue() == family {
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	t.Fatalf("no runway_gauges_scrape_success for family %s", family)
+	return 0
+}
+
+// failingDB is a real warehouse whose statements reading table fail.
+type failingDB struct {
+	warehouse.DB
+	table string
+}
+
+func (f *failingDB) Query(ctx context.Context, q string, args ...any) (warehouse.Rows, error) {
+	if strings.Contains(q, "{db}."+f.table+" ") {
+		return nil, fmt.Errorf("table %s is gone", f.table)
+	}
+	return f.DB.Query(ctx, q, args...)
 }
 
 // stallDB is a real warehouse whose queries hang until release is closed,

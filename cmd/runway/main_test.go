@@ -187,7 +187,7 @@ sources:
 	}
 	if code, body := get("/metrics", ""); code != 200 ||
 		!strings.Contains(body, `runway_collector_runs_total{result="failure",source="acme-jira"} 0`) ||
-		!strings.Contains(body, `runway_build_info{`) || !strings.Contains(body, "runway_gauges_scrape_success 1") {
+		!strings.Contains(body, `runway_build_info{`) || !strings.Contains(body, `runway_gauges_scrape_success{family="sprints"} 1`) {
 		t.Errorf("metrics: %d\n%s", code, body)
 	}
 	if code, _ := get("/api/v1/collectors", ""); code != 401 {

@@ -112,8 +112,13 @@ scrape_configs:
 			if err != nil {
 				return err
 			}
-			if len(res) != 1 || res[0].value() != "1" {
-				return fmt.Errorf("runway_gauges_scrape_success = %v, want 1", res)
+			if len(res) != len(gauges.Families) {
+				return fmt.Errorf("runway_gauges_scrape_success = %v, want one per family", res)
+			}
+			for _, r := range res {
+				if r.value() != "1" {
+					return fmt.Errorf("runway_gauges_scrape_success = %v, want 1 for every family", res)
+				}
 			}
 			return nil
 		})
