@@ -509,6 +509,12 @@ func buildJQL(projects []string, from time.Time, loc *time.Location) (string, ti
 	}
 	date := from.In(loc).Format(jqlTime)
 	at, _ := time.ParseInLocation(jqlTime, date, loc)
+	if at.After(from) {
+		// from is in the first instance of a repeated local time, which
+		// reads as the second: start before the change too.
+		date = from.Add(-2 * time.Hour).In(loc).Format(jqlTime)
+		at, _ = time.ParseInLocation(jqlTime, date, loc)
+	}
 	b.WriteString(`updated >= "` + date + `" ORDER BY updated ASC`)
 	return b.String(), at
 }

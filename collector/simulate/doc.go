@@ -8,10 +8,17 @@
 //     issues with their whole history of field changes: container
 //     membership (FieldSprint), status (FieldStatus, each status in one
 //     neutral category: new, indeterminate, done) and estimate
-//     (FieldPoints). Generate builds a realistic, seeded org; TinyOrg is a
-//     hand-built one with numbers worked out by hand. Its truth is known:
-//     SprintTruth replays the org's own event lists in plain Go (DESIGN.md
-//     §5), so collectors and warehouse queries can be checked against it.
+//     (FieldPoints); and milestones (Jira fix versions, milestone.go) with
+//     their due-date history, release and archiving, which issues enter and
+//     leave one at a time (FieldFixVersion). Generate builds a realistic,
+//     seeded org; TinyOrg is a hand-built one with numbers worked out by
+//     hand. Its truth is known:
+//     SprintTruth and MilestoneTruth replay the org's own event lists in
+//     plain Go (DESIGN.md §5), so collectors and warehouse queries can be
+//     checked against it. Milestones are laid out per scenario
+//     (generate_milestones.go: on time, late, overdue, slipping, due moved
+//     twice, no dates, on track, archived) on issues of their own, so the
+//     sprint data and truths of a seed are what they were without them.
 //   - The shared HTTP plumbing of every simulated site (faults.go,
 //     auth.go, site.go, serve.go): the Faults middleware (request counts,
 //     credentials, rate limit with Retry-After, injected 5xx, connection

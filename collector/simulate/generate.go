@@ -918,14 +918,7 @@ func (g *gen) materialize() {
 		}
 		bySeq[gi.seq] = gi
 	}
-	type hRef struct {
-		at      time.Time
-		issue   int
-		idx     int
-		history *History
-	}
-	var refs []hRef
-	for n, gi := range g.issues {
+	for _, gi := range g.issues {
 		is := gi.is
 		if p := is.ParentKey; len(p) > 5 && p[:5] == "epic:" {
 			seq, _ := strconv.Atoi(p[5:])
@@ -987,8 +980,21 @@ func (g *gen) materialize() {
 			is.Histories = append(is.Histories, History{At: o.at, AuthorID: author, Items: []Item{it}})
 		}
 		is.Points = pts // the current estimate
-		for i := range is.Histories {
-			refs = append(refs, hRef{is.Histories[i].At, n, i, &is.Histories[i]})
+	}
+	// Fix versions come last, from their own random stream and with issues
+	// of their own, so every other issue, sprint and truth of a seed stays
+	// as it was.
+	g.fixVersions(keyN)
+	type hRef struct {
+		at      time.Time
+		issue   int
+		idx     int
+		history *History
+	}
+	var refs []hRef
+	for n, gi := range g.issues {
+		for i := range gi.is.Histories {
+			refs = append(refs, hRef{gi.is.Histories[i].At, n, i, &gi.is.Histories[i]})
 		}
 	}
 	sort.Slice(refs, func(i, j int) bool {

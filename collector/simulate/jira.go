@@ -15,7 +15,8 @@ import (
 // credentials. The endpoints are in jira_meta.go (/myself, /field,
 // statuses, projects), jira_agile.go (boards, sprints), jira_issue.go (GET
 // issue), jira_search.go (search and its paging), jira_jql.go (the JQL
-// subset), and jira_changelog.go (how histories render as changelogs).
+// subset), jira_changelog.go (how histories render as changelogs) and
+// jira_versions.go (fix versions).
 
 // VendorJira is the vendor name of the simulated Jira site (Site.Vendor),
 // as its source type names it.
@@ -73,6 +74,10 @@ type JiraOptions struct {
 	BearerToken string
 	// PageSize caps every maxResults and is the default page size. Default 50.
 	PageSize int
+	// VersionPageSize caps the pages of a project's versions (Cloud), so a
+	// test can page them finely without paging everything so. Default
+	// PageSize.
+	VersionPageSize int
 	// ChangelogEmbedLimit is how many histories (the newest) search results
 	// and Cloud's GET issue embed with expand=changelog. Default
 	// DefaultChangelogEmbedLimit. Data
@@ -145,6 +150,9 @@ func NewJira(org *Org, opts JiraOptions) *Jira {
 	if opts.PageSize <= 0 {
 		opts.PageSize = 50
 	}
+	if opts.VersionPageSize <= 0 || opts.VersionPageSize > opts.PageSize {
+		opts.VersionPageSize = opts.PageSize
+	}
 	if opts.ChangelogEmbedLimit <= 0 {
 		opts.ChangelogEmbedLimit = DefaultChangelogEmbedLimit
 	}
@@ -184,6 +192,7 @@ func NewJira(org *Org, opts JiraOptions) *Jira {
 	m.HandleFunc("GET "+PathSearchDC, j.search)
 	m.HandleFunc("POST "+PathSearchDC, j.search)
 	m.HandleFunc("GET "+PathIssueDC+"{key}", j.issue)
+	j.versionRoutes(m)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		jiraError(w, http.StatusNotFound, "No resource found for "+r.Method+" "+r.URL.Path)
 	})

@@ -55,6 +55,11 @@ func (j *Jira) historyJSON(v view, h *History, fieldIDs map[string]bool) map[str
 				it.ToStatus, o.statusByID[it.ToStatus].Name)
 		case FieldRank:
 			add("Rank", "custom", RankFieldID, it.From, it.FromString, it.To, it.ToString)
+		case FieldFixVersion:
+			// One version per item, the other side null.
+			from, fromS := j.versionRef(it.From)
+			to, toS := j.versionRef(it.To)
+			add("Fix Version", "jira", "fixVersions", from, fromS, to, toS)
 		case FieldPoints:
 			// Number fields keep their values in the strings, as Jira does.
 			name := "Story point estimate"
@@ -71,6 +76,19 @@ func (j *Jira) historyJSON(v view, h *History, fieldIDs map[string]bool) map[str
 	}
 	return map[string]any{"id": h.ID, "author": j.userJSON(v, h.AuthorID),
 		"created": h.At.UTC().Format(jiraTime), "items": items}
+}
+
+// versionRef renders one side of a Fix Version item: the version's id and
+// name, or null and null.
+func (j *Jira) versionRef(id string) (any, any) {
+	if id == "" {
+		return nil, nil
+	}
+	name, ok := j.org.milestoneName(id)
+	if !ok {
+		name = id
+	}
+	return id, name
 }
 
 // sprintIDsString renders a Sprint field value as Jira's changelog does: "3, 4".

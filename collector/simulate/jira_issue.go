@@ -121,7 +121,7 @@ func (j *Jira) issueJSON(v view, is *Issue, now time.Time, fs fieldSel, changelo
 	})
 	set("assignee", func() any { return j.userJSON(v, is.AssigneeID) })
 	set("labels", func() any { return []string{} })
-	set("fixVersions", func() any { return []any{} })
+	set("fixVersions", func() any { return j.fixVersionsField(v, is, now) })
 	if is.ParentKey != "" && fs.want("parent") {
 		if p := o.issueByKey[is.ParentKey]; p != nil && !p.Created.After(now) {
 			f["parent"] = map[string]any{"id": p.ID, "key": p.Key, "self": v.api() + "/issue/" + p.ID,

@@ -192,14 +192,18 @@ type Issue struct {
 	AssigneeID     string
 	InitialStatus  string
 	InitialSprints []int
-	Histories      []History // chronological
+	// InitialVersions are the milestones (ids) set at creation: like
+	// InitialSprints, no history item.
+	InitialVersions []string
+	Histories       []History // chronological
 }
 
 // Org is a simulated engineering org: what every vendor's simulated site
 // serves, in that vendor's shapes. Its exported fields may be read freely
 // while no goroutine mutates it (Touch, SetStatus, SetSprints,
-// DeleteIssue, DeleteSprint); the sites and SprintTruth take the org's
-// lock themselves.
+// DeleteIssue, DeleteSprint, and the milestone mutators of
+// milestone_org.go); the sites, SprintTruth and MilestoneTruth take the
+// org's lock themselves.
 type Org struct {
 	Seed     int64
 	Now      time.Time
@@ -209,6 +213,9 @@ type Org struct {
 	Issues   []*Issue // ordered by id
 	Statuses []Status
 	Users    []User
+	// Milestones are the projects' release targets (Jira fix versions),
+	// ordered by id.
+	Milestones []*Milestone
 
 	mu          sync.RWMutex
 	version     uint64    // bumped by every mutation
@@ -226,6 +233,12 @@ type Org struct {
 	// deletedSprints holds the names of deleted sprints (DeleteSprint),
 	// which histories still name.
 	deletedSprints map[int]string
+	milestoneByID  map[string]*Milestone
+	// milestoneIssues indexes every issue ever in a milestone.
+	milestoneIssues map[string][]*Issue
+	// deletedMilestones holds the names of deleted milestones
+	// (DeleteMilestone), which histories still name.
+	deletedMilestones map[string]string
 }
 
 // Sprint returns the sprint with the given id, or nil.
@@ -233,6 +246,9 @@ func (o *Org) Sprint(id int) *Sprint { return o.sprintByID[id] }
 
 // Issue returns the issue with the given key or id, or nil.
 func (o *Org) Issue(keyOrID string) *Issue { return o.issueByKey[keyOrID] }
+
+// Milestone returns the milestone with the given id, or nil.
+func (o *Org) Milestone(id string) *Milestone { return o.milestoneByID[id] }
 
 // Board returns the board with the given id, or nil.
 func (o *Org) Board(id int) *Board { return o.boardByID[id] }
@@ -299,6 +315,10 @@ func (o *Org) Index() error {
 	for _, p := range o.Projects {
 		projects[p.Key] = true
 	}
+	milestones, err := o.checkMilestones(projects)
+	if err != nil {
+		return err
+	}
 	var maxHist int64
 	for _, is := range o.Issues {
 		for _, h := range is.Histories {
@@ -333,6 +353,11 @@ func (o *Org) Index() error {
 		if err := check(is.InitialSprints); err != nil {
 			return err
 		}
+		for _, id := range is.InitialVersions {
+			if !milestones[id] {
+				return fmt.Errorf("simulate: %s: no milestone %q", is.Key, id)
+			}
+		}
 		prev := is.Created
 		for i := range is.Histories {
 			h := &is.Histories[i]
@@ -352,6 +377,9 @@ func (o *Org) Index() error {
 				}
 				if it.Field == FieldStatus && (!statuses[it.FromStatus] || !statuses[it.ToStatus]) {
 					return fmt.Errorf("simulate: %s: unknown status in %s→%s", is.Key, it.FromStatus, it.ToStatus)
+				}
+				if it.Field == FieldFixVersion && (it.From != "" && !milestones[it.From] || it.To != "" && !milestones[it.To]) {
+					return fmt.Errorf("simulate: %s: unknown milestone in %q→%q", is.Key, it.From, it.To)
 				}
 			}
 		}
@@ -387,11 +415,17 @@ func (o *Org) index() {
 	}
 	o.issueByKey = make(map[string]*Issue, 2*len(o.Issues))
 	o.sprintIssues = make(map[int][]*Issue)
+	o.milestoneByID = make(map[string]*Milestone, len(o.Milestones))
+	for _, m := range o.Milestones {
+		o.milestoneByID[m.ID] = m
+	}
+	o.milestoneIssues = make(map[string][]*Issue)
 	var maxHist int64
 	for _, is := range o.Issues {
 		o.issueByKey[is.Key] = is
 		o.issueByKey[is.ID] = is
 		o.indexIssueSprints(is)
+		o.indexIssueVersions(is)
 		for _, h := range is.Histories {
 			if n, err := strconv.ParseInt(h.ID, 10, 64); err == nil && n > maxHist {
 				maxHist = n
@@ -723,6 +757,9 @@ func (o *Org) DeleteIssue(keyOrID string) error {
 	delete(o.issueByKey, is.ID)
 	for id, list := range o.sprintIssues {
 		o.sprintIssues[id] = slices.DeleteFunc(list, func(x *Issue) bool { return x == is })
+	}
+	for id, list := range o.milestoneIssues {
+		o.milestoneIssues[id] = slices.DeleteFunc(list, func(x *Issue) bool { return x == is })
 	}
 	o.changed(time.Time{})
 	return nil
