@@ -209,23 +209,9 @@ func Milestones(ctx context.Context, db warehouse.DB, f MilestoneFilter) ([]Mile
 	return out, nil
 }
 
-// RecentMilestones reports the open milestones and those closed within
-// closedWithin before now, in list order: the business gauges' set (DESIGN
-// §8). Archived milestones (put away unreleased) are left out. It runs the
-// same fixed set of statements as Milestones, whatever the number of
-// milestones.
-func RecentMilestones(ctx context.Context, db warehouse.DB, closedWithin time.Duration, now time.Time) ([]MilestoneReport, error) {
-	now, err := reportNow(now)
-	if err != nil {
-		return nil, err
-	}
-	if closedWithin < 0 {
-		return nil, fmt.Errorf("%w: closed within %s is negative", ErrInvalidArgument, closedWithin)
-	}
-	all, err := milestoneReports(ctx, db, milestoneSel{}, nil, now)
-	if err != nil {
-		return nil, err
-	}
+// recent keeps the open milestones and those closed within closedWithin
+// before now, in list order.
+func recent(all []MilestoneReport, closedWithin time.Duration, now time.Time) []MilestoneReport {
 	since := now.Add(-closedWithin)
 	out := []MilestoneReport{}
 	for _, r := range all {
@@ -234,7 +220,7 @@ func RecentMilestones(ctx context.Context, db warehouse.DB, closedWithin time.Du
 		}
 	}
 	slices.SortFunc(out, compareMilestones)
-	return out, nil
+	return out
 }
 
 // compareMilestones is the list order: due ascending, no due date last,

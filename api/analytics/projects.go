@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/runway-analytics/runway/api/analytics/forecast"
@@ -55,13 +56,43 @@ func Projects(ctx context.Context, db warehouse.DB, kinds KindRules, now time.Ti
 	if err != nil {
 		return nil, err
 	}
+	return c.projectReports(ctx, db, c.reports(kinds, now), now)
+}
+
+// Portfolio returns what RecentMilestones and Projects return, from one
+// reading of the milestones: the business gauges' milestone and project
+// sets.
+func Portfolio(ctx context.Context, db warehouse.DB, closedWithin time.Duration, now time.Time) ([]MilestoneReport, []ProjectReport, error) {
+	now, err := reportNow(now)
+	if err != nil {
+		return nil, nil, err
+	}
+	if closedWithin < 0 {
+		return nil, nil, fmt.Errorf("%w: closed within %s is negative", ErrInvalidArgument, closedWithin)
+	}
+	c, err := collectMilestones(ctx, db, milestoneSel{}, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	all := c.reports(nil, now)
+	projects, err := c.projectReports(ctx, db, all, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return recent(all, closedWithin, now), projects, nil
+}
+
+// projectReports computes the project reports from the milestone data and
+// every milestone's report.
+func (c *milestoneData) projectReports(ctx context.Context, db warehouse.DB, reports []MilestoneReport, now time.Time) ([]ProjectReport, error) {
 	if len(c.ms) == 0 { // no milestones: the projects are still served
+		var err error
 		if c.projects, err = readProjects(ctx, db); err != nil {
 			return nil, err
 		}
 	}
 	firstSprint := map[string]time.Time{}
-	err = each(ctx, db, "project sprint starts", frag{sql: sprintStartsSQL}, func(r warehouse.Rows) error {
+	err := each(ctx, db, "project sprint starts", frag{sql: sprintStartsSQL}, func(r warehouse.Rows) error {
 		var p string
 		var t int64
 		if err := r.Scan(&p, &t); err != nil {
@@ -73,7 +104,6 @@ func Projects(ctx context.Context, db warehouse.DB, kinds KindRules, now time.Ti
 	if err != nil {
 		return nil, err
 	}
-	reports := c.reports(kinds, now)
 	out := make([]ProjectReport, 0, len(c.projects))
 	for _, p := range c.projects {
 		pr := ProjectReport{Key: p.key, Name: p.name, Type: p.typ, Milestones: map[string]int{}}

@@ -2,8 +2,8 @@
 // warehouse at scrape time, as a prometheus.Collector.
 //
 // There is no package-level state: New returns a Collector that the caller
-// registers on its own registry. The gauges come in families (sprints.go,
-// milestones.go, projects.go), each computed by a fixed number of
+// registers on its own registry. The gauges come in families (sprints.go;
+// milestones.go with projects.go), each computed by a fixed number of
 // set-based warehouse statements, never one per board, project or
 // milestone. Each family is refreshed, cached and reported on its own, so
 // one failing or slow family does not blank the others:
@@ -30,7 +30,7 @@
 //     that family starts meanwhile, and its outcome is cached like any
 //     other.
 //
-// Self-monitoring, per family (sprints, milestones, projects):
+// Self-monitoring, per family (sprints, milestones):
 //
 //	runway_gauges_scrape_success{family}            1 if the family's series were computed, 0 if its refresh failed or timed out
 //	runway_gauges_scrape_duration_seconds{family}   how long the refresh behind them took
@@ -69,7 +69,7 @@ type family interface {
 }
 
 // Families are the gauge families, in the order they are reported.
-var Families = []string{familySprints, familyMilestones, familyProjects}
+var Families = []string{familySprints, familyMilestones}
 
 // Collector is a prometheus.Collector computing the business gauges from the
 // warehouse at scrape time. It is safe for concurrent use.
@@ -132,7 +132,7 @@ func New(db warehouse.DB, log *slog.Logger, now func() time.Time, timeout time.D
 			"Seconds the warehouse refresh behind the family's business gauges took (refreshes are cached for 15s).",
 			[]string{"family"}, nil),
 	}
-	for _, f := range []family{newSprints(), newMilestones(), newProjects()} {
+	for _, f := range []family{newSprints(), newMilestones()} {
 		c.cells = append(c.cells, &cell{fam: f})
 	}
 	return c

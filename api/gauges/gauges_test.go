@@ -131,7 +131,7 @@ func TestFamilyFailsAlone(t *testing.T) {
 		if err := testutil.GatherAndCompare(reg, golden, "runway_sprint_issues", "runway_sprint_scope_change_ratio"); err != nil {
 			t.Error(err)
 		}
-		want := map[string]float64{"sprints": 1, "milestones": 0, "projects": 0}
+		want := map[string]float64{"sprints": 1, "milestones": 0}
 		for f, w := range want {
 			if got := familySuccess(t, reg, f); got != w {
 				t.Errorf("family %s: success = %v, want %v", f, got, w)
@@ -196,7 +196,6 @@ func TestFailure(t *testing.T) {
 		want := `# HELP runway_gauges_scrape_success 1 if the family's business gauges served were computed from the warehouse, 0 if their refresh failed or timed out.
 # TYPE runway_gauges_scrape_success gauge
 runway_gauges_scrape_success{family="milestones"} 0
-runway_gauges_scrape_success{family="projects"} 0
 runway_gauges_scrape_success{family="sprints"} 0
 `
 		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), businessMetrics...); err != nil {

@@ -13,8 +13,9 @@ import (
 
 // The milestone family: open milestones and those closed in the last
 // MilestonesClosedWithin (30 days), with the values the milestone API
-// reports (analytics.RecentMilestones; DESIGN.md §5), read in a fixed number
-// of statements whatever the number of milestones:
+// reports, and the project gauges of projects.go, all from one reading of
+// the milestones (analytics.Portfolio; DESIGN.md §5) in a fixed number of
+// statements whatever the number of milestones:
 //
 //	runway_milestone_due_timestamp_seconds{source,project,milestone}
 //	runway_milestone_forecast_timestamp_seconds{source,project,milestone,quantile}   0.5, 0.85
@@ -45,6 +46,7 @@ const MilestonesClosedWithin = 30 * 24 * time.Hour
 
 type milestoneGauges struct {
 	due, forecast, slip, progress, open, scope, closed, status *prometheus.Desc
+	projects                                                   *projectGauges
 }
 
 func newMilestones() *milestoneGauges {
@@ -62,6 +64,7 @@ func newMilestones() *milestoneGauges {
 		scope:    d("runway_milestone_scope_change_ratio", "Milestone scope change rate, (added + removed) / initial scope after its baseline; absent when the initial scope is empty."),
 		closed:   d("runway_milestone_closed_timestamp_seconds", "When a closed milestone closed (Unix seconds); absent for open ones."),
 		status:   d("runway_milestone_status", "1 for the milestone's status (done, done_late, overdue, slipping, at_risk, on_track, no_due_date, no_forecast).", "status"),
+		projects: newProjects(),
 	}
 }
 
@@ -71,13 +74,15 @@ func (g *milestoneGauges) describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{g.due, g.forecast, g.slip, g.progress, g.open, g.scope, g.closed, g.status} {
 		ch <- d
 	}
+	g.projects.describe(ch)
 }
 
 func (g *milestoneGauges) load(ctx context.Context, db warehouse.DB, now time.Time, out *samples) error {
-	reports, err := analytics.RecentMilestones(ctx, db, MilestonesClosedWithin, now)
+	reports, projects, err := analytics.Portfolio(ctx, db, MilestonesClosedWithin, now)
 	if err != nil {
 		return fmt.Errorf("milestones: %w", err)
 	}
+	g.projects.add(projects, out)
 	labels := milestoneLabels(reports)
 	for i, r := range reports {
 		l := labels[i]

@@ -1,26 +1,20 @@
 package gauges
 
 import (
-	"context"
-	"fmt"
-	"time"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/runway-analytics/runway/api/analytics"
-	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
-// The project family: every configured project, with the values the
-// projects API reports (analytics.Projects; DESIGN.md §5):
+// The project gauges, part of the milestone family (they come from the same
+// reading of the milestones): every configured project, with the values
+// the projects API reports (analytics.Projects; DESIGN.md §5):
 //
 //	runway_project_duration_days{project,type}        first start to last close, or to now while open
 //	runway_project_expected_min_days{project,type}    its type's expected range (none for ongoing_support)
 //	runway_project_expected_max_days{project,type}
 //
 // A project with nothing matched yet has no duration series.
-
-const familyProjects = "projects"
 
 type projectGauges struct {
 	duration, expectedMin, expectedMax *prometheus.Desc
@@ -41,19 +35,13 @@ func newProjects() *projectGauges {
 	}
 }
 
-func (g *projectGauges) name() string { return familyProjects }
-
 func (g *projectGauges) describe(ch chan<- *prometheus.Desc) {
 	ch <- g.duration
 	ch <- g.expectedMin
 	ch <- g.expectedMax
 }
 
-func (g *projectGauges) load(ctx context.Context, db warehouse.DB, now time.Time, out *samples) error {
-	reports, err := analytics.Projects(ctx, db, nil, now)
-	if err != nil {
-		return fmt.Errorf("projects: %w", err)
-	}
+func (g *projectGauges) add(reports []analytics.ProjectReport, out *samples) {
 	for _, p := range reports {
 		if p.DurationDays != nil {
 			out.add(g.duration, *p.DurationDays, p.Key, p.Type)
@@ -65,5 +53,4 @@ func (g *projectGauges) load(ctx context.Context, db warehouse.DB, now time.Time
 			out.add(g.expectedMax, *p.ExpectedMaxDays, p.Key, p.Type)
 		}
 	}
-	return nil
 }
