@@ -138,8 +138,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return err
 	}
 	defer a.close()
-	// Keep the org moving: a few issues change status every minute, so the
-	// scheduled incremental runs have something to pick up.
+	// Keep the org moving: a few issues change status every minute, and
+	// milestones are released, gain scope and have due dates moved, so the
+	// scheduled incremental runs have something to pick up and milestone
+	// snapshots accumulate.
 	go func() {
 		tick := time.NewTicker(time.Minute)
 		defer tick.Stop()
@@ -148,7 +150,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 			case <-ctx.Done():
 				return
 			case now := <-tick.C:
-				org.Touch(now.UTC().Truncate(time.Second), 3)
+				now = now.UTC().Truncate(time.Second)
+				org.Touch(now, 3)
+				for _, c := range org.EvolveMilestones(now) {
+					log.Debug("demo org", "change", c)
+				}
 			}
 		}
 	}()
@@ -173,9 +179,11 @@ Collecting now (and %s). Try:
   %s/api/v1/sprints
   %s/api/v1/scope-change?entity=sprint&group_by=board
   %s/api/v1/durations?entity=sprint&group_by=board
+  %s/api/v1/milestones?state=open
+  %s/api/v1/projects
   %s/metrics
 Press Ctrl-C to stop.
-`, strings.Join(at, ", "), store, every, base, base, base, base, base)
+`, strings.Join(at, ", "), store, every, base, base, base, base, base, base, base)
 		for _, s := range cfg.Sources[:len(sites)] {
 			if _, err := a.runner.Trigger(s.Name); err != nil {
 				log.Warn("starting the first collection", "source", s.Name, "err", err)

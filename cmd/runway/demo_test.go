@@ -222,6 +222,28 @@ func TestDemoEndToEnd(t *testing.T) {
 	if code := get("/api/v1/sprints", &sprints); code != 200 || len(sprints.Items) == 0 {
 		t.Errorf("sprints: %d, %d items", code, len(sprints.Items))
 	}
+	// The demo org's fix versions, by title, with the status each scenario
+	// is built to show (simulate's Scenario* constants), and its projects.
+	var milestones struct {
+		Items []struct{ Title, Status string }
+	}
+	if code := get("/api/v1/milestones?limit=1000", &milestones); code != 200 {
+		t.Errorf("milestones: %d", code)
+	}
+	status := map[string]string{}
+	for _, m := range milestones.Items {
+		status[m.Title] = m.Status
+	}
+	for title, want := range map[string]string{"PLAT Prototype": "done", "PLAT Pilot": "overdue",
+		"PLAT Production launch": "slipping", "PLAT GA": "on_track", "PLAT MVP hardening": "no_due_date"} {
+		if status[title] != want {
+			t.Errorf("milestone %q: status %q, want %q (all: %v)", title, status[title], want, status)
+		}
+	}
+	var projects struct{ Items []struct{ Key, Type string } }
+	if code := get("/api/v1/projects", &projects); code != 200 || len(projects.Items) != 3 {
+		t.Errorf("projects: %d, %+v, want the demo's three", code, projects.Items)
+	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
