@@ -107,7 +107,9 @@ func New(o Options) *Server {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Now == nil {
-		o.Now = func() time.Time { return time.Now().UTC() }
+		// Whole seconds: the warehouse stores seconds, and "now" shows in
+		// answers (an open milestone's forecast counts from it).
+		o.Now = func() time.Time { return time.Now().UTC().Truncate(time.Second) }
 	}
 	if o.Gatherer == nil {
 		o.Gatherer = prometheus.NewRegistry()
