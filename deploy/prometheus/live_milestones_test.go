@@ -47,6 +47,8 @@ func TestLiveMilestoneAlerts(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The wall clock, not a pinned one: Prometheus's time() is the wall
+	// clock (see above); RUNWAY_TEST_NOW cannot move it.
 	now := time.Now().UTC().Truncate(time.Second)
 	org := simulate.Generate(simulate.Options{Seed: 42, Now: now})
 	const email, token = "demo@runway.local", "demo-token"
@@ -88,17 +90,7 @@ func TestLiveMilestoneAlerts(t *testing.T) {
 	target := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	t.Cleanup(target.Close)
 
-	p := startPrometheus(t, bin, fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files:
-  - %q
-scrape_configs:
-  - job_name: runway
-    static_configs:
-      - targets: [%q]
-`, shortFor(t), strings.TrimPrefix(target.URL, "http://")))
+	p := startPrometheus(t, bin, liveConfig(shortFor(t), target.URL))
 	deadline := time.Now().Add(liveBudget)
 
 	firing := func(alert string) (map[string]bool, error) {

@@ -72,17 +72,7 @@ func TestLivePrometheus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := startPrometheus(t, bin, fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files:
-  - %q
-scrape_configs:
-  - job_name: runway
-    static_configs:
-      - targets: [%q]
-`, rules, strings.TrimPrefix(target.URL, "http://")))
+	p := startPrometheus(t, bin, liveConfig(rules, target.URL))
 	deadline := time.Now().Add(liveBudget)
 
 	t.Run("ScopeChangeRatios", func(t *testing.T) {
@@ -187,6 +177,22 @@ scrape_configs:
 			return nil
 		})
 	})
+}
+
+// liveConfig is a Prometheus config that loads the rules file at rules and
+// scrapes the Runway at targetURL, scraping and evaluating every second.
+func liveConfig(rules, targetURL string) string {
+	return fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - %q
+scrape_configs:
+  - job_name: runway
+    static_configs:
+      - targets: [%q]
+`, rules, strings.TrimPrefix(targetURL, "http://"))
 }
 
 // promProcess is a running prometheus.
