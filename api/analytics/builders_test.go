@@ -459,6 +459,31 @@ ORDER BY src, grp`, args, []any{bNow, bNow, bFrom})
 
 // Request values only ever reach the statement as bound args: a hostile
 // filter value leaves the SQL text unchanged.
+func TestDueHistorySQL(t *testing.T) {
+	f := buildDueHistory(milestoneSel{source: "jira"})
+	checkSQL(t, "due history", f.sql, `SELECT source, milestone_id, d, first_seen, last_seen, closed_seen
+FROM (
+    SELECT source, milestone_id,
+        arraySort(x -> tupleElement(x, 1), groupArray((toInt64(toUInt32(observed)), d))) AS snaps,
+        arrayMap(x -> tupleElement(x, 1), snaps) AS ts,
+        arrayMap(x -> tupleElement(x, 2), snaps) AS ds,
+        arrayPushFront(arrayPopBack(ds), toInt64(-1)) AS prev,
+        arrayPushBack(arrayPopFront(ds), toInt64(-1)) AS next,
+        arrayFilter((v, p) -> v != p, ds, prev) AS vals,
+        arrayFilter((t, v, p) -> v != p, ts, ds, prev) AS starts,
+        arrayFilter((t, v, n) -> v != n, ts, ds, next) AS ends,
+        toInt64(minIf(toUInt32(observed), state = 'closed')) AS closed_seen
+    FROM (
+        SELECT source, milestone_id, observed, state, toInt64(toUInt32(ifNull(due, toDateTime(0, 'UTC')))) AS d
+        FROM {db}.milestone_snapshots FINAL
+        WHERE (source, milestone_id) IN (SELECT source, milestone_id FROM {db}.milestones FINAL WHERE deleted = 0 AND source = ?)
+    ) AS s
+    GROUP BY source, milestone_id
+) AS h
+ARRAY JOIN vals AS d, starts AS first_seen, ends AS last_seen
+ORDER BY source, milestone_id, first_seen`, f.args, []any{"jira"})
+}
+
 func TestValuesAreBound(t *testing.T) {
 	evil := "B1' OR 1=1 --"
 	plain := sprintSet(sprintSel{source: "s", board: "b", state: "closed", now: bNow, limit: 5})

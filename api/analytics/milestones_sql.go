@@ -9,7 +9,7 @@ import (
 
 // A milestone report is read in five set-based statements, whatever the
 // number of milestones: the selected milestones (buildMilestoneSet), their
-// snapshots grouped by due date (buildDueHistory), their membership
+// due-date history (buildDueHistory), their membership
 // aggregates (buildMilestoneScope), the closures of their upstream projects
 // (buildProjectClosures, for the throughput fallback) and the configured
 // projects (projectsSQL). Forecasts, status and slip attribution are then
@@ -55,24 +55,39 @@ func buildMilestoneSet(s milestoneSel) frag {
 	return q.frag()
 }
 
-// buildDueHistory renders each selected milestone's snapshots grouped by
-// the due date they saw (d: Unix seconds, 0 for none): when each value was
-// first and last seen, and when a snapshot first saw the milestone closed
-// (closed_seen, 0 for never). Grouping by value keeps the answer one row per
-// due date however many runs observed it. Columns: source, milestone_id,
-// d, first_seen, last_seen, closed_seen.
+// buildDueHistory renders each selected milestone's due-date history as
+// runs of consecutive snapshots that saw the same due date (d: Unix
+// seconds, 0 for none), oldest first: a due moved A → B → back to A is
+// three runs, two moves. Each run says when it was first and last seen;
+// closed_seen is when a snapshot first saw the milestone closed (0 for
+// never), the same on every run of a milestone. ClickHouse 18.16 has no
+// window functions, so the runs are cut from each milestone's snapshots
+// sorted into an array: a run starts where d differs from the previous
+// snapshot's and ends where it differs from the next one's. Columns:
+// source, milestone_id, d, first_seen, last_seen, closed_seen.
 func buildDueHistory(s milestoneSel) frag {
 	k := s.keys()
 	var q query
-	q.add("SELECT source, milestone_id, d, toInt64(toUInt32(min(observed))) AS first_seen,\n" +
-		"    toInt64(toUInt32(max(observed))) AS last_seen,\n" +
-		"    toInt64(minIf(toUInt32(observed), state = '" + warehouse.MilestoneClosed + "')) AS closed_seen\n" +
+	q.add("SELECT source, milestone_id, d, first_seen, last_seen, closed_seen\n" +
 		"FROM (\n" +
-		"    SELECT source, milestone_id, observed, state, toInt64(toUInt32(ifNull(due, toDateTime(0, 'UTC')))) AS d\n" +
-		"    FROM {db}.milestone_snapshots FINAL\n")
-	q.add("    WHERE (source, milestone_id) IN ("+k.sql+")\n", k.args...)
-	q.add(") AS s\n" +
-		"GROUP BY source, milestone_id, d\n" +
+		"    SELECT source, milestone_id,\n" +
+		"        arraySort(x -> tupleElement(x, 1), groupArray((toInt64(toUInt32(observed)), d))) AS snaps,\n" +
+		"        arrayMap(x -> tupleElement(x, 1), snaps) AS ts,\n" +
+		"        arrayMap(x -> tupleElement(x, 2), snaps) AS ds,\n" +
+		"        arrayPushFront(arrayPopBack(ds), toInt64(-1)) AS prev,\n" +
+		"        arrayPushBack(arrayPopFront(ds), toInt64(-1)) AS next,\n" +
+		"        arrayFilter((v, p) -> v != p, ds, prev) AS vals,\n" +
+		"        arrayFilter((t, v, p) -> v != p, ts, ds, prev) AS starts,\n" +
+		"        arrayFilter((t, v, n) -> v != n, ts, ds, next) AS ends,\n" +
+		"        toInt64(minIf(toUInt32(observed), state = '" + warehouse.MilestoneClosed + "')) AS closed_seen\n" +
+		"    FROM (\n" +
+		"        SELECT source, milestone_id, observed, state, toInt64(toUInt32(ifNull(due, toDateTime(0, 'UTC')))) AS d\n" +
+		"        FROM {db}.milestone_snapshots FINAL\n")
+	q.add("        WHERE (source, milestone_id) IN ("+k.sql+")\n", k.args...)
+	q.add("    ) AS s\n" +
+		"    GROUP BY source, milestone_id\n" +
+		") AS h\n" +
+		"ARRAY JOIN vals AS d, starts AS first_seen, ends AS last_seen\n" +
 		"ORDER BY source, milestone_id, first_seen")
 	return q.frag()
 }

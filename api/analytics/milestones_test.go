@@ -122,9 +122,14 @@ func seedMilestones(t *testing.T, db warehouse.DB) {
 
 	// M3 "GA launch": open, due 05-15, no start date and no creation time
 	// (a Jira version): baseline = first membership event, 05-01. Past due
-	// → overdue; slip = now − 05-15 23:59:59 = 16 days + 1 s.
+	// → overdue; slip = now − 05-15 23:59:59 = 16 days + 1 s. Its due was
+	// moved to 05-20 and back: two moves, though only two values.
 	f.milestone("M3", "GA launch", "open", nil, tp(eod(5, 15)), nil)
 	f.snapshot("M3", "open", msDay(5, 1), tp(eod(5, 15)))
+	f.snapshot("M3", "open", msDay(5, 8), tp(eod(5, 20)))
+	f.snapshot("M3", "open", msDay(5, 9), tp(eod(5, 20)))
+	f.snapshot("M3", "open", msDay(5, 16), tp(eod(5, 15)))
+	f.snapshot("M3", "open", msDay(5, 31), tp(eod(5, 15)))
 	f.issue("M3", msDay(5, 1), nil, nil)
 
 	// 10042 "Beta 2": 60 open, weekly samples [2 .. 9] (window 0 the most
@@ -232,6 +237,7 @@ func TestMilestoneReports(t *testing.T) {
 		m3 := by["M3"]
 		check(t, "M3", m3.Status+" "+m3.Kind+" "+show(m3.Start)+" "+show(m3.SlipDays)+" "+show(m3.DurationDays),
 			"overdue production "+show(msDay(5, 1))+" "+show(16+unit)+" "+show(31.0))
+		check(t, "M3 due changes, original due", fmt.Sprint(m3.DueChanges)+" "+show(m3.OriginalDue), "2 "+show(eod(5, 15)))
 
 		b2 := by["10042"]
 		check(t, "10042", b2.Status+" "+show(b2.ForecastP50)+" "+show(b2.ForecastP85),
@@ -273,6 +279,13 @@ func TestMilestoneReports(t *testing.T) {
 		check(t, "M1 due history", show(d.DueHistory), show([]DueChange{
 			{Due: tp(eod(6, 15)), FirstSeen: msDay(2, 11)}, {Due: tp(eod(6, 30)), FirstSeen: msDay(4, 1)},
 			{Due: tp(eod(7, 10)), FirstSeen: msDay(5, 1)}}))
+		d3, err := Milestone(ctx, db, "jira", "M3", testKinds(t), msNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, "M3 due history (there and back)", show(d3.DueHistory), show([]DueChange{
+			{Due: tp(eod(5, 15)), FirstSeen: msDay(5, 1)}, {Due: tp(eod(5, 20)), FirstSeen: msDay(5, 8)},
+			{Due: tp(eod(5, 15)), FirstSeen: msDay(5, 16)}}))
 		// 23 issues entered, one left.
 		check(t, "M1 events", len(d.Events), 24)
 		check(t, "M1 last event", d.Events[len(d.Events)-1].Action+" "+show(d.Events[len(d.Events)-1].At), "removed "+show(msDay(3, 20)))
