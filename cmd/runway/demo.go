@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/runway-analytics/runway/collector/config"
@@ -26,9 +27,9 @@ const demoSchedule, demoEvery = "*/5 * * * *", "every 5 minutes"
 type demoVendor struct {
 	name  string // the --vendors name: the site's Vendor()
 	title string // how the banner names the site
-	// site builds the vendor's simulated site for org. Its clock is the
-	// wall's: the demo is live.
-	site func(org *simulate.Org) simulate.Site
+	// site builds the vendor's simulated site for org on the demo's clock:
+	// the wall's once the demo is live, a past instant while it replays.
+	site func(org *simulate.Org, now func() time.Time) simulate.Site
 	// source is the config of the source that collects the site at baseURL.
 	source func(baseURL string) config.Source
 }
@@ -42,8 +43,8 @@ const demoJiraEmail, demoJiraToken = "demo@runway.local", "demo-token"
 var demoVendors = []demoVendor{
 	{
 		name: simulate.VendorJira, title: "Jira",
-		site: func(org *simulate.Org) simulate.Site {
-			return simulate.NewJira(org, simulate.JiraOptions{Email: demoJiraEmail, Token: demoJiraToken, Now: time.Now})
+		site: func(org *simulate.Org, now func() time.Time) simulate.Site {
+			return simulate.NewJira(org, simulate.JiraOptions{Email: demoJiraEmail, Token: demoJiraToken, Now: now})
 		},
 		source: func(baseURL string) config.Source {
 			return config.Source{
@@ -115,11 +116,13 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return err
 	}
 
-	// The demo is live: its org ends now and its sites' clocks are the wall's.
+	// The demo is live: its org ends now and its sites' clocks are the
+	// wall's, once its past has been replayed.
+	var clock demoClock
 	org := simulate.Generate(simulate.Options{Seed: *seed, Now: time.Now()})
 	sites := make([]demoSite, 0, len(vendors))
 	for _, v := range vendors {
-		url, stop, err := simulate.Listen(ctx, v.site(org))
+		url, stop, err := simulate.Listen(ctx, v.site(org, clock.Now))
 		if err != nil {
 			return fmt.Errorf("serving the simulated %s: %w", v.title, err)
 		}
@@ -133,11 +136,14 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	a, err := open(ctx, cfg, log, nil)
+	a, err := openAt(ctx, cfg, log, nil, clock.Now)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	if err := replayDemo(ctx, a, cfg.Sources[:len(sites)], &clock, org.Now); err != nil {
+		return err
+	}
 	// Keep the org moving: a few issues change status every minute, and
 	// milestones are released, gain scope and have due dates moved, so the
 	// scheduled incremental runs have something to pick up and milestone
@@ -190,6 +196,53 @@ Press Ctrl-C to stop.
 			}
 		}
 	})
+}
+
+// demoPast is when, before it starts, the demo collects its org: Runway
+// knows only the due dates and states it has observed, so without a past a
+// demo would show no due-date move and no version released late. The
+// simulator lays its milestone scenarios out for these runs.
+var demoPast = []time.Duration{14 * 24 * time.Hour, 7 * 24 * time.Hour}
+
+// replayDemo collects the demo's sites as of each demoPast before start,
+// the sites and the runner both on that clock, then puts the clock back on
+// the wall. A failed run is reported and the demo goes on: the live runs
+// collect what it missed.
+func replayDemo(ctx context.Context, a *app, srcs []config.Source, clock *demoClock, start time.Time) error {
+	defer clock.set(time.Time{})
+	for _, ago := range demoPast {
+		at := start.Add(-ago).UTC().Truncate(time.Second)
+		a.log.Info("demo: collecting the org as it was", "as_of", at)
+		clock.set(at)
+		for _, s := range srcs {
+			if _, err := a.runner.RunOnce(ctx, s.Name, nil); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				a.log.Warn("replaying the demo's past", "source", s.Name, "as_of", at, "err", err)
+			}
+		}
+	}
+	return nil
+}
+
+// demoClock is the demo's clock: the wall's, unless set to an instant.
+type demoClock struct{ at atomic.Int64 } // Unix nanoseconds; 0: the wall
+
+func (c *demoClock) set(t time.Time) {
+	if t.IsZero() {
+		c.at.Store(0)
+		return
+	}
+	c.at.Store(t.UnixNano())
+}
+
+// Now is the clock's time, in UTC.
+func (c *demoClock) Now() time.Time {
+	if n := c.at.Load(); n != 0 {
+		return time.Unix(0, n).UTC()
+	}
+	return time.Now().UTC()
 }
 
 // demoConfig is the demo's config: one source per served site, in site

@@ -29,7 +29,7 @@ func TestDemoVendorTable(t *testing.T) {
 	types := sources.Registry().ConfigTypes()
 	var names, srcNames []string
 	for _, v := range demoVendors {
-		site := v.site(org)
+		site := v.site(org, time.Now)
 		if site.Vendor() != v.name || site.Org() != org || site.Faults() == nil || v.title == "" {
 			t.Errorf("%s: site of vendor %q, org %p (want %p), title %q", v.name, site.Vendor(), site.Org(), org, v.title)
 		}
@@ -206,7 +206,9 @@ func TestDemoEndToEnd(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		var c collectors
-		if code := get("/api/v1/collectors", &c); code == 200 && len(c.Items) == 1 && !c.Items[0].Running && c.Items[0].Status != "never_run" {
+		// The replayed past's runs are "manual"; the live one the banner
+		// starts is the API's.
+		if code := get("/api/v1/collectors", &c); code == 200 && len(c.Items) == 1 && !c.Items[0].Running && c.Items[0].Trigger == "api" {
 			it := c.Items[0]
 			if it.Source != "sim-jira" || it.Type != "jira" || it.Status != "success" || it.Rows == 0 {
 				t.Fatalf("first collection: %+v\n%s", it, errOut.String())
@@ -224,21 +226,30 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	// The demo org's fix versions, by title, with the status each scenario
 	// is built to show (simulate's Scenario* constants), and its projects.
+	// The replayed past (runs as of 14 and 7 days ago) shows the release
+	// of "PLAT Beta" after its due and both moves of "PLAT Release 2.0".
 	var milestones struct {
-		Items []struct{ Title, Status string }
+		Items []struct {
+			Title, Status string
+			DueChanges    int `json:"due_changes"`
+		}
 	}
 	if code := get("/api/v1/milestones?limit=1000", &milestones); code != 200 {
 		t.Errorf("milestones: %d", code)
 	}
-	status := map[string]string{}
+	status, moves := map[string]string{}, map[string]int{}
 	for _, m := range milestones.Items {
-		status[m.Title] = m.Status
+		status[m.Title], moves[m.Title] = m.Status, m.DueChanges
 	}
-	for title, want := range map[string]string{"PLAT Prototype": "done", "PLAT Pilot": "overdue",
-		"PLAT Production launch": "slipping", "PLAT GA": "on_track", "PLAT MVP hardening": "no_due_date"} {
+	for title, want := range map[string]string{"PLAT Prototype": "done", "PLAT Beta": "done_late", "PLAT Pilot": "overdue",
+		"PLAT Production launch": "slipping", "PLAT Beta 2": "at_risk", "PLAT GA": "on_track",
+		"PLAT MVP hardening": "no_due_date"} {
 		if status[title] != want {
 			t.Errorf("milestone %q: status %q, want %q (all: %v)", title, status[title], want, status)
 		}
+	}
+	if moves["PLAT Release 2.0"] != 2 || moves["PLAT Beta"] != 1 {
+		t.Errorf("due changes: Release 2.0 %d (want 2), Beta %d (want 1)", moves["PLAT Release 2.0"], moves["PLAT Beta"])
 	}
 	var projects struct{ Items []struct{ Key, Type string } }
 	if code := get("/api/v1/projects", &projects); code != 200 || len(projects.Items) != 3 {

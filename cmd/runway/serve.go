@@ -34,17 +34,24 @@ type app struct {
 	reg    *prometheus.Registry
 	runner *collector.Runner
 	kinds  analytics.KindRules
+	now    func() time.Time // the runner's clock; nil: the wall's
 }
 
 // open connects to the warehouse, applies migrations, records the
 // configured sources and projects, and builds the runner with the sources
 // named in only (all when empty).
 func open(ctx context.Context, cfg config.Config, log *slog.Logger, only []string) (*app, error) {
+	return openAt(ctx, cfg, log, only, nil)
+}
+
+// openAt is open with the runner's clock (nil: the wall's); the demo
+// replays its org's past with it.
+func openAt(ctx context.Context, cfg config.Config, log *slog.Logger, only []string, now func() time.Time) (*app, error) {
 	db, err := warehouse.OpenDSN(ctx, cfg.Storage.Target)
 	if err != nil {
 		return nil, fmt.Errorf("opening storage: %w", err)
 	}
-	a := &app{cfg: cfg, types: sources.Registry(), log: log, db: db, reg: prometheus.NewRegistry()}
+	a := &app{cfg: cfg, types: sources.Registry(), log: log, db: db, reg: prometheus.NewRegistry(), now: now}
 	if err := a.init(ctx, only); err != nil {
 		db.Close()
 		return nil, err
@@ -69,7 +76,7 @@ func (a *app) init(ctx context.Context, only []string) error {
 	bi.WithLabelValues(v, rev, gov).Set(1)
 	a.reg.MustRegister(bi, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		gauges.New(a.db, a.log.With("component", "gauges"), time.Now, gauges.DefaultTimeout))
-	a.runner = collector.NewRunner(a.db, a.log, collector.NewMetrics(a.reg), collector.RunnerOptions{Jitter: 30 * time.Second})
+	a.runner = collector.NewRunner(a.db, a.log, collector.NewMetrics(a.reg), collector.RunnerOptions{Jitter: 30 * time.Second, Now: a.now})
 
 	want := map[string]bool{}
 	for _, n := range only {

@@ -227,6 +227,7 @@ func testMilestoneReports(t *testing.T, db warehouse.DB, fl flavour) {
 		slip.ID:                            "slipping",
 		track.ID:                           "on_track",
 		first(simulate.ScenarioNoDates).ID: "no_due_date",
+		first(simulate.ScenarioAtRisk).ID:  "at_risk",
 	} {
 		if r := got[id]; r.Status != want {
 			t.Errorf("milestone %s (%s): status %s, want %s", id, r.Title, r.Status, want)

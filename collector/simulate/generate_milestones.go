@@ -9,8 +9,8 @@ import (
 )
 
 // Scenarios the generator builds milestones for (Milestone.Scenario). The
-// first project gets one milestone of each (at least 8 versions, so a
-// listing paged 2 at a time spans 4 pages); every other project gets
+// first project gets one milestone of each (9 versions, so a listing
+// paged 2 at a time spans 5 pages); every other project gets
 // ScenarioOnTime and two of ScenarioOpen. Times are relative to
 // Options.Now (N); due dates are the last second of a UTC day, start dates
 // the first. The due-date moves are laid out for collection runs at
@@ -47,6 +47,13 @@ const (
 	// ScenarioArchived: "<P> POC spike", archived at N−60d, never
 	// released.
 	ScenarioArchived = "archived"
+	// ScenarioAtRisk: "<P> Beta 2", due N+63d with 10 issues open; it
+	// closed 3 issues in each of the last 4 weeks and none in the 4
+	// before, so a trial week closes 3 or 0 with even odds and finishing
+	// takes 4 good weeks: 7 weeks or fewer in half the trials (p50 ≤ N+56d,
+	// on time), 11 or fewer in 89 %, 10 or fewer in only 83 % (p85 =
+	// N+77d, late) → at risk.
+	ScenarioAtRisk = "at-risk"
 	// ScenarioOpen: "<P> Beta" and "<P> Production launch" of the other
 	// projects, open with far due dates.
 	ScenarioOpen = "open"
@@ -296,10 +303,22 @@ func (v *vgen) firstProject(p string) {
 		v.finish(x)
 	}
 	arch.Archived = tp(v.ago(60))
+
+	// At risk: closures mid-week in each of the last 4 weekly windows.
+	risk := v.milestone(p, "Beta 2", ScenarioAtRisk, v.ago(73), startOf(v.dayAgo(70)), endOf(v.dayAgo(-63)))
+	for i := range 22 {
+		x := v.issue(p, v.ago(72-0.03*float64(i)), risk)
+		if i < 12 {
+			x.done(v, v.g.now.Add(-time.Duration(7*(i/3))*day-84*time.Hour))
+		}
+		v.finish(x)
+	}
 }
 
 // onTime adds "<P> Prototype", released the day before it was due, with
-// n issues, all done, the last two added after the start.
+// n issues, all done, the last two added after the start. The issues are
+// done one every 6 days up to a day and a half before the release, as a
+// team that ships when the work is done would.
 func (v *vgen) onTime(p string, n int) {
 	m := v.milestone(p, "Prototype", ScenarioOnTime, v.ago(130), startOf(v.dayAgo(120)), endOf(v.dayAgo(60)))
 	for i := range n {
@@ -309,7 +328,7 @@ func (v *vgen) onTime(p string, n int) {
 		} else {
 			x = v.issue(p, v.ago(115)).add(v.ago(float64(110-10*(i-n+2))), m)
 		}
-		v.finish(x.done(v, v.ago(float64(100-5*i))))
+		v.finish(x.done(v, v.ago(float64(63+6*(n-1-i)))))
 	}
 	m.Released = tp(v.ago(61.5))
 }

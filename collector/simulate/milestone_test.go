@@ -307,6 +307,10 @@ func TestGenerateMilestones(t *testing.T) {
 				return tr.State == MilestoneOpen && tr.Due.Equal(end(140)) && tr.OpenIssues == 2 && tr.ClosedIssues == 6
 			},
 			ScenarioArchived: func(tr MilestoneTruth) bool { return tr.State == MilestoneArchived },
+			ScenarioAtRisk: func(tr MilestoneTruth) bool {
+				return tr.State == MilestoneOpen && tr.Due.Equal(end(63)) && tr.OpenIssues == 10 && tr.ClosedIssues == 12 &&
+					tr.InitialScope == 22 && tr.Added == 0
+			},
 		} {
 			if tr := one(scenario); !ok(tr) {
 				t.Errorf("seed %d: %s: %+v", seed, scenario, tr)
