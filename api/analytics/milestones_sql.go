@@ -99,7 +99,10 @@ func buildDueHistory(s milestoneSel) frag {
 // milestone_id, baseline, initial_scope (in at b), added (entries after b),
 // removed (exits after b of issues not done at leaving), open_issues and
 // closed_issues (in it now, not done / done), closures (when each issue in
-// it now and done was resolved, Unix seconds).
+// it now and done was resolved, Unix seconds). Entries and exits after the
+// source's close time (ended, 0 while open) are bookkeeping, not scope
+// change: an issue tagged with a version after its release is in it, not
+// added to it.
 func buildMilestoneScope(s milestoneSel) frag {
 	k := s.keys()
 	keyed := func(q *query, pad string) {
@@ -108,13 +111,14 @@ func buildMilestoneScope(s milestoneSel) frag {
 	var q query
 	q.add("SELECT source, container_id AS milestone_id, toInt64(toUInt32(any(b))) AS baseline,\n" +
 		"    toInt64(uniqExactIf(issue_id, entered <= b AND (isNull(exited) OR assumeNotNull(exited) > b))) AS initial_scope,\n" +
-		"    toInt64(countIf(entered > b)) AS added,\n" +
-		"    toInt64(countIf(isNotNull(exited) AND assumeNotNull(exited) > b AND done_at_leaving = 0)) AS removed,\n" +
+		"    toInt64(countIf(entered > b AND (ended = 0 OR toUInt32(entered) <= ended))) AS added,\n" +
+		"    toInt64(countIf(isNotNull(exited) AND assumeNotNull(exited) > b AND done_at_leaving = 0\n" +
+		"        AND (ended = 0 OR toUInt32(assumeNotNull(exited)) <= ended))) AS removed,\n" +
 		"    toInt64(uniqExactIf(issue_id, isNull(exited) AND done_now = 0)) AS open_issues,\n" +
 		"    toInt64(uniqExactIf(issue_id, isNull(exited) AND done_now = 1)) AS closed_issues,\n" +
 		"    groupArrayIf(closed_at, isNull(exited) AND done_now = 1) AS closures\n" +
 		"FROM (\n" +
-		"    SELECT source, container_id, issue_id, entered, exited, done_at_leaving, done_now, closed_at,\n" +
+		"    SELECT source, container_id, issue_id, entered, exited, done_at_leaving, done_now, closed_at, ended,\n" +
 		"        if(planned > 0, toDateTime(planned, 'UTC'), first_entered) AS b\n" +
 		"    FROM (\n" +
 		"        SELECT source, container_id, issue_id, entered, exited, done_at_leaving,\n" +
@@ -136,9 +140,10 @@ func buildMilestoneScope(s milestoneSel) frag {
 		"        ) AS st USING (source, issue_id)\n" +
 		"    ) AS a\n" +
 		"    ALL INNER JOIN (\n" +
-		"        SELECT source, container_id, planned, first_entered\n" +
+		"        SELECT source, container_id, planned, ended, first_entered\n" +
 		"        FROM (\n" +
-		"            SELECT source, milestone_id AS container_id, toUInt32(ifNull(start_date, created)) AS planned\n" +
+		"            SELECT source, milestone_id AS container_id, toUInt32(ifNull(start_date, created)) AS planned,\n" +
+		"                toUInt32(ifNull(closed, toDateTime(0, 'UTC'))) AS ended\n" +
 		"            FROM {db}.milestones FINAL\n")
 	w := s.where()
 	q.add("            WHERE "+w.sql+"\n", w.args...)

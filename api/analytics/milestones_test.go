@@ -119,6 +119,10 @@ func seedMilestones(t *testing.T, db warehouse.DB) {
 	f.snapshot("M2", "closed", msDay(4, 11), tp(eod(4, 10)))
 	f.issue("M2", msDay(3, 2), nil, tp(msDay(4, 1)))
 	f.issue("M2", msDay(3, 2), nil, tp(msDay(4, 9)))
+	// Tagged with the version after its release, fixed 04-25: in it
+	// (closed issues 3), but not added: added stays 2 (the two above,
+	// entered the day after the start), so nothing was in it at b.
+	f.issue("M2", msDay(4, 20), nil, tp(msDay(4, 25)))
 
 	// M3 "GA launch": open, due 05-15, no start date and no creation time
 	// (a Jira version): baseline = first membership event, 05-01. Past due
@@ -233,6 +237,8 @@ func TestMilestoneReports(t *testing.T) {
 		m2 := by["M2"]
 		check(t, "M2", m2.Status+" "+m2.Kind+" "+show(m2.Closed)+" "+show(m2.SlipDays), "done_late prototype "+show(eod(4, 10))+" "+show(10.0))
 		check(t, "M2 due changes, forecast", fmt.Sprint(m2.DueChanges, m2.ForecastP85 == nil), "1 true")
+		check(t, "M2 scope (an entry after the release is no scope change)",
+			fmt.Sprint(m2.InitialScope, m2.Added, m2.Removed, m2.ClosedIssues)+" "+show(m2.ScopeChangeRate), "0 2 0 3 null")
 
 		m3 := by["M3"]
 		check(t, "M3", m3.Status+" "+m3.Kind+" "+show(m3.Start)+" "+show(m3.SlipDays)+" "+show(m3.DurationDays),
