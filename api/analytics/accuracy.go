@@ -87,7 +87,7 @@ func ForecastAccuracy(ctx context.Context, db warehouse.DB, f AccuracyFilter) ([
 	if err != nil {
 		return nil, err
 	}
-	c, err := collectMilestones(ctx, db, milestoneSel{}, now)
+	c, err := allMilestoneData(ctx, db, now)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -459,6 +460,18 @@ ORDER BY src, grp`, args, []any{bNow, bNow, bFrom})
 
 // Request values only ever reach the statement as bound args: a hostile
 // filter value leaves the SQL text unchanged.
+// TestRecentSprintMetricsSQL: the gauges' sprint metrics compute their
+// windows in the statement; the text is in testdata (it is long).
+func TestRecentSprintMetricsSQL(t *testing.T) {
+	sql, args := buildRecentSprintMetrics(sprintSel{now: bNow, recent: 3})
+	want, err := os.ReadFile("testdata/recent_sprint_metrics.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// now, twice, in each of the four copies of the selection.
+	checkSQL(t, "recent sprint metrics", sql+"\n", string(want), args, []any{bNow, bNow, bNow, bNow, bNow, bNow, bNow, bNow})
+}
+
 func TestDueHistorySQL(t *testing.T) {
 	f := buildDueHistory(milestoneSel{source: "jira"})
 	checkSQL(t, "due history", f.sql, `SELECT source, milestone_id, d, first_seen, last_seen, closed_seen

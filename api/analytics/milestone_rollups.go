@@ -146,7 +146,7 @@ func milestoneScopeChange(ctx context.Context, db warehouse.DB, f ScopeChangeFil
 
 // allMilestones returns every milestone's report and the project types.
 func allMilestones(ctx context.Context, db warehouse.DB, kinds KindRules, now time.Time) ([]MilestoneReport, map[string]string, error) {
-	c, err := collectMilestones(ctx, db, milestoneSel{}, now)
+	c, err := allMilestoneData(ctx, db, now)
 	if err != nil {
 		return nil, nil, fmt.Errorf("milestones: %w", err)
 	}

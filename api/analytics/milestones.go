@@ -170,20 +170,20 @@ func (f MilestoneFilter) check() (time.Time, error) {
 }
 
 // Milestones returns a page of milestone reports. Status and kind are
-// computed, not stored, so the selection is filtered and paged here after
-// the five statements of milestoneReports.
+// computed, not stored, so the selection is filtered and paged here, over
+// the reading of every milestone (allMilestoneData).
 func Milestones(ctx context.Context, db warehouse.DB, f MilestoneFilter) ([]MilestoneReport, error) {
 	now, err := f.check()
 	if err != nil {
 		return nil, err
 	}
-	all, err := milestoneReports(ctx, db, milestoneSel{source: f.Source}, f.Kinds, now)
+	c, err := allMilestoneData(ctx, db, now)
 	if err != nil {
 		return nil, err
 	}
 	out := []MilestoneReport{}
-	for _, r := range all {
-		if (f.State != "" && r.State != f.State) || (f.Status != "" && r.Status != f.Status) ||
+	for _, r := range c.reports(f.Kinds, now) {
+		if (f.Source != "" && r.Source != f.Source) || (f.State != "" && r.State != f.State) || (f.Status != "" && r.Status != f.Status) ||
 			(f.Kind != "" && r.Kind != f.Kind) ||
 			(f.Project != "" && r.Project != f.Project && r.ProjectKey != f.Project) {
 			continue
@@ -296,13 +296,4 @@ func buildMilestoneEvents(source, id string) frag {
 	q.add(") AS k USING (source, issue_id)\n" +
 		"ORDER BY at, issue_id, event_id")
 	return q.frag()
-}
-
-// milestoneReports reads and computes the reports of the selection.
-func milestoneReports(ctx context.Context, db warehouse.DB, sel milestoneSel, kinds KindRules, now time.Time) ([]MilestoneReport, error) {
-	c, err := collectMilestones(ctx, db, sel, now)
-	if err != nil {
-		return nil, err
-	}
-	return c.reports(kinds, now), nil
 }

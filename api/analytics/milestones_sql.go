@@ -99,7 +99,11 @@ func buildDueHistory(s milestoneSel) frag {
 // milestone_id, baseline, initial_scope (in at b), added (entries after b),
 // removed (exits after b of issues not done at leaving), open_issues and
 // closed_issues (in it now, not done / done), closures (when each issue in
-// it now and done was resolved, Unix seconds). Entries and exits after the
+// it now and done was resolved, Unix seconds). The issue state is needed
+// for the issues in a milestone now only, which are those whose
+// milestone_ids (the current versions, written with the issue) is not
+// empty: a filter on the row itself, cheaper than another pass over the
+// intervals (~40 % of the statement on 18.16). Entries and exits after the
 // source's close time (ended, 0 while open) are bookkeeping, not scope
 // change: an issue tagged with a version after its release is in it, not
 // added to it.
@@ -133,10 +137,7 @@ func buildMilestoneScope(s milestoneSel) frag {
 		"            SELECT source, issue_id, toUInt8(status_category = '" + warehouse.CategoryDone + "') AS done,\n" +
 		"                toInt64(toUInt32(ifNull(resolved, updated))) AS resolved_at\n" +
 		"            FROM {db}.issues FINAL\n" +
-		"            WHERE (source, issue_id) IN (\n" +
-		"                SELECT source, issue_id FROM {db}.membership_intervals FINAL\n")
-	keyed(&q, "                ")
-	q.add("            )\n" +
+		"            WHERE notEmpty(milestone_ids)\n" +
 		"        ) AS st USING (source, issue_id)\n" +
 		"    ) AS a\n" +
 		"    ALL INNER JOIN (\n" +

@@ -52,7 +52,7 @@ func Projects(ctx context.Context, db warehouse.DB, kinds KindRules, now time.Ti
 	if err != nil {
 		return nil, err
 	}
-	c, err := collectMilestones(ctx, db, milestoneSel{}, now)
+	c, err := allMilestoneData(ctx, db, now)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func Portfolio(ctx context.Context, db warehouse.DB, closedWithin time.Duration,
 	if closedWithin < 0 {
 		return nil, nil, fmt.Errorf("%w: closed within %s is negative", ErrInvalidArgument, closedWithin)
 	}
-	c, err := collectMilestones(ctx, db, milestoneSel{}, now)
+	c, err := allMilestoneData(ctx, db, now)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -85,12 +85,6 @@ func Portfolio(ctx context.Context, db warehouse.DB, closedWithin time.Duration,
 // projectReports computes the project reports from the milestone data and
 // every milestone's report.
 func (c *milestoneData) projectReports(ctx context.Context, db warehouse.DB, reports []MilestoneReport, now time.Time) ([]ProjectReport, error) {
-	if len(c.ms) == 0 { // no milestones: the projects are still served
-		var err error
-		if c.projects, err = readProjects(ctx, db); err != nil {
-			return nil, err
-		}
-	}
 	firstSprint := map[string]time.Time{}
 	err := each(ctx, db, "project sprint starts", frag{sql: sprintStartsSQL}, func(r warehouse.Rows) error {
 		var p string

@@ -365,16 +365,53 @@ func buildSprintMetrics(ws []sprintWindow) (string, []any) {
 	}
 	// The (source, container_id) pairs of ws, for IN: the primary key of
 	// membership_intervals starts with them, so only their rows are read.
-	const pageKeys = "SELECT source, container_id FROM system.one ARRAY JOIN ? AS source, ? AS container_id"
+	keys := frag{sql: "SELECT source, container_id FROM system.one ARRAY JOIN ? AS source, ? AS container_id",
+		args: []any{sources, ids}}
+	windows := frag{sql: "SELECT source, container_id, toDateTime(t0, 'UTC') AS start_at, toDateTime(t1, 'UTC') AS end_at, closing, grace\n" +
+		"FROM system.one ARRAY JOIN ? AS source, ? AS container_id, ? AS t0, ? AS t1, ? AS closing, ? AS grace",
+		args: []any{sources, ids, t0s, t1s, closing, graces}}
+	return sprintMetricsOver(keys, windows)
+}
+
+// buildRecentSprintMetrics renders the metrics of buildSprintMetrics for
+// the started sprints of a selection without a limit (the gauges' recent
+// sprints), their windows computed from the sprints table inside the
+// statement: however many boards there are, one statement of a fixed
+// size, where binding the windows would take one statement per ~1,200
+// sprints (max_query_size) and pay for parsing them.
+func buildRecentSprintMetrics(s sprintSel) (string, []any) {
+	var sel query
+	sel.add("SELECT source, sprint_id, carry_over_grace, " + exprT0 + " AS t0,\n")
+	sel.add("    "+exprT1+" AS t1, "+exprClosing+" AS closing_now\n", s.now, s.now)
+	sel.add("FROM {db}.sprints FINAL")
+	sprintWhere(&sel, s)
+	var w, k query
+	w.add("SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,\n" +
+		"    toInt64(closing_now) AS closing, toInt64(carry_over_grace) AS grace\n" +
+		"FROM (\n")
+	w.nest(sel.frag())
+	w.add("\n) AS s\nWHERE isNotNull(t0)")
+	k.add("SELECT source, sprint_id\nFROM (\n")
+	k.nest(sel.frag())
+	k.add("\n) AS s\nWHERE isNotNull(t0)")
+	return sprintMetricsOver(k.frag(), w.frag())
+}
+
+// sprintMetricsOver renders the metrics statement over the sprints whose
+// (source, container_id) keys selects and whose windows (source,
+// container_id, start_at, end_at, closing, grace) windows renders.
+func sprintMetricsOver(keys, windows frag) (string, []any) {
+	// in indents the lines after the first of f for a place at pad.
+	in := func(f frag, pad string) string { return strings.ReplaceAll(f.sql, "\n", "\n"+pad) }
 	// The issues of those sprints, for the history lookups.
 	issueKeys := func(q *query, pad string) {
 		q.add(pad+"WHERE (source, issue_id) IN (\n"+
 			pad+"    SELECT source, issue_id\n"+
 			pad+"    FROM {db}.membership_intervals FINAL\n"+
 			pad+"    WHERE kind = 'sprint' AND (source, container_id) IN (\n"+
-			pad+"        "+pageKeys+"\n"+
+			pad+"        "+in(keys, pad+"        ")+"\n"+
 			pad+"    )\n"+
-			pad+")\n", sources, ids)
+			pad+")\n", keys.args...)
 	}
 	var q query
 	q.add("SELECT source, container_id AS sprint_id,\n" +
@@ -399,14 +436,13 @@ func buildSprintMetrics(ws []sprintWindow) (string, []any) {
 		"        SELECT source, container_id, issue_id, entered, exited, done_at_leaving, points\n" +
 		"        FROM {db}.membership_intervals FINAL\n" +
 		"        WHERE kind = 'sprint' AND (source, container_id) IN (\n")
-	q.add("            "+pageKeys+"\n", sources, ids)
+	q.add("            "+in(keys, "            ")+"\n", keys.args...)
 	q.add("        )\n" +
 		"            AND " + liveIssue + "\n" +
 		"    ) AS i\n" +
 		"    ALL INNER JOIN (\n" +
-		"        SELECT source, container_id, toDateTime(t0, 'UTC') AS start_at, toDateTime(t1, 'UTC') AS end_at, closing, grace\n")
-	q.add("        FROM system.one ARRAY JOIN ? AS source, ? AS container_id, ? AS t0, ? AS t1, ? AS closing, ? AS grace\n",
-		sources, ids, t0s, t1s, closing, graces)
+		"        " + in(windows, "        ") + "\n")
+	q.args = append(q.args, windows.args...)
 	q.add("    ) AS w USING (source, container_id)\n" +
 		") AS a\n" +
 		"ANY LEFT JOIN (\n" +
@@ -513,7 +549,14 @@ func querySprints(ctx context.Context, db warehouse.DB, sel sprintSel) ([]Sprint
 	if err != nil || len(ws) == 0 {
 		return reports, ws, err
 	}
-	metrics, err := querySprintMetrics(ctx, db, ws, maxBoundBytes)
+	var metrics map[[2]string]sprintMetrics
+	if sel.recent > 0 && sel.limit == 0 {
+		metrics = make(map[[2]string]sprintMetrics, len(ws))
+		sql, args := buildRecentSprintMetrics(sel)
+		err = readSprintMetrics(ctx, db, sql, args, metrics)
+	} else {
+		metrics, err = querySprintMetrics(ctx, db, ws, maxBoundBytes)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -581,7 +624,8 @@ func spanDays(a, b *time.Time) *float64 {
 func querySprintMetrics(ctx context.Context, db warehouse.DB, ws []sprintWindow, budget int) (map[[2]string]sprintMetrics, error) {
 	out := make(map[[2]string]sprintMetrics, len(ws))
 	for _, chunk := range windowChunks(ws, budget) {
-		if err := readSprintMetrics(ctx, db, chunk, out); err != nil {
+		sql, args := buildSprintMetrics(chunk)
+		if err := readSprintMetrics(ctx, db, sql, args, out); err != nil {
 			return nil, err
 		}
 	}
@@ -623,9 +667,8 @@ func quotedLen(s string) int {
 	return n
 }
 
-// readSprintMetrics adds the metrics of the sprints ws to out.
-func readSprintMetrics(ctx context.Context, db warehouse.DB, ws []sprintWindow, out map[[2]string]sprintMetrics) error {
-	sql, args := buildSprintMetrics(ws)
+// readSprintMetrics runs a metrics statement and adds its sprints to out.
+func readSprintMetrics(ctx context.Context, db warehouse.DB, sql string, args []any, out map[[2]string]sprintMetrics) error {
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return fmt.Errorf("sprint metrics: %w", err)

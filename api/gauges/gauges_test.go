@@ -296,10 +296,13 @@ func TestCache(t *testing.T) {
 		if n := counting.calls.Load(); n != perRefresh {
 			t.Errorf("within the TTL: %d queries, want %d (cached)", n, perRefresh)
 		}
+		// A refresh of unchanged data reuses analytics' reading of the
+		// milestones, so it issues fewer statements than the first: one
+		// shared refresh is more than none and at most perRefresh.
 		clock.Add(int64(time.Second))
 		concurrently()
-		if n := counting.calls.Load(); n != 2*perRefresh {
-			t.Errorf("after the TTL: %d queries, want %d (one shared refresh)", n, 2*perRefresh)
+		if n := counting.calls.Load() - perRefresh; n <= 0 || n > perRefresh {
+			t.Errorf("after the TTL: %d more queries, want 1 to %d (one shared refresh)", n, perRefresh)
 		}
 		if got := success(t, reg); got != 1 {
 			t.Errorf("success = %v, want 1", got)
