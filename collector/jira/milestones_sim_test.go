@@ -136,7 +136,7 @@ func sameDay(a, b *time.Time) bool {
 // TestMilestoneReportsEqualGeneratorTruth: a backfill two weeks before the
 // org's now, runs a week later and at its now, then (after a due date
 // moved, a version released late, an issue added to one version and
-// removed from another) a run an hour later: after every run, every
+// removed from another, a version renamed) a run an hour later: after every run, every
 // milestone report equals the truth of the runs so far, on Cloud and Data
 // Center, into both backends.
 func TestMilestoneReportsEqualGeneratorTruth(t *testing.T) {
@@ -199,6 +199,11 @@ func testMilestoneReports(t *testing.T, db warehouse.DB, fl flavour) {
 	if err := org.RemoveFromMilestone(open[1].Key, moved.ID, at.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
+	// A version renamed keeps its id, so its history: the reports compare
+	// with the truth (title included) below, and its kind follows the name.
+	if err := org.RenameMilestone(slip.ID, "PLAT Beta refresh"); err != nil {
+		t.Fatal(err)
+	}
 	before := org.AllMilestoneTruths(s.runs)
 	s.run(t, now.Add(time.Hour))
 	got := s.checkMilestones(t)
@@ -236,9 +241,11 @@ func testMilestoneReports(t *testing.T, db warehouse.DB, fl flavour) {
 	if r := got[first(simulate.ScenarioArchived).ID]; r.State != analytics.MilestoneArchived {
 		t.Errorf("archived milestone: state %s", r.State)
 	}
-	if r := got[slip.ID]; r.Kind != analytics.KindProduction || got[first(simulate.ScenarioOnTime).ID].Kind != analytics.KindPrototype ||
+	if r := got[slip.ID]; r.Title != "PLAT Beta refresh" || r.Kind != analytics.KindBeta || before[slip.ID].DueChanges != after[slip.ID].DueChanges || got[first(simulate.ScenarioOnTime).ID].Kind != analytics.KindPrototype ||
 		got[first(simulate.ScenarioLate).ID].Kind != analytics.KindBeta {
-		t.Errorf("kinds: %s %s %s", r.Kind, got[first(simulate.ScenarioOnTime).ID].Kind, got[first(simulate.ScenarioLate).ID].Kind)
+		t.Errorf("renamed version %q (kind %s, due changes %d → %d); kinds of the others: %s %s", r.Title, r.Kind,
+			before[slip.ID].DueChanges, after[slip.ID].DueChanges,
+			got[first(simulate.ScenarioOnTime).ID].Kind, got[first(simulate.ScenarioLate).ID].Kind)
 	}
 }
 

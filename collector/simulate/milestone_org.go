@@ -107,6 +107,23 @@ func (o *Org) lookupMilestone(id string, at time.Time) (*Milestone, error) {
 	return m, nil
 }
 
+// RenameMilestone gives the milestone a new name. Jira keeps no history
+// of a version's name: the site serves the new one from then on, and
+// changelog items that name the version carry it too.
+func (o *Org) RenameMilestone(id, name string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	m := o.milestoneByID[id]
+	if m == nil {
+		return fmt.Errorf("simulate: no milestone %q", id)
+	}
+	if name == "" {
+		return fmt.Errorf("simulate: milestone %s: empty name", id)
+	}
+	m.Name = name
+	return nil
+}
+
 // SetMilestoneDue moves the milestone's due date to due (nil removes it)
 // at `at`, which must not precede its last due change.
 func (o *Org) SetMilestoneDue(id string, due *time.Time, at time.Time) error {
