@@ -307,6 +307,7 @@ func Load(path string, env Env, types SourceTypes, opts ...LoadOption) (Config, 
 	for i := range cfg.Sources {
 		cfg.Sources[i].raw = nil // decoded for the final type by now
 	}
+	cfg.defaultBaseURLs(types)
 	if !lo.skipSecrets {
 		if err := cfg.resolveSecrets(env); err != nil {
 			return Config{}, err
@@ -337,6 +338,31 @@ func readConfigFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: config file %s is larger than %d MiB", ErrInvalid, bare(path), maxConfigBytes>>20)
 	}
 	return data, nil
+}
+
+// BaseURLDefaulter is what a source type's settings implement when the
+// type has a well-known API address (GitHub's https://api.github.com):
+// a source of that type without base_url takes it.
+type BaseURLDefaulter interface{ DefaultBaseURL() string }
+
+// defaultBaseURLs gives each source without base_url its type's default,
+// when the type has one.
+func (c *Config) defaultBaseURLs(types SourceTypes) {
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if s.BaseURL != "" {
+			continue
+		}
+		set := s.Settings
+		if set == nil {
+			if newSettings, ok := types[s.Type]; ok {
+				set = newSettings()
+			}
+		}
+		if d, ok := set.(BaseURLDefaulter); ok {
+			s.BaseURL = d.DefaultBaseURL()
+		}
+	}
 }
 
 // LoadOption changes how Load works.

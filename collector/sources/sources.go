@@ -6,6 +6,7 @@ package sources
 
 import (
 	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/github"
 	"github.com/runway-analytics/runway/collector/jira"
 )
 
@@ -14,5 +15,6 @@ import (
 func Registry() collector.Registry {
 	return collector.Registry{
 		jira.SourceType,
+		github.SourceType,
 	}
 }

@@ -1,0 +1,200 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/runway-analytics/runway/collector/httpx"
+)
+
+// The REST endpoints a GitHub source reads (docs.github.com/en/rest):
+// "List milestones", "List repository issues" and "List issue events",
+// each paged by the Link header (RFC 8288) at 100 items a page.
+
+const perPage = 100
+
+// client reads GitHub's REST API.
+type client struct{ http *httpx.Client }
+
+// milestone is a milestone as "List milestones" renders it.
+type milestone struct {
+	ID      int64  `json:"id"`
+	Number  int64  `json:"number"`
+	Title   string `json:"title"`
+	State   string `json:"state"`
+	HTMLURL string `json:"html_url"`
+	// GitHub's counts include pull requests ("Do not use them as
+	// issue-only counts"): kept out of Runway's issue counts.
+	OpenIssues   int64      `json:"open_issues"`
+	ClosedIssues int64      `json:"closed_issues"`
+	CreatedAt    time.Time  `json:"created_at"`
+	ClosedAt     *time.Time `json:"closed_at"`
+	// DueOn is a day, which GitHub returns as that day at 07:00 or 08:00
+	// UTC (midnight Pacific).
+	DueOn *time.Time `json:"due_on"`
+}
+
+// issue is an item of "List repository issues": an issue, or a pull
+// request when PullRequest is set (the list returns both).
+type issue struct {
+	ID          int64          `json:"id"`
+	Number      int64          `json:"number"`
+	Title       string         `json:"title"`
+	State       string         `json:"state"`
+	StateReason string         `json:"state_reason"`
+	HTMLURL     string         `json:"html_url"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	ClosedAt    *time.Time     `json:"closed_at"`
+	Milestone   *milestone     `json:"milestone"`
+	Assignee    *user          `json:"assignee"`
+	Labels      []label        `json:"labels"`
+	PullRequest map[string]any `json:"pull_request"`
+}
+
+type user struct {
+	Login string `json:"login"`
+}
+
+type label struct {
+	Name string `json:"name"`
+}
+
+// event is an item of "List issue events". Milestone events carry only the
+// milestone's title, as it was then.
+type event struct {
+	ID        int64     `json:"id"`
+	Event     string    `json:"event"`
+	CreatedAt time.Time `json:"created_at"`
+	Actor     *user     `json:"actor"`
+	Milestone *struct {
+		Title string `json:"title"`
+	} `json:"milestone"`
+}
+
+func repoPath(repo string) string {
+	owner, name, _ := splitRepo(repo)
+	return "/repos/" + url.PathEscape(owner) + "/" + url.PathEscape(name)
+}
+
+// milestonePage is one page of a repository's milestones, or, when
+// notModified, the confirmation that the page is what etag names.
+type milestonePage struct {
+	items       []milestone
+	etag        string
+	notModified bool
+	hasNext     bool
+}
+
+// milestonesPage reads page n (from 1) of every milestone of repo, open
+// and closed, conditionally on etag (empty: unconditionally). A 304 costs
+// no rate limit.
+func (c client) milestonesPage(ctx context.Context, repo string, n int, etag string) (milestonePage, error) {
+	q := url.Values{"state": {"all"}, "per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(n)}}
+	var p milestonePage
+	resp, notModified, err := c.http.GetJSONConditional(ctx, repoPath(repo)+"/milestones", q, etag, &p.items)
+	if err != nil {
+		return p, err
+	}
+	p.notModified, p.etag = notModified, resp.Header.Get("ETag")
+	if notModified {
+		p.etag = etag
+	}
+	p.hasNext = httpx.NextLink(resp.Header) != ""
+	for i, m := range p.items {
+		if m.ID == 0 || m.Title == "" {
+			return p, fmt.Errorf("github: %s milestones page %d: item %d: missing id or title", repo, n, i)
+		}
+	}
+	return p, nil
+}
+
+// issuesSince reads the items of repo updated at or after since, oldest
+// update first, one page at a time: fn gets each page and returns whether
+// to read the next one (following Link) or start over from a later since.
+// restart, when not zero, is that since.
+func (c client) issuesSince(ctx context.Context, repo string, since time.Time,
+	fn func(items []issue) (restart time.Time, err error)) error {
+	path := repoPath(repo) + "/issues"
+	q := url.Values{"state": {"all"}, "sort": {"updated"}, "direction": {"asc"},
+		"per_page": {strconv.Itoa(perPage)}}
+	if !since.IsZero() {
+		q.Set("since", since.UTC().Format(time.RFC3339))
+	}
+	next := ""
+	for pages := 0; ; pages++ {
+		if pages > maxPages {
+			return fmt.Errorf("github: %s issues: more than %d pages; stopping", repo, maxPages)
+		}
+		var items []issue
+		var resp *httpx.Response
+		var err error
+		if next != "" {
+			resp, err = c.http.GetJSON(ctx, next, nil, &items)
+		} else {
+			resp, err = c.http.GetJSON(ctx, path, q, &items)
+		}
+		if err != nil {
+			return err
+		}
+		for i, is := range items {
+			if is.ID == 0 || is.Number == 0 || is.UpdatedAt.IsZero() {
+				return fmt.Errorf("github: %s issues: item %d: missing id, number or updated_at", repo, i)
+			}
+		}
+		restart, err := fn(items)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !restart.IsZero():
+			q.Set("since", restart.UTC().Format(time.RFC3339))
+			next = ""
+		case httpx.NextLink(resp.Header) != "":
+			next = httpx.NextLink(resp.Header)
+		default:
+			return nil
+		}
+	}
+}
+
+// maxPages bounds one listing: a server whose Link never ends must not
+// keep a run going forever (a million items at 100 a page).
+const maxPages = 10_000
+
+// events reads every event of issue number of repo, oldest first.
+func (c client) events(ctx context.Context, repo string, number int64) ([]event, error) {
+	path := repoPath(repo) + "/issues/" + strconv.FormatInt(number, 10) + "/events"
+	q := url.Values{"per_page": {strconv.Itoa(perPage)}}
+	var out []event
+	next := ""
+	for pages := 0; ; pages++ {
+		if pages > maxPages {
+			return nil, fmt.Errorf("github: %s#%d events: more than %d pages; stopping", repo, number, maxPages)
+		}
+		var page []event
+		var resp *httpx.Response
+		var err error
+		if next != "" {
+			resp, err = c.http.GetJSON(ctx, next, nil, &page)
+		} else {
+			resp, err = c.http.GetJSON(ctx, path, q, &page)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i, e := range page {
+			if e.ID == 0 || e.CreatedAt.IsZero() || strings.TrimSpace(e.Event) == "" {
+				return nil, fmt.Errorf("github: %s#%d events: item %d: missing id, event or created_at", repo, number, i)
+			}
+		}
+		out = append(out, page...)
+		if next = httpx.NextLink(resp.Header); next == "" {
+			return out, nil
+		}
+	}
+}

@@ -1,0 +1,323 @@
+// Package github collects milestones and issues, with their milestone
+// membership history, from GitHub's REST API (GitHub.com or Enterprise
+// Server; DESIGN.md §4, §5).
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/httpx"
+	"github.com/runway-analytics/runway/collector/warehouse"
+)
+
+// Type is the source type this package implements.
+const Type = "github"
+
+// Cursors, one of each per repository (suffixed ":owner/name", lower case).
+const (
+	// CursorIssues holds the newest issue update collected (RFC 3339) and
+	// the ids updated at that second: "since" includes it, so they are
+	// not read again.
+	CursorIssues = "issues"
+	// CursorMilestonePages holds the ETag and milestone ids of each page
+	// of the milestone listing, for conditional requests.
+	CursorMilestonePages = "milestone_pages"
+	// CursorTitles holds the milestone titles observed (titles.go).
+	CursorTitles = "milestone_titles"
+
+	defaultSince = 365 * 24 * time.Hour
+)
+
+func cursorName(kind, repo string) string { return kind + ":" + strings.ToLower(repo) }
+
+type source struct {
+	cfg      config.Source
+	settings *Config
+	api      client
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New builds a GitHub source. It matches collector.Factory.
+func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
+	var errs []string
+	if cfg.Name == "" {
+		errs = append(errs, "name is required")
+	}
+	if cfg.Type != "" && cfg.Type != Type {
+		errs = append(errs, fmt.Sprintf("type is %q, want %q", cfg.Type, Type))
+	}
+	settings, ok := cfg.Settings.(*Config)
+	switch {
+	case cfg.Settings == nil || (ok && settings == nil):
+		errs = append(errs, "repos: required")
+	case !ok:
+		errs = append(errs, fmt.Sprintf("settings are a %T, want a *github.Config", cfg.Settings))
+	default:
+		errs = append(errs, settings.Validate()...)
+	}
+	if deps.NewHTTP == nil {
+		errs = append(errs, "no HTTP client builder (Deps.NewHTTP)")
+	}
+	if cfg.Since < 0 {
+		errs = append(errs, "since: negative")
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("github source %q: %s", cfg.Name, strings.Join(errs, "; "))
+	}
+	log := deps.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	hc := deps.NewHTTP(httpx.Options{Auth: httpx.BearerAuth(cfg.Token.Reveal()),
+		Header: http.Header{"Accept": {"application/vnd.github+json"}, "X-Github-Api-Version": {"2022-11-28"}}})
+	return &source{cfg: cfg, settings: settings, api: client{http: hc}, log: log, now: now}, nil
+}
+
+func (s *source) Name() string { return s.cfg.Name }
+func (s *source) Type() string { return Type }
+
+// Collect collects each repository in turn, and checkpoints after each:
+// its milestones (conditionally: an unchanged listing answers 304 and
+// writes nothing), then the issues updated since its cursor with their
+// events. Pull requests, which the issue list returns too, are skipped.
+func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
+	now := s.now().UTC()
+	m := newMapper(s.cfg.Name, now)
+	for i, repo := range s.settings.Repos {
+		sink.Progress("repositories", i, len(s.settings.Repos))
+		if err := s.collectRepo(ctx, sink, m, repo, now); err != nil {
+			return fmt.Errorf("github %s: %w", repo, err)
+		}
+		if err := sink.Checkpoint(ctx); err != nil {
+			return err
+		}
+	}
+	sink.Progress("repositories", len(s.settings.Repos), len(s.settings.Repos))
+	return nil
+}
+
+func (s *source) collectRepo(ctx context.Context, sink collector.Sink, m *mapper, repo string, now time.Time) error {
+	titlesCursor, _ := sink.Cursor(cursorName(CursorTitles, repo))
+	titles, err := parseTitleLog(titlesCursor)
+	if err != nil {
+		return err
+	}
+	if err := s.milestones(ctx, sink, m, repo, titles); err != nil {
+		return err
+	}
+	if v := titles.String(); v != titlesCursor && len(titles) > 0 {
+		sink.SetCursor(cursorName(CursorTitles, repo), v)
+	}
+	return s.issues(ctx, sink, m, repo, titles, now)
+}
+
+// listingPage is one page of the milestone listing as the last run saw it.
+type listingPage struct {
+	ETag string   `json:"etag"`
+	IDs  []string `json:"ids"`
+}
+
+// milestones reads the repository's milestone listing page by page, each
+// conditionally on the ETag the last run got for it. A page that changed
+// is written (milestones and a snapshot each, titles observed); one that
+// did not (304) writes nothing. When something changed, milestones the
+// warehouse holds for the repository that the listing no longer has were
+// deleted upstream: they are tombstoned.
+func (s *source) milestones(ctx context.Context, sink collector.Sink, m *mapper, repo string, titles titleLog) error {
+	name := cursorName(CursorMilestonePages, repo)
+	var stored []listingPage
+	if v, ok := sink.Cursor(name); ok && v != "" {
+		if err := json.Unmarshal([]byte(v), &stored); err != nil {
+			return fmt.Errorf("cursor %s: %w", name, err)
+		}
+	}
+	var pages []listingPage
+	changed := false
+	for n := 1; n <= maxPages; n++ {
+		etag := ""
+		if n <= len(stored) {
+			etag = stored[n-1].ETag
+		}
+		p, err := s.api.milestonesPage(ctx, repo, n, etag)
+		if err != nil {
+			return err
+		}
+		if p.notModified {
+			pages = append(pages, stored[n-1])
+			if n < len(stored) {
+				continue
+			}
+			break
+		}
+		changed = true
+		page := listingPage{ETag: p.etag, IDs: []string{}}
+		for _, ms := range p.items {
+			row, snap := m.milestoneRows(ms, repo)
+			sink.Write(row, snap)
+			since := ms.CreatedAt
+			if len(titles[row.MilestoneID]) > 0 {
+				since = m.now // renamed since the last run saw it
+			}
+			titles.observe(row.MilestoneID, ms.Title, since)
+			page.IDs = append(page.IDs, row.MilestoneID)
+		}
+		pages = append(pages, page)
+		if !p.hasNext {
+			break
+		}
+	}
+	if !changed && len(pages) == len(stored) {
+		return nil
+	}
+	v, _ := json.Marshal(pages) // plain values always marshal
+	sink.SetCursor(name, string(v))
+	return s.tombstoneMilestones(ctx, sink, m, repo, pages)
+}
+
+// tombstoneMilestones tombstones the repository's stored milestones that
+// the listing pages do not hold.
+func (s *source) tombstoneMilestones(ctx context.Context, sink collector.Sink, m *mapper, repo string, pages []listingPage) error {
+	listed := map[string]bool{}
+	for _, p := range pages {
+		for _, id := range p.IDs {
+			listed[id] = true
+		}
+	}
+	stored, err := sink.Stored(ctx, warehouse.KindMilestone)
+	if err != nil {
+		return fmt.Errorf("stored milestones: %w", err)
+	}
+	for _, e := range stored {
+		if e.Scope != repo || listed[e.ID] {
+			continue
+		}
+		row, err := warehouse.Tombstone(warehouse.KindMilestone, m.source, e, m.now, m.version)
+		if err != nil {
+			return err
+		}
+		sink.Write(row)
+	}
+	return nil
+}
+
+// issueCursor is where the issue listing of a repository resumes.
+type issueCursor struct {
+	at  time.Time
+	ids []string // ids updated at `at`, collected already
+}
+
+func parseIssueCursor(v string) (issueCursor, error) {
+	at, ids, _ := strings.Cut(v, "|")
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return issueCursor{}, fmt.Errorf("bad issue cursor %q", v)
+	}
+	c := issueCursor{at: t.UTC()}
+	if ids != "" {
+		c.ids = strings.Split(ids, ",")
+	}
+	return c, nil
+}
+
+func (c issueCursor) String() string {
+	return c.at.UTC().Format(time.RFC3339) + "|" + strings.Join(c.ids, ",")
+}
+
+// issues collects the repository's issues updated since the cursor (the
+// first run: since the configured window), each with its events, and
+// moves the cursor to the newest update collected.
+//
+// The listing is sorted by update, oldest first, and paged by offset,
+// which is no snapshot: an item updated while the run pages moves to the
+// end and every later item one place left, so the next offset would skip
+// one for good. So after each full page the listing starts over from that
+// page's last update (GitHub's since has second precision: items of that
+// second already collected are skipped); it steps on by Link only when
+// the whole page shares one second.
+func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, repo string, titles titleLog, now time.Time) error {
+	name := cursorName(CursorIssues, repo)
+	cur := issueCursor{at: now.Add(-s.sinceWindow())}
+	if v, ok := sink.Cursor(name); ok && v != "" {
+		c, err := parseIssueCursor(v)
+		if err != nil {
+			return fmt.Errorf("cursor %s: %w", name, err)
+		}
+		cur = c
+	}
+	seen := map[string]time.Time{}
+	for _, id := range cur.ids {
+		seen[id] = cur.at
+	}
+	next := cur
+	from := cur.at
+	unresolved, done := 0, 0
+	err := s.api.issuesSince(ctx, repo, from, func(items []issue) (time.Time, error) {
+		for _, is := range items {
+			id := strconv.FormatInt(is.ID, 10)
+			up := is.UpdatedAt.UTC()
+			if at, ok := seen[id]; ok && !up.After(at) {
+				continue
+			}
+			seen[id] = up
+			if is.PullRequest == nil {
+				evs, err := s.api.events(ctx, repo, is.Number)
+				if err != nil {
+					return time.Time{}, err
+				}
+				rows := m.issue(is, repo, evs, titles)
+				sink.Write(rows.all()...)
+				unresolved += rows.unresolved
+				done++
+			}
+			switch {
+			case up.After(next.at):
+				next = issueCursor{at: up, ids: []string{id}}
+			case up.Equal(next.at) && !slices.Contains(next.ids, id):
+				next.ids = append(next.ids, id)
+			}
+		}
+		sink.Progress("issues "+repo, done, 0)
+		if len(items) < perPage {
+			return time.Time{}, nil
+		}
+		if last := items[len(items)-1].UpdatedAt.UTC(); last.After(from) {
+			from = last
+			return last, nil
+		}
+		return time.Time{}, nil // a page within one second: step on
+	})
+	if err != nil {
+		return err
+	}
+	if unresolved > 0 {
+		s.log.WarnContext(ctx, "github: milestone events naming a title no observed milestone had (renamed before the first run?) were left out",
+			"source", s.cfg.Name, "repo", repo, "events", unresolved)
+	}
+	if next.at.After(cur.at) || len(next.ids) != len(cur.ids) {
+		sink.SetCursor(name, next.String())
+	}
+	return nil
+}
+
+// sinceWindow is how far back a first run reaches.
+func (s *source) sinceWindow() time.Duration {
+	if since := s.cfg.Since.D(); since > 0 {
+		return since
+	}
+	return defaultSince
+}
