@@ -155,6 +155,7 @@ func New(opts Options) *Client {
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: DefaultTimeout}
 	}
+	c.hc = c.withRedirectPolicy(c.hc)
 	if c.userAgent == "" {
 		c.userAgent = "runway/" + version()
 	}
@@ -186,6 +187,45 @@ func New(opts Options) *Client {
 		c.sleep = sleepCtx
 	}
 	return c
+}
+
+// maxRedirects is how many redirects one request follows (net/http's own
+// bound).
+const maxRedirects = 10
+
+// withRedirectPolicy returns a copy of hc (the caller's may be shared)
+// whose redirects never carry credentials to another origin. net/http
+// drops Authorization and Cookie on a redirect to another domain, but
+// forwards every other header, GitLab's PRIVATE-TOKEN included, and keeps
+// them for a subdomain or another port or scheme. So every header the
+// Auth function sets is removed from a redirect that leaves the origin of
+// the first request, as are Authorization and Cookie.
+func (c *Client) withRedirectPolicy(hc *http.Client) *http.Client {
+	secret := []string{"Authorization", "Cookie"}
+	if c.auth != nil {
+		probe := &http.Request{Header: http.Header{}}
+		c.auth(probe)
+		for k := range probe.Header {
+			secret = append(secret, k)
+		}
+	}
+	own := *hc
+	prev := hc.CheckRedirect
+	own.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		if !sameOrigin(req.URL, via[0].URL) {
+			for _, k := range secret {
+				req.Header.Del(k)
+			}
+		}
+		if prev != nil {
+			return prev(req, via)
+		}
+		return nil
+	}
+	return &own
 }
 
 // Source returns the source name the client reports under.

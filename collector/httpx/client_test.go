@@ -826,6 +826,59 @@ func TestCredentialsNotSentToForeignHost(t *testing.T) {
 	}
 }
 
+// TestRedirectsDropCredentials: a redirect to another origin (here
+// another port) carries none of the headers Auth sets, GitLab's
+// PRIVATE-TOKEN as well as Authorization; one within the origin keeps them.
+func TestRedirectsDropCredentials(t *testing.T) {
+	for _, tc := range []struct {
+		name, header string
+		auth         func(*http.Request)
+	}{
+		{"private-token", "PRIVATE-TOKEN", httpx.HeaderAuth("PRIVATE-TOKEN", "glpat-x")},
+		{"bearer", "Authorization", httpx.BearerAuth("glpat-x")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var leaked atomic.Value
+			leaked.Store("")
+			foreign, _ := server(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				leaked.Store(r.Header.Get(tc.header))
+				writeJSON(w, 200, `{}`)
+			})
+			var kept atomic.Value
+			kept.Store("")
+			home, _ := server(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				switch r.URL.Path {
+				case "/away":
+					http.Redirect(w, r, foreign.URL+"/landing", http.StatusFound)
+				case "/here":
+					http.Redirect(w, r, "/landing", http.StatusMovedPermanently)
+				default:
+					kept.Store(r.Header.Get(tc.header))
+					writeJSON(w, 200, `{}`)
+				}
+			})
+			hc := home.Client()
+			c := newClient(home, &sleeper{}, func(o *httpx.Options) { o.Auth, o.HTTPClient = tc.auth, hc })
+			var out any
+			if _, err := c.GetJSON(context.Background(), "/away", nil, &out); err != nil {
+				t.Fatal(err)
+			}
+			if v := leaked.Load().(string); v != "" {
+				t.Errorf("the foreign origin got %s: %q", tc.header, v)
+			}
+			if _, err := c.GetJSON(context.Background(), "/here", nil, &out); err != nil {
+				t.Fatal(err)
+			}
+			if v := kept.Load().(string); !strings.Contains(v, "glpat-x") {
+				t.Errorf("a redirect within the origin lost %s: %q", tc.header, v)
+			}
+			if hc.CheckRedirect != nil {
+				t.Error("the caller's http.Client was changed")
+			}
+		})
+	}
+}
+
 func TestBaseURLPrefixAndQueryMerge(t *testing.T) {
 	srv, _ := server(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		writeJSON(w, 200, fmt.Sprintf(`{"path":%q,"query":%q}`, r.URL.EscapedPath(), r.URL.RawQuery))
