@@ -36,6 +36,9 @@ const (
 	CursorTitles = "milestone_titles"
 
 	defaultSince = 365 * 24 * time.Hour
+	// rateLimitWait is the longest rate-limit wait a run accepts: GitHub's
+	// hourly window.
+	rateLimitWait = time.Hour + time.Minute
 )
 
 func cursorName(kind, repo string) string { return kind + ":" + strings.ToLower(repo) }
@@ -83,7 +86,9 @@ func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
 	if now == nil {
 		now = time.Now
 	}
-	hc := deps.NewHTTP(httpx.Options{Auth: httpx.BearerAuth(cfg.Token.Reveal()),
+	// GitHub's primary rate limit resets up to an hour later: a run waits
+	// it out (httpx reads X-RateLimit-Reset) rather than failing.
+	hc := deps.NewHTTP(httpx.Options{Auth: httpx.BearerAuth(cfg.Token.Reveal()), MaxWait: rateLimitWait,
 		Header: http.Header{"Accept": {"application/vnd.github+json"}, "X-Github-Api-Version": {"2022-11-28"}}})
 	return &source{cfg: cfg, settings: settings, api: client{http: hc}, log: log, now: now}, nil
 }

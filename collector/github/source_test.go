@@ -109,7 +109,9 @@ func stateEvent(id int, kind, at string) string {
 // listing (one page, with an ETag), its issues (filtered by since, by
 // update), and each issue's events. Tests change it between runs.
 type fakeRepo struct {
-	mu         sync.Mutex
+	mu sync.Mutex
+	// answers, when set, answer the next requests instead of the repo.
+	answers    []func(w http.ResponseWriter)
 	milestones []string
 	issues     []fakeIssue
 	events     map[int][]string
@@ -129,6 +131,12 @@ func (f *fakeRepo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests = append(f.requests, r.URL.Path)
+	if len(f.answers) > 0 {
+		answer := f.answers[0]
+		f.answers = f.answers[1:]
+		answer(w)
+		return
+	}
 	if r.Header.Get("Authorization") != "Bearer t0ken" || r.Header.Get("X-GitHub-Api-Version") != "2022-11-28" {
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprint(w, `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}`)
@@ -336,5 +344,35 @@ func TestMalformedListingFailsTheRun(t *testing.T) {
 				t.Errorf("after a failed run: cursors %v, %d rows committed", got, len(sink.CommittedRows()))
 			}
 		})
+	}
+}
+
+// TestRateLimitsWaitedOut: the primary limit (403, remaining 0, a reset
+// ten minutes away) and a secondary one (429 with retry-after) are waited
+// out, as long as they say, and the run succeeds.
+func TestRateLimitsWaitedOut(t *testing.T) {
+	reset := time.Now().Add(10 * time.Minute).Unix() // httpx reads the reset against the wall clock
+	site := &fakeRepo{events: map[int][]string{}, answers: []func(w http.ResponseWriter){
+		func(w http.ResponseWriter) {
+			w.Header().Set("X-RateLimit-Limit", "5000")
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			w.Header().Set("X-RateLimit-Reset", fmt.Sprint(reset))
+			w.Header().Set("X-RateLimit-Resource", "core")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"message":"API rate limit exceeded for user ID 1.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}`)
+		},
+		func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "60")
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(w, `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`)
+		},
+	}}
+	h := newTestSource(t, site, ts("2012-10-01T00:00:00Z"))
+	if _, err := h.Run(context.Background(), collectortest.NewMemSink(nil)); err != nil {
+		t.Fatal(err)
+	}
+	sleeps := h.Sleeps()
+	if len(sleeps) != 2 || sleeps[0] < 9*time.Minute || sleeps[0] > 11*time.Minute || sleeps[1] != 60*time.Second {
+		t.Errorf("waits %v, want ~10m (the reset) then 60s (retry-after)", sleeps)
 	}
 }
