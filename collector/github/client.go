@@ -114,11 +114,13 @@ func (c client) milestonesPage(ctx context.Context, repo string, n int, etag str
 }
 
 // issuesSince reads the items of repo updated at or after since, oldest
-// update first, one page at a time: fn gets each page and returns whether
-// to read the next one (following Link) or start over from a later since.
-// restart, when not zero, is that since.
+// update first, one page at a time: fn gets each page and whether the
+// Link header names a next one, and returns whether to start over from a
+// later since (restart not zero) instead of following it. The Link header
+// alone says whether there is more: a server may send fewer items than
+// per_page asks.
 func (c client) issuesSince(ctx context.Context, repo string, since time.Time,
-	fn func(items []issue) (restart time.Time, err error)) error {
+	fn func(items []issue, hasNext bool) (restart time.Time, err error)) error {
 	path := repoPath(repo) + "/issues"
 	q := url.Values{"state": {"all"}, "sort": {"updated"}, "direction": {"asc"},
 		"per_page": {strconv.Itoa(perPage)}}
@@ -146,18 +148,19 @@ func (c client) issuesSince(ctx context.Context, repo string, since time.Time,
 				return fmt.Errorf("github: %s issues: item %d: missing id, number or updated_at", repo, i)
 			}
 		}
-		restart, err := fn(items)
+		link := httpx.NextLink(resp.Header)
+		restart, err := fn(items, link != "")
 		if err != nil {
 			return err
 		}
 		switch {
+		case link == "":
+			return nil
 		case !restart.IsZero():
 			q.Set("since", restart.UTC().Format(time.RFC3339))
 			next = ""
-		case httpx.NextLink(resp.Header) != "":
-			next = httpx.NextLink(resp.Header)
 		default:
-			return nil
+			next = link
 		}
 	}
 }

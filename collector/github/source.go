@@ -250,10 +250,10 @@ func (c issueCursor) String() string {
 // The listing is sorted by update, oldest first, and paged by offset,
 // which is no snapshot: an item updated while the run pages moves to the
 // end and every later item one place left, so the next offset would skip
-// one for good. So after each full page the listing starts over from that
-// page's last update (GitHub's since has second precision: items of that
-// second already collected are skipped); it steps on by Link only when
-// the whole page shares one second.
+// one for good. So after each page that has a next one the listing starts
+// over from that page's last update (GitHub's since has second precision:
+// items of that second already collected are skipped); it steps on by
+// Link only when the whole page shares one second.
 func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, repo string, titles titleLog, now time.Time) error {
 	name := cursorName(CursorIssues, repo)
 	cur := issueCursor{at: now.Add(-s.sinceWindow())}
@@ -271,7 +271,7 @@ func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, rep
 	next := cur
 	from := cur.at
 	unresolved, done := 0, 0
-	err := s.api.issuesSince(ctx, repo, from, func(items []issue) (time.Time, error) {
+	err := s.api.issuesSince(ctx, repo, from, func(items []issue, hasNext bool) (time.Time, error) {
 		for _, is := range items {
 			id := strconv.FormatInt(is.ID, 10)
 			up := is.UpdatedAt.UTC()
@@ -297,7 +297,7 @@ func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, rep
 			}
 		}
 		sink.Progress("issues "+repo, done, 0)
-		if len(items) < perPage {
+		if !hasNext || len(items) == 0 {
 			return time.Time{}, nil
 		}
 		if last := items[len(items)-1].UpdatedAt.UTC(); last.After(from) {
