@@ -12,8 +12,10 @@ import (
 // another type would own are errors naming them, before storage is touched.
 func TestSourceTypesOfTheBuild(t *testing.T) {
 	for _, tc := range []struct{ name, source, want string }{
-		{"unregistered type", `{name: gh, type: github, base_url: "https://api.github.com", token_env: T, schedule: "@hourly", repos: [acme/web]}`,
-			`sources[0].type: unknown source type "github" (want one of jira)`},
+		{"unregistered type", `{name: gl, type: gitlab, base_url: "https://gitlab.com/api/v4", token_env: T, schedule: "@hourly", projects: [acme/web]}`,
+			`sources[0].type: unknown source type "gitlab" (want one of github, jira)`},
+		{"checked by github", `{name: gh, type: github, token_env: T, schedule: "@hourly", repos: [acme]}`,
+			`sources[0].repos[0]: "acme": want owner/name`},
 		{"not a jira key", `{name: j, type: jira, base_url: "https://acme.atlassian.net", token_env: T, schedule: "@hourly", repos: [acme/web]}`,
 			"line 2: field repos not found in type jira (jira has: email, projects, boards, points_field, reconcile;"},
 		{"checked by jira", `{name: j, type: jira, base_url: "https://acme.atlassian.net", token_env: T, schedule: "@hourly", boards: [0]}`,

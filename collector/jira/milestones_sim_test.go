@@ -201,7 +201,7 @@ func testMilestoneReports(t *testing.T, db warehouse.DB, fl flavour) {
 	}
 	// A version renamed keeps its id, so its history: the reports compare
 	// with the truth (title included) below, and its kind follows the name.
-	if err := org.RenameMilestone(slip.ID, "PLAT Beta refresh"); err != nil {
+	if err := org.RenameMilestone(slip.ID, "PLAT Beta refresh", at); err != nil {
 		t.Fatal(err)
 	}
 	before := org.AllMilestoneTruths(s.runs)

@@ -8,9 +8,10 @@
 //     issues with their whole history of field changes: container
 //     membership (FieldSprint), status (FieldStatus, each status in one
 //     neutral category: new, indeterminate, done) and estimate
-//     (FieldPoints); and milestones (Jira fix versions, milestone.go) with
-//     their due-date history, release and archiving, which issues enter and
-//     leave one at a time (FieldFixVersion). Generate builds a realistic,
+//     (FieldPoints); and milestones (Jira fix versions, GitHub
+//     milestones, milestone.go) with their name and due-date histories,
+//     release and archiving, which issues enter and leave one at a time
+//     (FieldFixVersion). Generate builds a realistic,
 //     seeded org; TinyOrg is a hand-built one with numbers worked out by
 //     hand. Its truth is known:
 //     SprintTruth and MilestoneTruth replay the org's own event lists in
@@ -24,9 +25,15 @@
 //     credentials, rate limit with Retry-After, injected 5xx, connection
 //     resets, truncated or corrupted bodies, slow answers), the Site
 //     interface, and loopback serving.
-//   - One handler per vendor, in files named after it (jira*.go): how that
-//     vendor's API renders the org (its ids, field names, payload shapes,
-//     paths and query language). Jira serves Jira Cloud and Data Center.
+//   - One handler per vendor, in files named after it (jira*.go,
+//     github*.go): how that vendor's API renders the org (its ids, field
+//     names, payload shapes, paths, paging and query language). Jira
+//     serves Jira Cloud and Data Center; GitHub serves each project as a
+//     repository (milestones, issues mixed with synthesized pull
+//     requests, issue events; Link paging, ETags and 304s, primary and
+//     secondary rate limits). An org generated with Options.Vendor =
+//     VendorGitHub is one GitHub can hold (Org.Vendor: an issue in one
+//     milestone at most, none archived, due dates kept at release).
 //
 // Every generated org (default options, any seed) contains: issues added
 // before a sprint starts (one exactly 3 minutes before t0, some exactly at

@@ -26,6 +26,16 @@ type Options struct {
 	// Projects are the project keys; board i lives in project
 	// i mod len(Projects). Default PLAT, MOB, WEB, OPS.
 	Projects []string
+	// Vendor is the vendor the org must be able to live in: "" (or
+	// VendorJira) lays it out as Jira allows, VendorGitHub as GitHub
+	// does (Org.Vendor): an issue is in one milestone at most (the
+	// issue the slipping and due-moved-twice milestones share moves from
+	// one to the other in one history instead), no milestone is archived
+	// (no ScenarioArchived, so the milestones after it take the ids one
+	// lower), and the late release keeps its due date. Everything else,
+	// sprints and their issues included, is as with "" (but for history
+	// ids, which are allocated in time order across the whole org).
+	Vendor string
 }
 
 func (o Options) withDefaults() Options {
@@ -44,6 +54,13 @@ func (o Options) withDefaults() Options {
 	}
 	if len(o.Projects) == 0 {
 		o.Projects = []string{"PLAT", "MOB", "WEB", "OPS"}
+	}
+	switch o.Vendor {
+	case "", VendorJira:
+		o.Vendor = ""
+	case VendorGitHub:
+	default:
+		panic("simulate: Options.Vendor: unknown vendor " + strconv.Quote(o.Vendor))
 	}
 	return o
 }
@@ -142,7 +159,8 @@ func Generate(opts Options) *Org {
 		opts: opts,
 		r:    rand.New(rand.NewPCG(uint64(opts.Seed), uint64(opts.Seed)^0x9e3779b97f4a7c15)),
 		now:  opts.Now,
-		org:  &Org{Seed: opts.Seed, Now: opts.Now, Statuses: slices.Clone(DefaultStatuses), nextHistory: 100000},
+		org: &Org{Seed: opts.Seed, Now: opts.Now, Vendor: opts.Vendor, Statuses: slices.Clone(DefaultStatuses),
+			nextHistory: 100000},
 	}
 	g.setup()
 	for _, b := range g.boards {

@@ -10,7 +10,8 @@ import (
 
 // Scenarios the generator builds milestones for (Milestone.Scenario). The
 // first project gets one milestone of each (9 versions, so a listing
-// paged 2 at a time spans 5 pages); every other project gets
+// paged 2 at a time spans 5 pages; 8 and 4 for GitHub, which has no
+// ScenarioArchived); every other project gets
 // ScenarioOnTime and two of ScenarioOpen. Times are relative to
 // Options.Now (N); due dates are the last second of a UTC day, start dates
 // the first. The due-date moves are laid out for collection runs at
@@ -22,8 +23,9 @@ const (
 	ScenarioOnTime = "on-time"
 	// ScenarioLate: "<P> Beta", due N−30d, released at N−9d; the release
 	// moves the due date to the release day (Jira does), so runs before
-	// and after it see one move, and it is done late against the original.
-	// One issue was removed while open.
+	// and after it see one move, and it is done late against the original
+	// (for GitHub the due date stays: no move). One issue was removed
+	// while open.
 	ScenarioLate = "late"
 	// ScenarioOverdue: "<P> Pilot", open and due N−5d, half of its issues
 	// done.
@@ -31,7 +33,8 @@ const (
 	// ScenarioSlipping: "<P> Production launch", due N+14d with 22 issues
 	// open and one closure a week over the last 8 weeks: its forecast is
 	// months late. Issues were added after the start, one removed while
-	// open and added again, and one is also in ScenarioDueMovedTwice's.
+	// open and added again, and one is also in ScenarioDueMovedTwice's
+	// (for GitHub it moves there at N−30d: 21 open, one removed more).
 	ScenarioSlipping = "slipping"
 	// ScenarioDueMovedTwice: "<P> Release 2.0", due N+10d at creation,
 	// moved to N+20d at N−10d and to N+35d at N−3d. One issue left it
@@ -45,7 +48,7 @@ const (
 	// closures in the last 6 weeks: on track.
 	ScenarioOnTrack = "on-track"
 	// ScenarioArchived: "<P> POC spike", archived at N−60d, never
-	// released.
+	// released. Not built for GitHub (Options.Vendor).
 	ScenarioArchived = "archived"
 	// ScenarioAtRisk: "<P> Beta 2", due N+63d with 10 issues open; it
 	// closed 3 issues in each of the last 4 weeks and none in the 4
@@ -71,6 +74,7 @@ type vgen struct {
 	keyN   map[string]int
 	nextID int // issue ids continue after the sprint issues'
 	vid    int
+	github bool // laid out for GitHub (Options.Vendor)
 }
 
 // vIssue is an issue of a fix version and its changes, in any order.
@@ -88,7 +92,7 @@ type vop struct {
 // sprint issues, as new ids and keys) to the org.
 func (g *gen) fixVersions(keyN map[string]int) {
 	v := &vgen{g: g, r: rand.New(rand.NewPCG(uint64(g.opts.Seed), 0xf1c5)), keyN: keyN,
-		nextID: 10001 + len(g.issues), vid: FirstMilestoneID}
+		nextID: 10001 + len(g.issues), vid: FirstMilestoneID, github: g.opts.Vendor == VendorGitHub}
 	for i, p := range g.opts.Projects {
 		if i == 0 {
 			v.firstProject(p)
@@ -168,6 +172,12 @@ func (x *vIssue) remove(at time.Time, m *Milestone) *vIssue {
 	return x
 }
 
+// move takes the issue out of from and puts it into to, in one history.
+func (x *vIssue) move(at time.Time, from, to *Milestone) *vIssue {
+	x.ops = append(x.ops, vop{at, []Item{{Field: FieldFixVersion, From: from.ID}, {Field: FieldFixVersion, To: to.ID}}})
+	return x
+}
+
 // done starts the issue a day or two before at and finishes it at at.
 func (x *vIssue) done(v *vgen, at time.Time) *vIssue {
 	x.ops = append(x.ops, vop{at.Add(-day - time.Duration(v.r.IntN(86400))*time.Second),
@@ -220,7 +230,9 @@ func (v *vgen) firstProject(p string) {
 		v.finish(x)
 	}
 	late.Released = tp(v.ago(9))
-	late.Dues = append(late.Dues, DueChange{At: *late.Released, Due: endOf(*late.Released)})
+	if !v.github { // GitHub keeps due_on when a milestone is closed
+		late.Dues = append(late.Dues, DueChange{At: *late.Released, Due: endOf(*late.Released)})
+	}
 
 	// Overdue: due N−5d, half done.
 	over := v.milestone(p, "Pilot", ScenarioOverdue, v.ago(63), startOf(v.dayAgo(60)), endOf(v.dayAgo(5)))
@@ -247,6 +259,8 @@ func (v *vgen) firstProject(p string) {
 			x.done(v, v.ago(float64(7*i+3)))
 		case i == 8: // removed while open, then added again
 			x.remove(v.ago(25), slip).add(v.ago(15), slip)
+		case i == 9 && v.github: // one milestone at most: moved
+			x.move(v.ago(30), slip, moved)
 		case i == 9: // in both milestones
 			x.add(v.ago(30), moved)
 		case i < 14:
@@ -293,16 +307,18 @@ func (v *vgen) firstProject(p string) {
 		v.finish(x)
 	}
 
-	// Archived unreleased.
-	arch := v.milestone(p, "POC spike", ScenarioArchived, v.ago(100), startOf(v.dayAgo(95)), endOf(v.dayAgo(70)))
-	for i := range 3 {
-		x := v.issue(p, v.ago(99-0.5*float64(i)), arch)
-		if i == 0 {
-			x.done(v, v.ago(80))
+	// Archived unreleased (GitHub cannot archive a milestone).
+	if !v.github {
+		arch := v.milestone(p, "POC spike", ScenarioArchived, v.ago(100), startOf(v.dayAgo(95)), endOf(v.dayAgo(70)))
+		for i := range 3 {
+			x := v.issue(p, v.ago(99-0.5*float64(i)), arch)
+			if i == 0 {
+				x.done(v, v.ago(80))
+			}
+			v.finish(x)
 		}
-		v.finish(x)
+		arch.Archived = tp(v.ago(60))
 	}
-	arch.Archived = tp(v.ago(60))
 
 	// At risk: closures mid-week in each of the last 4 weekly windows.
 	risk := v.milestone(p, "Beta 2", ScenarioAtRisk, v.ago(73), startOf(v.dayAgo(70)), endOf(v.dayAgo(-63)))

@@ -27,15 +27,18 @@ type DueChange struct {
 	Due *time.Time
 }
 
-// Milestone is a release target of a project (Jira: a fix version). An
-// issue may be in several milestones at once. Its due date, release and
-// archiving change over time, so each is read as of a moment. Due and
+// Milestone is a release target of a project (Jira: a fix version;
+// GitHub: a milestone). An issue may be in several milestones at once,
+// except in an org laid out for GitHub (Org.Vendor). Its name, due date,
+// release and archiving change over time, so each is read as of a moment
+// (NameAt, DueAt, StateAt). Due and
 // Start are instants; a vendor that keeps only days (Jira) serves their
 // UTC day, so generated due dates are the last second of a UTC day and
 // start dates its first.
 type Milestone struct {
-	ID          string // numeric, unique among the org's milestones ("10008")
-	Project     string // project key
+	ID      string // numeric, unique among the org's milestones ("10008")
+	Project string // project key
+	// Name is the current name; NameAt reads it as of a moment.
 	Name        string
 	Description string
 	// Scenario names what the generator built the milestone to show (the
@@ -48,6 +51,27 @@ type Milestone struct {
 	Dues     []DueChange
 	Released *time.Time // when it was released (shipped), or nil
 	Archived *time.Time // when it was archived, or nil
+	// Renames is the name history, chronological (RenameMilestone): from
+	// each entry's At on, the milestone is no longer named From. Empty:
+	// always named Name.
+	Renames []Rename
+}
+
+// Rename is one change of a milestone's name: at At it stopped being
+// named From (the next entry's From, or Name, is what it became).
+type Rename struct {
+	At   time.Time
+	From string
+}
+
+// NameAt is the milestone's name after every rename at or before t.
+func (m *Milestone) NameAt(t time.Time) string {
+	for _, r := range m.Renames {
+		if r.At.After(t) {
+			return r.From
+		}
+	}
+	return m.Name
 }
 
 // ExistsAt reports whether the milestone has been created by t.

@@ -39,6 +39,13 @@ func (o *Org) checkMilestones(projects map[string]bool) (map[string]bool, error)
 				return nil, fmt.Errorf("simulate: milestone %s: released or archived before its creation", m.ID)
 			}
 		}
+		prev = m.Created
+		for _, r := range m.Renames {
+			if r.At.Before(prev) || r.From == "" {
+				return nil, fmt.Errorf("simulate: milestone %s: rename out of order, before its creation or from no name", m.ID)
+			}
+			prev = r.At
+		}
 	}
 	return ids, nil
 }
@@ -87,11 +94,19 @@ func (o *Org) MilestonesByScenario(scenario string) []*Milestone {
 
 // milestoneName is the name of a milestone, a deleted one's included.
 func (o *Org) milestoneName(id string) (string, bool) {
-	if m := o.milestoneByID[id]; m != nil {
+	if m := o.milestoneRecord(id); m != nil {
 		return m.Name, true
 	}
-	name, ok := o.deletedMilestones[id]
-	return name, ok
+	return "", false
+}
+
+// milestoneRecord is a milestone, a deleted one's included (histories
+// still name it), or nil for an id the org never had.
+func (o *Org) milestoneRecord(id string) *Milestone {
+	if m := o.milestoneByID[id]; m != nil {
+		return m
+	}
+	return o.deletedMilestones[id]
 }
 
 // lookupMilestone returns the milestone for a mutation at `at`. Callers
@@ -107,20 +122,33 @@ func (o *Org) lookupMilestone(id string, at time.Time) (*Milestone, error) {
 	return m, nil
 }
 
-// RenameMilestone gives the milestone a new name. Jira keeps no history
-// of a version's name: the site serves the new one from then on, and
-// changelog items that name the version carry it too.
-func (o *Org) RenameMilestone(id, name string) error {
+// RenameMilestone gives the milestone a new name at `at`, which must not
+// precede its creation or its last rename; the old name goes into
+// Milestone.Renames, so NameAt(t) is the name it had at t and Name the
+// current one. Renaming to the current name changes nothing. Jira keeps
+// no history of a version's name: its site serves the current name
+// everywhere (changelog items that name the version included); GitHub's
+// issue events carry the title the milestone had when they happened.
+func (o *Org) RenameMilestone(id, name string, at time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	m := o.milestoneByID[id]
-	if m == nil {
-		return fmt.Errorf("simulate: no milestone %q", id)
+	at = at.UTC()
+	m, err := o.lookupMilestone(id, at)
+	if err != nil {
+		return err
 	}
 	if name == "" {
 		return fmt.Errorf("simulate: milestone %s: empty name", id)
 	}
+	if n := len(m.Renames); n > 0 && at.Before(m.Renames[n-1].At) {
+		return fmt.Errorf("simulate: milestone %s: rename at %s precedes the last one", id, at.Format(time.RFC3339))
+	}
+	if name == m.Name {
+		return nil
+	}
+	m.Renames = append(m.Renames, Rename{At: at, From: m.Name})
 	m.Name = name
+	o.changed(at)
 	return nil
 }
 
@@ -155,7 +183,9 @@ func (o *Org) setDueLocked(m *Milestone, due *time.Time, at time.Time) error {
 
 // ReleaseMilestone releases the milestone at `at`. Released after its due
 // date (or without one), its due date moves to the end of the release day,
-// as Jira moves a version's releaseDate to the day it ships.
+// as Jira moves a version's releaseDate to the day it ships; in an org
+// laid out for GitHub (Org.Vendor) it stays, as closing a GitHub
+// milestone keeps its due_on.
 func (o *Org) ReleaseMilestone(id string, at time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -167,7 +197,7 @@ func (o *Org) ReleaseMilestone(id string, at time.Time) error {
 	if m.Released != nil {
 		return fmt.Errorf("simulate: milestone %s is already released", id)
 	}
-	if due := m.DueAt(maxTime); due == nil || due.Before(at) {
+	if due := m.DueAt(maxTime); o.Vendor != VendorGitHub && (due == nil || due.Before(at)) {
 		if err := o.setDueLocked(m, tp(EndOfDay(at)), at); err != nil {
 			return err
 		}
@@ -177,7 +207,8 @@ func (o *Org) ReleaseMilestone(id string, at time.Time) error {
 	return nil
 }
 
-// ArchiveMilestone archives the milestone at `at`.
+// ArchiveMilestone archives the milestone at `at`. An org laid out for
+// GitHub (Org.Vendor) refuses: GitHub milestones cannot be archived.
 func (o *Org) ArchiveMilestone(id string, at time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -186,6 +217,9 @@ func (o *Org) ArchiveMilestone(id string, at time.Time) error {
 	if err != nil {
 		return err
 	}
+	if o.Vendor == VendorGitHub {
+		return fmt.Errorf("simulate: milestone %s: GitHub milestones cannot be archived", id)
+	}
 	m.Archived = tp(at)
 	o.changed(at)
 	return nil
@@ -193,6 +227,10 @@ func (o *Org) ArchiveMilestone(id string, at time.Time) error {
 
 // AddToMilestone puts the issue into the milestone at `at` (one history
 // with one FieldFixVersion item); nothing happens when it is in already.
+// In an org laid out for GitHub (Org.Vendor), where an issue has one
+// milestone at most, it moves the issue: the same history first takes it
+// out of the milestone it is in (an item with From), as setting an
+// issue's milestone on GitHub does.
 func (o *Org) AddToMilestone(keyOrID, id string, at time.Time) error {
 	return o.moveVersion(keyOrID, "", id, at)
 }
@@ -218,12 +256,19 @@ func (o *Org) moveVersion(keyOrID, from, to string, at time.Time) error {
 	if at.Before(o.lastEvent(is)) {
 		return fmt.Errorf("simulate: %s: change at %s precedes its last event", is.Key, at.Format(time.RFC3339))
 	}
-	if slices.Contains(is.CurrentVersions(), from+to) == (to != "") {
+	cur := is.CurrentVersions()
+	if slices.Contains(cur, from+to) == (to != "") {
 		return nil
 	}
+	var items []Item
+	if to != "" && o.Vendor == VendorGitHub {
+		for _, id := range cur {
+			items = append(items, Item{Field: FieldFixVersion, From: id})
+		}
+	}
+	items = append(items, Item{Field: FieldFixVersion, From: from, To: to})
 	is.Histories = append(is.Histories, History{
-		ID: o.allocHistoryID(), At: at, AuthorID: o.authorFor(is),
-		Items: []Item{{Field: FieldFixVersion, From: from, To: to}},
+		ID: o.allocHistoryID(), At: at, AuthorID: o.authorFor(is), Items: items,
 	})
 	o.changed(at)
 	if at.After(is.Updated) {
@@ -248,9 +293,9 @@ func (o *Org) DeleteMilestone(id string) error {
 	delete(o.milestoneByID, id)
 	delete(o.milestoneIssues, id)
 	if o.deletedMilestones == nil {
-		o.deletedMilestones = map[string]string{}
+		o.deletedMilestones = map[string]*Milestone{}
 	}
-	o.deletedMilestones[id] = m.Name
+	o.deletedMilestones[id] = m
 	o.changed(time.Time{})
 	return nil
 }

@@ -22,8 +22,9 @@ type MilestoneTruth struct {
 	// DueChanges counts the observed moves: consecutive observations of
 	// the milestone that saw different due dates (a removal is a move).
 	DueChanges int
-	// Baseline b: the start date, else the first membership event (an
-	// issue entering it, or created in it); nil when neither exists.
+	// Baseline b: the start date, else (MilestoneRules) the creation or
+	// the first membership event (an issue entering it, or created in it);
+	// nil when there is none.
 	Baseline     *time.Time
 	InitialScope int // distinct issues in it at b
 	Added        int // entries after b; each re-entry counts
@@ -78,12 +79,34 @@ func versionStays(is *Issue, id string, now time.Time) []membership {
 // A deleted milestone, an unknown id, or one no observation saw has the
 // zero truth (State "").
 func (o *Org) MilestoneTruth(id string, observed []time.Time) MilestoneTruth {
-	o.mu.RLock()
-	defer o.mu.RUnlock()
-	return o.milestoneTruth(id, observed)
+	return o.MilestoneTruthWith(JiraMilestones, id, observed)
 }
 
-func (o *Org) milestoneTruth(id string, observed []time.Time) MilestoneTruth {
+// MilestoneRules are what a vendor's milestones let a collector know about
+// their baseline, which the truth follows.
+type MilestoneRules struct {
+	// NoStart: the vendor has no start date (GitHub), so none is served.
+	NoStart bool
+	// CreatedBaseline: without a start date, the baseline is the
+	// milestone's creation (GitHub, GitLab serve it), not its first
+	// membership event (Jira versions have no creation time).
+	CreatedBaseline bool
+}
+
+// The rules of the simulated vendors.
+var (
+	JiraMilestones   = MilestoneRules{}
+	GitHubMilestones = MilestoneRules{NoStart: true, CreatedBaseline: true}
+)
+
+// MilestoneTruthWith is MilestoneTruth under a vendor's rules.
+func (o *Org) MilestoneTruthWith(rules MilestoneRules, id string, observed []time.Time) MilestoneTruth {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	return o.milestoneTruth(rules, id, observed)
+}
+
+func (o *Org) milestoneTruth(rules MilestoneRules, id string, observed []time.Time) MilestoneTruth {
 	out := MilestoneTruth{MilestoneID: id}
 	m := o.milestoneByID[id]
 	if m == nil {
@@ -115,8 +138,10 @@ func (o *Org) milestoneTruth(id string, observed []time.Time) MilestoneTruth {
 		}
 	}
 	switch {
-	case m.Start != nil:
+	case m.Start != nil && !rules.NoStart:
 		out.Baseline = tp(*m.Start)
+	case rules.CreatedBaseline:
+		out.Baseline = tp(m.Created)
 	default:
 		for _, ss := range stays {
 			if e := ss[0].Entered; out.Baseline == nil || e.Before(*out.Baseline) {
@@ -159,11 +184,16 @@ func (o *Org) milestoneTruth(id string, observed []time.Time) MilestoneTruth {
 // one of the observed times, keyed by milestone id; deleted milestones are
 // not reported.
 func (o *Org) AllMilestoneTruths(observed []time.Time) map[string]MilestoneTruth {
+	return o.AllMilestoneTruthsWith(JiraMilestones, observed)
+}
+
+// AllMilestoneTruthsWith is AllMilestoneTruths under a vendor's rules.
+func (o *Org) AllMilestoneTruthsWith(rules MilestoneRules, observed []time.Time) map[string]MilestoneTruth {
 	o.mu.RLock()
 	defer o.mu.RUnlock()
 	out := make(map[string]MilestoneTruth, len(o.Milestones))
 	for _, m := range o.Milestones {
-		if tr := o.milestoneTruth(m.ID, observed); tr.State != "" {
+		if tr := o.milestoneTruth(rules, m.ID, observed); tr.State != "" {
 			out[m.ID] = tr
 		}
 	}

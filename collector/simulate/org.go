@@ -205,8 +205,14 @@ type Issue struct {
 // milestone_org.go); the sites, SprintTruth and MilestoneTruth take the
 // org's lock themselves.
 type Org struct {
-	Seed     int64
-	Now      time.Time
+	Seed int64
+	Now  time.Time
+	// Vendor is the vendor whose rules the org keeps: "" (Jira's, and
+	// any vendor's that allows them) or VendorGitHub, where an issue is in
+	// one milestone at most, milestones cannot be archived and a late
+	// release keeps its due date (Options.Vendor; the milestone mutators
+	// follow it).
+	Vendor   string
 	Projects []Project
 	Boards   []Board
 	Sprints  []*Sprint
@@ -236,9 +242,9 @@ type Org struct {
 	milestoneByID  map[string]*Milestone
 	// milestoneIssues indexes every issue ever in a milestone.
 	milestoneIssues map[string][]*Issue
-	// deletedMilestones holds the names of deleted milestones
-	// (DeleteMilestone), which histories still name.
-	deletedMilestones map[string]string
+	// deletedMilestones holds the deleted milestones (DeleteMilestone),
+	// which histories still name.
+	deletedMilestones map[string]*Milestone
 }
 
 // Sprint returns the sprint with the given id, or nil.
