@@ -75,8 +75,11 @@ type GitHubOptions struct {
 	// requests after it are not visible yet. Default: the org's Now.
 	Now func() time.Time
 	// PageSize is the per_page of a request without one. Default 30
-	// (GitHub's); per_page is honoured up to 100.
+	// (GitHub's); per_page is honoured up to MaxPerPage.
 	PageSize int
+	// MaxPerPage is the largest per_page honoured: GitHub's 100 by
+	// default; tests lower it to page a small org over several pages.
+	MaxPerPage int
 	// PullRequestEvery synthesizes one pull request per that many issues
 	// of a repository (github_pulls.go). Default 3; negative: none.
 	PullRequestEvery int
@@ -139,7 +142,10 @@ func NewGitHub(org *Org, opts GitHubOptions) *GitHub {
 	if opts.PageSize <= 0 {
 		opts.PageSize = 30
 	}
-	opts.PageSize = min(opts.PageSize, 100)
+	if opts.MaxPerPage <= 0 || opts.MaxPerPage > ghMaxPerPage {
+		opts.MaxPerPage = ghMaxPerPage
+	}
+	opts.PageSize = min(opts.PageSize, opts.MaxPerPage)
 	if opts.PullRequestEvery == 0 {
 		opts.PullRequestEvery = 3
 	}

@@ -15,13 +15,13 @@ import (
 // ghMaxPerPage is the largest per_page GitHub honours.
 const ghMaxPerPage = 100
 
-// paging reads per_page (default PageSize, at most 100; a value that is
-// not a positive integer takes the default) and page (from 1).
+// paging reads per_page (default PageSize, at most MaxPerPage; a value
+// that is not a positive integer takes the default) and page (from 1).
 func (g *GitHub) paging(r *http.Request) (perPage, page int) {
 	q := r.URL.Query()
 	perPage, page = g.opts.PageSize, 1
 	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 {
-		perPage = min(n, ghMaxPerPage)
+		perPage = min(n, g.opts.MaxPerPage)
 	}
 	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 {
 		page = n
