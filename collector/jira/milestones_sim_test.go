@@ -15,6 +15,7 @@ import (
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/jira"
 	"github.com/runway-analytics/runway/collector/simulate"
+	"github.com/runway-analytics/runway/collector/simulate/truthcheck"
 	"github.com/runway-analytics/runway/collector/warehouse"
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
@@ -65,72 +66,11 @@ func (s *milestoneSlice) run(t *testing.T, clock time.Time) {
 	s.runs = append(s.runs, clock)
 }
 
-func defaultKinds(t *testing.T) analytics.KindRules {
-	t.Helper()
-	var kinds []string
-	var pats [][]string
-	for _, k := range config.DefaultMilestoneKinds.Kinds() {
-		kinds, pats = append(kinds, k.Kind), append(pats, k.Patterns)
-	}
-	rules, err := analytics.NewKindRules(kinds, pats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rules
-}
-
-func dayOrNone(p *time.Time) string {
-	if p == nil {
-		return "none"
-	}
-	return p.UTC().Format(time.RFC3339)
-}
-
 // checkMilestones compares every milestone report at the last run's clock
 // with the truth of the runs made so far, and returns the reports by id.
 func (s *milestoneSlice) checkMilestones(t *testing.T) map[string]analytics.MilestoneReport {
 	t.Helper()
-	now := s.runs[len(s.runs)-1]
-	reports, err := analytics.Milestones(context.Background(), s.db, analytics.MilestoneFilter{Now: now, Kinds: defaultKinds(t), Limit: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	truths := s.org.AllMilestoneTruths(s.runs)
-	got := map[string]analytics.MilestoneReport{}
-	for _, r := range reports {
-		got[r.ID] = r
-	}
-	if len(got) != len(truths) {
-		t.Errorf("at %v: %d milestone reports, the truth has %d", now, len(got), len(truths))
-	}
-	for id, tr := range truths {
-		r, ok := got[id]
-		if !ok {
-			t.Errorf("at %v: milestone %s (%s) not reported", now, id, tr.Name)
-			continue
-		}
-		have := fmt.Sprintf("state=%s original_due=%s due_changes=%d baseline=%s initial=%d added=%d removed=%d open=%d closed=%d",
-			r.State, dayOrNone(r.OriginalDue), r.DueChanges, dayOrNone(r.Start), r.InitialScope, r.Added, r.Removed,
-			r.OpenIssues, r.ClosedIssues)
-		want := fmt.Sprintf("state=%s original_due=%s due_changes=%d baseline=%s initial=%d added=%d removed=%d open=%d closed=%d",
-			tr.State, dayOrNone(tr.OriginalDue), tr.DueChanges, dayOrNone(tr.Baseline), tr.InitialScope, tr.Added, tr.Removed,
-			tr.OpenIssues, tr.ClosedIssues)
-		if have != want {
-			t.Errorf("at %v: milestone %s (%s, %s):\n got %s\nwant %s", now, id, tr.Name, tr.Scenario, have, want)
-		}
-		if r.Title != tr.Name || r.Project != tr.Project || !sameDay(r.Due, tr.Due) {
-			t.Errorf("at %v: milestone %s: title %q project %s due %s, want %q %s %s", now, id, r.Title, r.Project,
-				dayOrNone(r.Due), tr.Name, tr.Project, dayOrNone(tr.Due))
-		}
-	}
-	return got
-}
-
-func sameDay(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return a.Equal(*b)
+	return truthcheck.Milestones(t, truthcheck.Site{DB: s.db, Source: "sim", Org: s.org, Rules: simulate.JiraMilestones}, s.runs)
 }
 
 // TestMilestoneReportsEqualGeneratorTruth: a backfill two weeks before the
@@ -294,7 +234,7 @@ func TestMilestonesWithoutDatesAndFarDue(t *testing.T) {
 				}
 				line := func(r analytics.MilestoneReport) string {
 					return fmt.Sprintf("%s due=%s original=%s changes=%d start=%s initial=%d added=%d removed=%d open=%d closed=%d",
-						r.State, dayOrNone(r.Due), dayOrNone(r.OriginalDue), r.DueChanges, dayOrNone(r.Start),
+						r.State, truthcheck.Day(r.Due), truthcheck.Day(r.OriginalDue), r.DueChanges, truthcheck.Day(r.Start),
 						r.InitialScope, r.Added, r.Removed, r.OpenIssues, r.ClosedIssues)
 				}
 				check("10", line(got["10"]), "open due=none original=none changes=0 start=2025-01-03T10:00:00Z initial=1 added=0 removed=0 open=1 closed=0")
