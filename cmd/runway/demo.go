@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/github"
 	"github.com/runway-analytics/runway/collector/jira"
 	"github.com/runway-analytics/runway/collector/simulate"
 	"github.com/runway-analytics/runway/collector/sources"
@@ -21,21 +22,32 @@ import (
 // demoSchedule is when the demo's sources collect, and how the banner says it.
 const demoSchedule, demoEvery = "*/5 * * * *", "every 5 minutes"
 
-// demoVendor is one vendor `runway demo` can simulate: its site serves the
-// demo's org, and its source collects that site with the vendor's real
-// collector.
+// demoVendor is one vendor `runway demo` can simulate: its site serves an
+// org of its own, laid out as that vendor can hold one, and its source
+// collects that site with the vendor's real collector.
 type demoVendor struct {
 	name  string // the --vendors name: the site's Vendor()
 	title string // how the banner names the site
+	// org generates the vendor's org, ending at now.
+	org func(seed int64, now time.Time) *simulate.Org
 	// site builds the vendor's simulated site for org on the demo's clock:
 	// the wall's once the demo is live, a past instant while it replays.
 	site func(org *simulate.Org, now func() time.Time) simulate.Site
-	// source is the config of the source that collects the site at baseURL.
-	source func(baseURL string) config.Source
+	// source is the config of the source that collects org's site at
+	// baseURL.
+	source func(baseURL string, org *simulate.Org) config.Source
 }
 
-// The credentials of the simulated Jira site, which its source carries.
-const demoJiraEmail, demoJiraToken = "demo@runway.local", "demo-token"
+// The credentials of the simulated sites, which their sources carry.
+const (
+	demoJiraEmail, demoJiraToken = "demo@runway.local", "demo-token"
+	demoGitHubToken              = "ghp_demo"
+)
+
+// demoGitHubProjects are the simulated GitHub org's projects: each a
+// repository runway-sim/<lower-case key>; the demo's Runway projects match
+// three of them beside their Jira projects.
+var demoGitHubProjects = []string{"API", "APP", "SITE", "DESK"}
 
 // demoVendors are the vendors `runway demo` knows, in the order it serves
 // them by default. A vendor's source is RUNWAY_SOURCES_<i>_* for the
@@ -43,10 +55,13 @@ const demoJiraEmail, demoJiraToken = "demo@runway.local", "demo-token"
 var demoVendors = []demoVendor{
 	{
 		name: simulate.VendorJira, title: "Jira",
+		org: func(seed int64, now time.Time) *simulate.Org {
+			return simulate.Generate(simulate.Options{Seed: seed, Now: now})
+		},
 		site: func(org *simulate.Org, now func() time.Time) simulate.Site {
 			return simulate.NewJira(org, simulate.JiraOptions{Email: demoJiraEmail, Token: demoJiraToken, Now: now})
 		},
-		source: func(baseURL string) config.Source {
+		source: func(baseURL string, _ *simulate.Org) config.Source {
 			return config.Source{
 				Name: "demo-jira", Type: jira.Type, BaseURL: baseURL,
 				TokenEnv: "RUNWAY_DEMO_JIRA_TOKEN", Token: config.Secret(demoJiraToken),
@@ -55,6 +70,33 @@ var demoVendors = []demoVendor{
 			}
 		},
 	},
+	{
+		name: simulate.VendorGitHub, title: "GitHub",
+		org: func(seed int64, now time.Time) *simulate.Org {
+			return simulate.Generate(simulate.Options{Seed: seed + 1, Now: now, Projects: demoGitHubProjects,
+				Vendor: simulate.VendorGitHub})
+		},
+		site: func(org *simulate.Org, now func() time.Time) simulate.Site {
+			return simulate.NewGitHub(org, simulate.GitHubOptions{Token: demoGitHubToken, Now: now})
+		},
+		source: func(baseURL string, org *simulate.Org) config.Source {
+			var repos []string
+			for _, p := range org.Projects {
+				repos = append(repos, demoRepo(p.Key))
+			}
+			return config.Source{
+				Name: "demo-github", Type: github.Type, BaseURL: baseURL,
+				TokenEnv: "RUNWAY_DEMO_GITHUB_TOKEN", Token: config.Secret(demoGitHubToken),
+				Schedule: demoSchedule, Since: config.Span(400 * 24 * time.Hour),
+				Settings: &github.Config{Repos: repos},
+			}
+		},
+	},
+}
+
+// demoRepo is the simulated GitHub repository of a project.
+func demoRepo(project string) string {
+	return simulate.DefaultGitHubOwner + "/" + strings.ToLower(project)
 }
 
 // demoVendorNames are the names --vendors takes.
@@ -89,16 +131,17 @@ func pickDemoVendors(list string) ([]demoVendor, error) {
 	return out, nil
 }
 
-// demoSite is a vendor's site, served.
+// demoSite is a vendor's site, served, and its org.
 type demoSite struct {
 	vendor demoVendor
 	url    string
+	org    *simulate.Org
 }
 
-// cmdDemo serves a simulated org: fake vendor sites (Jira Cloud by
-// default) on loopback ports, collected by the real collectors into the
-// embedded store (or whatever RUNWAY_STORAGE_DSN names), with the API and
-// /metrics as in serve.
+// cmdDemo serves simulated orgs: fake vendor sites (Jira Cloud and
+// GitHub by default), each serving an org of its own, on loopback ports,
+// collected by the real collectors into the embedded store (or whatever
+// RUNWAY_STORAGE_DSN names), with the API and /metrics as in serve.
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) error {
 	fs := flag.NewFlagSet("runway demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -119,15 +162,16 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	// The demo is live: its org ends now and its sites' clocks are the
 	// wall's, once its past has been replayed.
 	var clock demoClock
-	org := simulate.Generate(simulate.Options{Seed: *seed, Now: time.Now()})
+	start := time.Now().UTC().Truncate(time.Second)
 	sites := make([]demoSite, 0, len(vendors))
 	for _, v := range vendors {
+		org := v.org(*seed, start)
 		url, stop, err := simulate.Listen(ctx, v.site(org, clock.Now))
 		if err != nil {
 			return fmt.Errorf("serving the simulated %s: %w", v.title, err)
 		}
 		defer stop()
-		sites = append(sites, demoSite{v, url})
+		sites = append(sites, demoSite{v, url, org})
 	}
 	cfg, cleanup, err := demoConfig(sites, getenv)
 	defer cleanup()
@@ -141,7 +185,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return err
 	}
 	defer a.close()
-	if err := replayDemo(ctx, a, cfg.Sources[:len(sites)], &clock, org.Now); err != nil {
+	if err := replayDemo(ctx, a, cfg.Sources[:len(sites)], &clock, start); err != nil {
 		return err
 	}
 	// Keep the org moving: a few issues change status every minute, and
@@ -157,9 +201,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 				return
 			case now := <-tick.C:
 				now = now.UTC().Truncate(time.Second)
-				org.Touch(now, 3)
-				for _, c := range org.EvolveMilestones(now) {
-					log.Debug("demo org", "change", c)
+				for _, s := range sites {
+					s.org.Touch(now, 3)
+					for _, c := range s.org.EvolveMilestones(now) {
+						log.Debug("demo org", "vendor", s.vendor.name, "change", c)
+					}
 				}
 			}
 		}
@@ -261,12 +307,16 @@ func demoConfig(sites []demoSite, getenv env) (cfg config.Config, cleanup func()
 	cfg = config.Default()
 	cfg.Storage.DSN = "" // chosen below unless RUNWAY_STORAGE_DSN sets it
 	for _, s := range sites {
-		cfg.Sources = append(cfg.Sources, s.vendor.source(s.url))
+		cfg.Sources = append(cfg.Sources, s.vendor.source(s.url, s.org))
+	}
+	// Each Runway project gathers a Jira project and a GitHub repository.
+	match := func(jira, repo string) config.ProjectMatch {
+		return config.ProjectMatch{JiraProjects: []string{jira}, GitHubRepos: []string{demoRepo(repo)}}
 	}
 	cfg.Projects = []config.Project{
-		{Key: "platform", Name: "Platform rebuild", Type: "long_term", Match: config.ProjectMatch{JiraProjects: []string{"PLAT"}}},
-		{Key: "mobile", Name: "Mobile app", Type: "short_term", Match: config.ProjectMatch{JiraProjects: []string{"MOB"}}},
-		{Key: "ops", Name: "Operations support", Type: "ongoing_support", Match: config.ProjectMatch{JiraProjects: []string{"OPS"}}},
+		{Key: "platform", Name: "Platform rebuild", Type: "long_term", Match: match("PLAT", "API")},
+		{Key: "mobile", Name: "Mobile app", Type: "short_term", Match: match("MOB", "APP")},
+		{Key: "ops", Name: "Operations support", Type: "ongoing_support", Match: match("OPS", "DESK")},
 	}
 	// The environment applies after the demo's own settings, so it
 	// overrides them, as it overrides a config file's.

@@ -17,25 +17,30 @@ import (
 	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/jira"
-	"github.com/runway-analytics/runway/collector/simulate"
 	"github.com/runway-analytics/runway/collector/sources"
 )
 
-// TestDemoVendorTable: every vendor of the demo builds a site that says
-// it is that vendor and serves the org it was given, and a source of a
-// type the build knows; names and source names are unique.
+// TestDemoVendorTable: every vendor of the demo generates an org that
+// ends when asked, builds a site that says it is that vendor and serves
+// that org, and a source of a type the build knows whose settings are
+// valid; names and source names are unique.
 func TestDemoVendorTable(t *testing.T) {
-	org, _ := simulate.TinyOrg()
 	types := sources.Registry().ConfigTypes()
+	now := time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)
 	var names, srcNames []string
 	for _, v := range demoVendors {
+		org := v.org(7, now)
 		site := v.site(org, time.Now)
-		if site.Vendor() != v.name || site.Org() != org || site.Faults() == nil || v.title == "" {
-			t.Errorf("%s: site of vendor %q, org %p (want %p), title %q", v.name, site.Vendor(), site.Org(), org, v.title)
+		if !org.Now.Equal(now) || site.Vendor() != v.name || site.Org() != org || site.Faults() == nil || v.title == "" {
+			t.Errorf("%s: org ending %v, site of vendor %q, org %p (want %p), title %q", v.name, org.Now, site.Vendor(),
+				site.Org(), org, v.title)
 		}
-		src := v.source("http://127.0.0.1:1")
+		src := v.source("http://127.0.0.1:1", org)
 		if _, ok := types[src.Type]; !ok || src.BaseURL != "http://127.0.0.1:1" || src.Token == "" || src.Schedule != demoSchedule {
 			t.Errorf("%s: source %+v", v.name, src)
+		}
+		if probs := src.Settings.Validate(); len(probs) > 0 {
+			t.Errorf("%s: settings: %v", v.name, probs)
 		}
 		names, srcNames = append(names, v.name), append(srcNames, src.Name)
 	}
@@ -43,8 +48,8 @@ func TestDemoVendorTable(t *testing.T) {
 		len(slices.Compact(slices.Sorted(slices.Values(srcNames)))) != len(srcNames) {
 		t.Errorf("vendors %v, sources %v: want some, each once", names, srcNames)
 	}
-	if !slices.Contains(names, "jira") {
-		t.Errorf("vendors %v lack jira", names)
+	if !slices.Contains(names, "jira") || !slices.Contains(names, "github") {
+		t.Errorf("vendors %v lack jira or github", names)
 	}
 }
 
@@ -72,7 +77,7 @@ func TestPickDemoVendors(t *testing.T) {
 // and projects (it used to be overwritten by them), and the demo store is
 // made only when RUNWAY_STORAGE_DSN names none.
 func TestDemoConfigEnv(t *testing.T) {
-	sites := []demoSite{{demoVendors[0], "http://127.0.0.1:1"}}
+	sites := []demoSite{{demoVendors[0], "http://127.0.0.1:1", nil}}
 	dsn := "chdb://" + t.TempDir() + "/data"
 	cfg, cleanup, err := demoConfig(sites, config.MapEnv{
 		"RUNWAY_STORAGE_DSN":        dsn,
@@ -126,19 +131,21 @@ func TestDemoConfigEnv(t *testing.T) {
 // error, before it serves or stores anything.
 func TestDemoUnknownVendor(t *testing.T) {
 	code, out, errOut := runway(t, cleanEnv(t), "demo", "--vendors", "jira,nope")
-	if code != 2 || out != "" || strings.TrimSpace(errOut) != `runway demo: --vendors: unknown vendor "nope" (known: jira)` {
+	if code != 2 || out != "" || strings.TrimSpace(errOut) != `runway demo: --vendors: unknown vendor "nope" (known: jira, github)` {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 }
 
 // TestDemoEndToEnd runs `runway demo` as a user would, on the shared
-// ClickHouse: it serves the simulated Jira, collects it at once under the
-// name the environment gives its source, answers the API, and stops
-// cleanly.
+// ClickHouse: it serves the simulated Jira and GitHub, collects both at
+// once under the names the environment gives their sources, answers the
+// API with the milestones of both grouped into the demo's projects, and
+// stops cleanly.
 func TestDemoEndToEnd(t *testing.T) {
 	addr := freeAddr(t)
-	cmd := exec.Command(binary, "demo", "--seed", "7", "--vendors", "jira")
-	cmd.Env = cleanEnv(t, "RUNWAY_STORAGE_DSN="+serverDSN(t), "RUNWAY_API_LISTEN="+addr, "RUNWAY_SOURCES_0_NAME=sim-jira")
+	cmd := exec.Command(binary, "demo", "--seed", "7", "--vendors", "jira,github")
+	cmd.Env = cleanEnv(t, "RUNWAY_STORAGE_DSN="+serverDSN(t), "RUNWAY_API_LISTEN="+addr, "RUNWAY_SOURCES_0_NAME=sim-jira",
+		"RUNWAY_SOURCES_1_NAME=sim-github")
 	pr, pw := io.Pipe()
 	var errOut collectortest.LogBuffer
 	cmd.Stdout, cmd.Stderr = pw, &errOut
@@ -179,7 +186,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("no banner within 2 minutes\n%s", errOut.String())
 	}
-	if !strings.HasPrefix(out, "Runway demo: simulated Jira at http://127.0.0.1:") ||
+	if !strings.HasPrefix(out, "Runway demo: simulated Jira at http://127.0.0.1:") || !strings.Contains(out, ", GitHub at http://127.0.0.1:") ||
 		!strings.Contains(out, "Collecting now (and every 5 minutes)") || !strings.Contains(out, "http://"+addr+"/api/v1/sprints") {
 		t.Errorf("banner:\n%s", out)
 	}
@@ -206,12 +213,21 @@ func TestDemoEndToEnd(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		var c collectors
-		// The replayed past's runs are "manual"; the live one the banner
-		// starts is the API's.
-		if code := get("/api/v1/collectors", &c); code == 200 && len(c.Items) == 1 && !c.Items[0].Running && c.Items[0].Trigger == "api" {
-			it := c.Items[0]
-			if it.Source != "sim-jira" || it.Type != "jira" || it.Status != "success" || it.Rows == 0 {
-				t.Fatalf("first collection: %+v\n%s", it, errOut.String())
+		// The replayed past's runs are "manual"; the live ones the banner
+		// starts are the API's.
+		live := func(it struct {
+			Source, Type, Status, Trigger, Error string
+			Rows                                 int64
+			Running                              bool
+		}) bool {
+			return !it.Running && it.Trigger == "api"
+		}
+		if code := get("/api/v1/collectors", &c); code == 200 && len(c.Items) == 2 && live(c.Items[0]) && live(c.Items[1]) {
+			for i, want := range [][2]string{{"sim-jira", "jira"}, {"sim-github", "github"}} {
+				it := c.Items[i]
+				if it.Source != want[0] || it.Type != want[1] || it.Status != "success" || it.Rows == 0 {
+					t.Fatalf("first collection: %+v\n%s", it, errOut.String())
+				}
 			}
 			break
 		}
@@ -230,26 +246,35 @@ func TestDemoEndToEnd(t *testing.T) {
 	// of "PLAT Beta" after its due and both moves of "PLAT Release 2.0".
 	var milestones struct {
 		Items []struct {
-			Title, Status string
-			DueChanges    int `json:"due_changes"`
+			Source, Title, Status string
+			ProjectKey            string `json:"project_key"`
+			DueChanges            int    `json:"due_changes"`
 		}
 	}
 	if code := get("/api/v1/milestones?limit=1000", &milestones); code != 200 {
 		t.Errorf("milestones: %d", code)
 	}
-	status, moves := map[string]string{}, map[string]int{}
+	status, moves, projectOf := map[string]string{}, map[string]int{}, map[string]string{}
 	for _, m := range milestones.Items {
-		status[m.Title], moves[m.Title] = m.Status, m.DueChanges
+		k := m.Source + " " + m.Title
+		status[k], moves[k], projectOf[k] = m.Status, m.DueChanges, m.ProjectKey
 	}
-	for title, want := range map[string]string{"PLAT Prototype": "done", "PLAT Beta": "done_late", "PLAT Pilot": "overdue",
-		"PLAT Production launch": "slipping", "PLAT Beta 2": "at_risk", "PLAT GA": "on_track",
-		"PLAT MVP hardening": "no_due_date"} {
+	for title, want := range map[string]string{"sim-jira PLAT Prototype": "done", "sim-jira PLAT Beta": "done_late",
+		"sim-jira PLAT Pilot": "overdue", "sim-jira PLAT Production launch": "slipping", "sim-jira PLAT Beta 2": "at_risk",
+		"sim-jira PLAT GA": "on_track", "sim-jira PLAT MVP hardening": "no_due_date",
+		// GitHub keeps a milestone's due date when it is closed late.
+		"sim-github API Prototype": "done", "sim-github API Beta": "done_late", "sim-github API Pilot": "overdue",
+		"sim-github API GA": "on_track", "sim-github API MVP hardening": "no_due_date"} {
 		if status[title] != want {
 			t.Errorf("milestone %q: status %q, want %q (all: %v)", title, status[title], want, status)
 		}
 	}
-	if moves["PLAT Release 2.0"] != 2 || moves["PLAT Beta"] != 1 {
-		t.Errorf("due changes: Release 2.0 %d (want 2), Beta %d (want 1)", moves["PLAT Release 2.0"], moves["PLAT Beta"])
+	if moves["sim-jira PLAT Release 2.0"] != 2 || moves["sim-jira PLAT Beta"] != 1 || moves["sim-github API Release 2.0"] != 2 {
+		t.Errorf("due changes: %v", moves)
+	}
+	if projectOf["sim-jira PLAT GA"] != "platform" || projectOf["sim-github API GA"] != "platform" ||
+		projectOf["sim-github APP Beta"] != "mobile" || projectOf["sim-github SITE Beta"] != "" {
+		t.Errorf("projects of milestones: %v", projectOf)
 	}
 	var projects struct{ Items []struct{ Key, Type string } }
 	if code := get("/api/v1/projects", &projects); code != 200 || len(projects.Items) != 3 {
