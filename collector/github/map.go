@@ -142,20 +142,7 @@ func (m *mapper) issue(is issue, repo string, evs []event, titles titleLog) issu
 	initial := membership.Before(current, changes)
 	events, stays := membership.Replay(membership.History{Created: is.CreatedAt.UTC(), Initial: initial,
 		Changes: changes, DoneAt: doneAt})
-	for _, e := range events {
-		out.events = append(out.events, warehouse.MembershipEventRow{Source: m.source, Kind: warehouse.ContainerMilestone,
-			ContainerID: e.Container, IssueID: id, EventID: e.EventID, At: e.At, Action: e.Action, Actor: e.Actor,
-			Version: m.version})
-	}
-	for _, st := range stays {
-		var done uint8
-		if st.DoneAtLeaving {
-			done = 1
-		}
-		out.intervals = append(out.intervals, warehouse.MembershipIntervalRow{Source: m.source,
-			Kind: warehouse.ContainerMilestone, ContainerID: st.Container, IssueID: id, Entered: st.Entered,
-			Exited: st.Exited, DoneAtLeaving: done, Version: m.version})
-	}
+	out.events, out.intervals = membership.Rows(m.source, warehouse.ContainerMilestone, id, m.version, events, stays, nil)
 
 	category, status := warehouse.CategoryNew, "open"
 	var resolved *time.Time

@@ -98,21 +98,6 @@ func (m *mapper) membershipRows(cf containerField, issueID string, created time.
 		}
 	}
 	events, stays := membership.Replay(membership.History{Created: created, Initial: initial, Changes: changes, DoneAt: doneAt})
-	evRows := make([]warehouse.MembershipEventRow, 0, len(events))
-	for _, e := range events {
-		evRows = append(evRows, warehouse.MembershipEventRow{Source: m.source, Kind: cf.kind,
-			ContainerID: e.Container, IssueID: issueID, EventID: e.EventID, At: e.At, Action: e.Action, Actor: e.Actor,
-			Version: m.version})
-	}
-	ivRows := make([]warehouse.MembershipIntervalRow, 0, len(stays))
-	for _, st := range stays {
-		var done uint8
-		if st.DoneAtLeaving {
-			done = 1
-		}
-		ivRows = append(ivRows, warehouse.MembershipIntervalRow{Source: m.source, Kind: cf.kind,
-			ContainerID: st.Container, IssueID: issueID, Entered: st.Entered, Exited: st.Exited, DoneAtLeaving: done,
-			Points: pointsAt(st.Entered), Version: m.version})
-	}
+	evRows, ivRows := membership.Rows(m.source, cf.kind, issueID, m.version, events, stays, pointsAt)
 	return evRows, ivRows, nil
 }
