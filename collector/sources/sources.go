@@ -7,6 +7,7 @@ package sources
 import (
 	"github.com/runway-analytics/runway/collector"
 	"github.com/runway-analytics/runway/collector/github"
+	"github.com/runway-analytics/runway/collector/gitlab"
 	"github.com/runway-analytics/runway/collector/jira"
 )
 
@@ -16,5 +17,6 @@ func Registry() collector.Registry {
 	return collector.Registry{
 		jira.SourceType,
 		github.SourceType,
+		gitlab.SourceType,
 	}
 }

@@ -42,7 +42,7 @@ func TestRegistry(t *testing.T) {
 			}
 		}
 	}
-	if got := strings.Join(reg.Names(), ","); got != "jira,github" {
+	if got := strings.Join(reg.Names(), ","); got != "jira,github,gitlab" {
 		t.Errorf("names = %s", got)
 	}
 }

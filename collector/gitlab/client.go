@@ -1,0 +1,230 @@
+package gitlab
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/runway-analytics/runway/collector/httpx"
+)
+
+// The REST v4 endpoints a GitLab source reads (docs.gitlab.com/ee/api):
+// projects and groups, their milestones, a project's issues and an
+// issue's resource milestone events. Lists are paged by offset, following
+// x-next-page (GitLab stops sending x-total and x-total-pages beyond
+// 10,000 items, but keeps x-next-page and the next link), or by keyset
+// where GitLab offers it (a group's projects).
+
+const perPage = 100
+
+// maxPages bounds one listing: a server whose next page never ends must
+// not keep a run going forever.
+const maxPages = 100_000
+
+type client struct{ http *httpx.Client }
+
+// project is what "Get a single project" and a group's project list say.
+type project struct {
+	ID                int64  `json:"id"`
+	PathWithNamespace string `json:"path_with_namespace"`
+	Namespace         struct {
+		ID       int64  `json:"id"`
+		FullPath string `json:"full_path"`
+		Kind     string `json:"kind"`
+	} `json:"namespace"`
+}
+
+type group struct {
+	ID       int64  `json:"id"`
+	FullPath string `json:"full_path"`
+}
+
+// milestone is a project or group milestone. Dates are days.
+type milestone struct {
+	ID        int64     `json:"id"`
+	IID       int64     `json:"iid"`
+	ProjectID *int64    `json:"project_id"`
+	GroupID   *int64    `json:"group_id"`
+	Title     string    `json:"title"`
+	State     string    `json:"state"` // active | closed
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	StartDate *string   `json:"start_date"`
+	DueDate   *string   `json:"due_date"`
+	WebURL    string    `json:"web_url"`
+}
+
+type issue struct {
+	ID        int64      `json:"id"`
+	IID       int64      `json:"iid"`
+	ProjectID int64      `json:"project_id"`
+	Title     string     `json:"title"`
+	State     string     `json:"state"` // opened | closed
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	ClosedAt  *time.Time `json:"closed_at"`
+	Labels    []string   `json:"labels"`
+	Milestone *milestone `json:"milestone"`
+	Assignees []struct {
+		Username string `json:"username"`
+	} `json:"assignees"`
+	IssueType string `json:"issue_type"`
+}
+
+// milestoneEvent is a resource milestone event: the milestone by id, and
+// the issue's state then.
+type milestoneEvent struct {
+	ID        int64      `json:"id"`
+	CreatedAt time.Time  `json:"created_at"`
+	Action    string     `json:"action"` // add | remove
+	State     string     `json:"state"`  // the issue's: opened | closed
+	Milestone *milestone `json:"milestone"`
+	User      *struct {
+		Username string `json:"username"`
+	} `json:"user"`
+}
+
+func enc(pathOrID string) string { return url.PathEscape(pathOrID) }
+
+// getProject reads a project by its full path.
+func (c client) getProject(ctx context.Context, path string) (project, error) {
+	var p project
+	if _, err := c.http.GetJSON(ctx, "/projects/"+enc(path), nil, &p); err != nil {
+		return p, err
+	}
+	if p.ID == 0 || p.PathWithNamespace == "" {
+		return p, fmt.Errorf("gitlab: project %s: missing id or path", path)
+	}
+	return p, nil
+}
+
+// getGroup reads a group by its full path.
+func (c client) getGroup(ctx context.Context, path string) (group, error) {
+	var g group
+	if _, err := c.http.GetJSON(ctx, "/groups/"+enc(path), url.Values{"with_projects": {"false"}}, &g); err != nil {
+		return g, err
+	}
+	if g.ID == 0 || g.FullPath == "" {
+		return g, fmt.Errorf("gitlab: group %s: missing id or full_path", path)
+	}
+	return g, nil
+}
+
+// groupProjects lists a group's projects, subgroups included, by keyset.
+func (c client) groupProjects(ctx context.Context, g group) ([]project, error) {
+	q := url.Values{"include_subgroups": {"true"}, "pagination": {"keyset"}, "order_by": {"id"}, "sort": {"asc"},
+		"per_page": {strconv.Itoa(perPage)}, "archived": {"false"}}
+	var out []project
+	err := pages(ctx, c, "/groups/"+strconv.FormatInt(g.ID, 10)+"/projects", q, func(page []project) (time.Time, error) {
+		for i, p := range page {
+			if p.ID == 0 || p.PathWithNamespace == "" {
+				return time.Time{}, fmt.Errorf("gitlab: group %s projects: item %d: missing id or path", g.FullPath, i)
+			}
+		}
+		out = append(out, page...)
+		return time.Time{}, nil
+	})
+	return out, err
+}
+
+// milestones lists every milestone of a project, those of its ancestor
+// groups included (an issue may be in a group milestone), or of a group.
+func (c client) milestones(ctx context.Context, path string, forGroup bool, id int64) ([]milestone, error) {
+	base, q := "/projects/", url.Values{"include_ancestors": {"true"}, "per_page": {strconv.Itoa(perPage)}}
+	if forGroup {
+		base, q = "/groups/", url.Values{"per_page": {strconv.Itoa(perPage)}}
+	}
+	var out []milestone
+	err := pages(ctx, c, base+strconv.FormatInt(id, 10)+"/milestones", q, func(page []milestone) (time.Time, error) {
+		for i, m := range page {
+			if m.ID == 0 || m.Title == "" {
+				return time.Time{}, fmt.Errorf("gitlab: %s milestones: item %d: missing id or title", path, i)
+			}
+		}
+		out = append(out, page...)
+		return time.Time{}, nil
+	})
+	return out, err
+}
+
+// issuesSince reads a project's issues updated at or after since, oldest
+// update first; fn may restart the listing from a later time (see
+// source.issues).
+func (c client) issuesSince(ctx context.Context, p project, since time.Time, fn func([]issue) (time.Time, error)) error {
+	q := url.Values{"scope": {"all"}, "state": {"all"}, "order_by": {"updated_at"}, "sort": {"asc"},
+		"per_page": {strconv.Itoa(perPage)}}
+	if !since.IsZero() {
+		q.Set("updated_after", since.UTC().Format(time.RFC3339))
+	}
+	return pages(ctx, c, "/projects/"+strconv.FormatInt(p.ID, 10)+"/issues", q, func(page []issue) (time.Time, error) {
+		for i, is := range page {
+			if is.ID == 0 || is.IID == 0 || is.UpdatedAt.IsZero() {
+				return time.Time{}, fmt.Errorf("gitlab: %s issues: item %d: missing id, iid or updated_at", p.PathWithNamespace, i)
+			}
+		}
+		return fn(page)
+	})
+}
+
+// milestoneEvents reads an issue's resource milestone events.
+func (c client) milestoneEvents(ctx context.Context, p project, iid int64) ([]milestoneEvent, error) {
+	path := "/projects/" + strconv.FormatInt(p.ID, 10) + "/issues/" + strconv.FormatInt(iid, 10) + "/resource_milestone_events"
+	var out []milestoneEvent
+	err := pages(ctx, c, path, url.Values{"per_page": {strconv.Itoa(perPage)}}, func(page []milestoneEvent) (time.Time, error) {
+		for i, e := range page {
+			if e.ID == 0 || e.CreatedAt.IsZero() || (e.Action != "add" && e.Action != "remove") {
+				return time.Time{}, fmt.Errorf("gitlab: %s#%d milestone events: item %d: missing id, created_at or action",
+					p.PathWithNamespace, iid, i)
+			}
+		}
+		out = append(out, page...)
+		return time.Time{}, nil
+	})
+	return out, err
+}
+
+// pages reads every page of a list at path: the next one is x-next-page
+// (offset paging) or the Link header's next (keyset paging). fn may
+// return a time to restart from: the list is then read again from its
+// first page with updated_after set to it, when there is a next page.
+func pages[T any](ctx context.Context, c client, path string, q url.Values, fn func([]T) (time.Time, error)) error {
+	next := ""
+	for n := 0; ; n++ {
+		if n > maxPages {
+			return fmt.Errorf("gitlab: %s: more than %d pages; stopping", path, maxPages)
+		}
+		var page []T
+		var resp *httpx.Response
+		var err error
+		if next != "" {
+			resp, err = c.http.GetJSON(ctx, next, nil, &page)
+		} else {
+			resp, err = c.http.GetJSON(ctx, path, q, &page)
+		}
+		if err != nil {
+			return err
+		}
+		restart, err := fn(page)
+		if err != nil {
+			return err
+		}
+		link := httpx.NextLink(resp.Header)
+		nextPage := strings.TrimSpace(resp.Header.Get("X-Next-Page"))
+		switch {
+		case link == "" && nextPage == "":
+			return nil
+		case !restart.IsZero():
+			q.Set("updated_after", restart.UTC().Format(time.RFC3339))
+			q.Del("page")
+			next = ""
+		case link != "":
+			next = link
+		default:
+			q.Set("page", nextPage)
+			next = ""
+		}
+	}
+}

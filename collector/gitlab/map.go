@@ -1,0 +1,146 @@
+package gitlab
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/runway-analytics/runway/collector/membership"
+	"github.com/runway-analytics/runway/collector/warehouse"
+)
+
+// mapper turns GitLab payloads into warehouse rows for one run.
+type mapper struct {
+	source  string
+	now     time.Time
+	version uint64
+}
+
+func newMapper(source string, now time.Time) *mapper {
+	return &mapper{source: source, now: now, version: uint64(now.UnixNano())}
+}
+
+// day reads a GitLab date ("2019-07-02", a day); end selects the last
+// second of it: a due date is met by anything closed on that day.
+func day(s *string, end bool) (*time.Time, error) {
+	if s == nil || *s == "" {
+		return nil, nil
+	}
+	d, err := time.Parse(time.DateOnly, *s)
+	if err != nil {
+		return nil, fmt.Errorf("bad date %.40q (want YYYY-MM-DD)", *s)
+	}
+	if end {
+		d = d.Add(24*time.Hour - time.Second)
+	}
+	return &d, nil
+}
+
+// milestoneRows maps a milestone into its row and this run's snapshot.
+// owner is the full path of its project or group: a group milestone
+// belongs to the group. GitLab keeps no close time: reports take the first
+// snapshot that saw it closed. The baseline is the start date, else the
+// creation (DESIGN §5).
+func (m *mapper) milestoneRows(ms milestone, owner string) (warehouse.MilestoneRow, warehouse.MilestoneSnapshotRow, error) {
+	start, err := day(ms.StartDate, false)
+	if err != nil {
+		return warehouse.MilestoneRow{}, warehouse.MilestoneSnapshotRow{}, fmt.Errorf("milestone %d: start_date: %w", ms.ID, err)
+	}
+	due, err := day(ms.DueDate, true)
+	if err != nil {
+		return warehouse.MilestoneRow{}, warehouse.MilestoneSnapshotRow{}, fmt.Errorf("milestone %d: due_date: %w", ms.ID, err)
+	}
+	state := warehouse.MilestoneOpen
+	if ms.State == "closed" {
+		state = warehouse.MilestoneClosed
+	}
+	id := strconv.FormatInt(ms.ID, 10)
+	row := warehouse.MilestoneRow{Source: m.source, MilestoneID: id, Project: owner, Title: ms.Title, State: state,
+		URL: ms.WebURL, Created: ms.CreatedAt.UTC(), Start: start, Due: due, Version: m.version}
+	snap := warehouse.MilestoneSnapshotRow{Source: m.source, MilestoneID: id, Observed: m.now.Truncate(time.Second),
+		RunID: m.now.Format(time.RFC3339Nano), State: state, Due: due, Version: m.version}
+	return row, snap, nil
+}
+
+// issue maps an issue of project path and its milestone events. The
+// events name milestones by id; a milestone set at creation may leave no
+// event, so the initial membership is the current one with every change
+// undone (membership.Before), as for Jira and GitHub. An event carries the
+// issue's state then, which says whether an exit was while done.
+func (m *mapper) issue(is issue, path string, evs []milestoneEvent) []warehouse.Row {
+	id := strconv.FormatInt(is.ID, 10)
+	var current []string
+	if is.Milestone != nil && is.Milestone.ID != 0 {
+		current = []string{strconv.FormatInt(is.Milestone.ID, 10)}
+	}
+	evs = slices.Clone(evs)
+	slices.SortStableFunc(evs, func(a, b milestoneEvent) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	var changes []membership.Change
+	closedAt := map[time.Time]bool{} // the issue's state at each event
+	for _, e := range evs {
+		if e.Milestone == nil || e.Milestone.ID == 0 {
+			continue // the milestone was deleted since
+		}
+		at := e.CreatedAt.UTC()
+		ch := membership.Change{At: at, EventID: strconv.FormatInt(e.ID, 10)}
+		if e.User != nil {
+			ch.Actor = e.User.Username
+		}
+		ms := strconv.FormatInt(e.Milestone.ID, 10)
+		if e.Action == "add" {
+			ch.Added = []string{ms}
+		} else {
+			ch.Removed = []string{ms}
+		}
+		changes = append(changes, ch)
+		closedAt[at] = e.State == "closed"
+	}
+	doneAt := func(t time.Time) bool {
+		if done, ok := closedAt[t]; ok {
+			return done
+		}
+		return is.State == "closed" && is.ClosedAt != nil && !t.Before(*is.ClosedAt)
+	}
+	events, stays := membership.Replay(membership.History{Created: is.CreatedAt.UTC(),
+		Initial: membership.Before(current, changes), Changes: changes, DoneAt: doneAt})
+	rows := make([]warehouse.Row, 0, 1+len(events)+len(stays))
+	category, status := warehouse.CategoryNew, "opened"
+	var resolved *time.Time
+	if is.State == "closed" {
+		category, status = warehouse.CategoryDone, "closed"
+		if is.ClosedAt != nil {
+			r := is.ClosedAt.UTC()
+			resolved = &r
+		}
+	}
+	var assignee string
+	if len(is.Assignees) > 0 {
+		assignee = is.Assignees[0].Username
+	}
+	labels := slices.Clone(is.Labels)
+	if labels == nil {
+		labels = []string{}
+	}
+	if current == nil {
+		current = []string{}
+	}
+	rows = append(rows, warehouse.IssueRow{Source: m.source, IssueID: id, Key: path + "#" + strconv.FormatInt(is.IID, 10),
+		Project: path, Type: cmp.Or(is.IssueType, "issue"), Summary: is.Title, Status: status, StatusCategory: category,
+		Assignee: assignee, Created: is.CreatedAt.UTC(), Updated: is.UpdatedAt.UTC(), Resolved: resolved,
+		SprintIDs: []string{}, MilestoneIDs: current, Labels: labels, Version: m.version})
+	evRows, ivRows := membership.Rows(m.source, warehouse.ContainerMilestone, id, m.version, events, stays, nil)
+	for _, e := range evRows {
+		rows = append(rows, e)
+	}
+	for _, iv := range ivRows {
+		rows = append(rows, iv)
+	}
+	return rows
+}
