@@ -30,6 +30,9 @@ type HarnessOptions struct {
 	// which apply it where the source leaves theirs unset (see
 	// collector.HTTPBuilder): 0 means HarnessMaxRetries, negative never.
 	MaxRetries int
+	// BasePath is appended to the test server's URL to make the source's
+	// base URL, for an API served under a prefix (GitLab's /api/v4).
+	BasePath string
 	// Logger is the source's logger (Deps.Logger) and its clients'.
 	// Unlike the runner, the harness adds no source attribute to it: a test
 	// reads exactly what the source logs itself. Default: discard.
@@ -57,7 +60,8 @@ type Harness struct {
 	Requests *RequestLog
 	// Clock is the source's clock.
 	Clock *Clock
-	// URL is the test server's: the source's base URL.
+	// URL is the test server's; the source's base URL is URL plus
+	// HarnessOptions.BasePath.
 	URL string
 
 	timeout time.Duration // the source's configured run timeout
@@ -86,7 +90,7 @@ func NewHarness(t testing.TB, st collector.SourceType, cfg config.Source, site h
 	srv := httptest.NewServer(h.Requests)
 	t.Cleanup(srv.Close)
 	h.URL = srv.URL
-	cfg.Type, cfg.BaseURL = st.Name, srv.URL
+	cfg.Type, cfg.BaseURL = st.Name, srv.URL+opts.BasePath
 	if cfg.Settings == nil && st.Settings != nil {
 		cfg.Settings = st.Settings()
 	}

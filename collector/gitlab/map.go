@@ -40,9 +40,10 @@ func day(s *string, end bool) (*time.Time, error) {
 
 // milestoneRows maps a milestone into its row and this run's snapshot.
 // owner is the full path of its project or group: a group milestone
-// belongs to the group. GitLab keeps no close time: reports take the first
-// snapshot that saw it closed. The baseline is the start date, else the
-// creation (DESIGN §5).
+// belongs to the group. GitLab keeps no close time; closing a milestone
+// updates it, so a closed one's updated_at is when it closed (or a later
+// edit: an upper bound, far tighter than the first run that saw it
+// closed). The baseline is the start date, else the creation (DESIGN §5).
 func (m *mapper) milestoneRows(ms milestone, owner string) (warehouse.MilestoneRow, warehouse.MilestoneSnapshotRow, error) {
 	start, err := day(ms.StartDate, false)
 	if err != nil {
@@ -53,12 +54,17 @@ func (m *mapper) milestoneRows(ms milestone, owner string) (warehouse.MilestoneR
 		return warehouse.MilestoneRow{}, warehouse.MilestoneSnapshotRow{}, fmt.Errorf("milestone %d: due_date: %w", ms.ID, err)
 	}
 	state := warehouse.MilestoneOpen
+	var closed *time.Time
 	if ms.State == "closed" {
 		state = warehouse.MilestoneClosed
+		if !ms.UpdatedAt.IsZero() {
+			c := ms.UpdatedAt.UTC()
+			closed = &c
+		}
 	}
 	id := strconv.FormatInt(ms.ID, 10)
 	row := warehouse.MilestoneRow{Source: m.source, MilestoneID: id, Project: owner, Title: ms.Title, State: state,
-		URL: ms.WebURL, Created: ms.CreatedAt.UTC(), Start: start, Due: due, Version: m.version}
+		URL: ms.WebURL, Created: ms.CreatedAt.UTC(), Start: start, Due: due, Closed: closed, Version: m.version}
 	snap := warehouse.MilestoneSnapshotRow{Source: m.source, MilestoneID: id, Observed: m.now.Truncate(time.Second),
 		RunID: m.now.Format(time.RFC3339Nano), State: state, Due: due, Version: m.version}
 	return row, snap, nil
@@ -84,6 +90,7 @@ func (m *mapper) issue(is issue, path string, evs []milestoneEvent) []warehouse.
 	})
 	var changes []membership.Change
 	closedAt := map[time.Time]bool{} // the issue's state at each event
+	in := ""                         // the milestone the events have the issue in so far
 	for _, e := range evs {
 		if e.Milestone == nil || e.Milestone.ID == 0 {
 			continue // the milestone was deleted since
@@ -94,10 +101,21 @@ func (m *mapper) issue(is issue, path string, evs []milestoneEvent) []warehouse.
 			ch.Actor = e.User.Username
 		}
 		ms := strconv.FormatInt(e.Milestone.ID, 10)
-		if e.Action == "add" {
+		switch {
+		case e.Action == "add":
+			// An issue has one milestone: GitLab records a change of
+			// milestone as the new one's "add" alone, so it leaves the
+			// one it was in.
 			ch.Added = []string{ms}
-		} else {
+			if in != "" && in != ms {
+				ch.Removed = []string{in}
+			}
+			in = ms
+		default:
 			ch.Removed = []string{ms}
+			if in == ms {
+				in = ""
+			}
 		}
 		changes = append(changes, ch)
 		closedAt[at] = e.State == "closed"

@@ -119,7 +119,9 @@ func (f *fakeGitLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // group's: it belongs to "group"). Issues: #1 (id 76), created 11-01 in
 // 10.0 (no event: initial membership, from creation); #2 (id 253) added
 // to v1.2 on 2018-08-20 and removed the next day while closed (the event
-// says so: done at leaving, no removal); #3 (id 300) added to Q4 on 11-12.
+// says so: done at leaving, no removal); #3 (id 300) added to Q4 on 11-12;
+// #4 (id 400) added to 10.0 on 11-14 and to v1.2 on 11-20 (a change of
+// milestone, which GitLab records as the new one's add alone).
 func TestCollectHandWorked(t *testing.T) {
 	ms := func(id, iid int, owner, title, start, due string) string {
 		return docsMilestone(id, iid, owner, title, "active", start, due)
@@ -132,11 +134,15 @@ func TestCollectHandWorked(t *testing.T) {
 			"2013-11-02T00:00:00Z": docsIssue(76, 1, "opened", "2013-11-01T10:00:00Z", "2013-11-02T00:00:00Z", "", m12),
 			"2013-11-12T10:00:00Z": docsIssue(300, 3, "opened", "2013-11-11T10:00:00Z", "2013-11-12T10:00:00Z", "", m70),
 			"2018-08-21T14:38:21Z": docsIssue(253, 2, "closed", "2018-08-19T10:00:00Z", "2018-08-21T14:38:21Z", "2018-08-21T10:00:00Z", ""),
+			"2013-11-20T10:00:00Z": docsIssue(400, 4, "opened", "2013-11-13T10:00:00Z", "2013-11-20T10:00:00Z", "", m61),
 		},
 		events: map[int][]string{
 			2: {docsEvent(143, "2018-08-21T14:38:20.077Z", "remove", "closed", m61),
 				docsEvent(142, "2018-08-20T13:38:20.077Z", "add", "opened", m61)},
 			3: {docsEvent(144, "2013-11-12T10:00:00Z", "add", "opened", m70)},
+			// GitLab records a change of milestone as the new one's "add".
+			4: {docsEvent(145, "2013-11-14T10:00:00Z", "add", "opened", m12),
+				docsEvent(146, "2013-11-20T10:00:00Z", "add", "opened", m61)},
 		}}
 	now := time.Date(2018, 9, 1, 0, 0, 0, 0, time.UTC)
 	cfg := config.Source{Name: "gl", Token: "glpat-t0ken", Since: config.Span(10 * 365 * 24 * time.Hour),
@@ -163,6 +169,8 @@ func TestCollectHandWorked(t *testing.T) {
 	want = []string{
 		"253 61 2018-08-20T13:38:20Z 2018-08-21T14:38:20Z 1",
 		"300 70 2013-11-12T10:00:00Z - 0",
+		"400 12 2013-11-14T10:00:00Z 2013-11-20T10:00:00Z 0",
+		"400 61 2013-11-20T10:00:00Z - 0",
 		"76 12 2013-11-01T10:00:00Z - 0",
 	}
 	if !slices.Equal(got, want) {

@@ -26,14 +26,20 @@
 //     resets, truncated or corrupted bodies, slow answers), the Site
 //     interface, and loopback serving.
 //   - One handler per vendor, in files named after it (jira*.go,
-//     github*.go): how that vendor's API renders the org (its ids, field
-//     names, payload shapes, paths, paging and query language). Jira
-//     serves Jira Cloud and Data Center; GitHub serves each project as a
-//     repository (milestones, issues mixed with synthesized pull
-//     requests, issue events; Link paging, ETags and 304s, primary and
-//     secondary rate limits). An org generated with Options.Vendor =
-//     VendorGitHub is one GitHub can hold (Org.Vendor: an issue in one
-//     milestone at most, none archived, due dates kept at release).
+//     github*.go, gitlab*.go): how that vendor's API renders the org (its
+//     ids, field names, payload shapes, paths, paging and query
+//     language). Jira serves Jira Cloud and Data Center; GitHub serves
+//     each project as a repository (milestones, issues mixed with
+//     synthesized pull requests, issue events; Link paging, ETags and
+//     304s, primary and secondary rate limits); GitLab serves each
+//     project as a project of one group (REST API v4: the first
+//     project's milestones as group milestones, the others' as project
+//     milestones, issues, resource milestone events; offset paging with
+//     x-* headers, keyset paging of the group's projects, RateLimit-*
+//     headers and 429s). An org generated with Options.Vendor =
+//     VendorGitHub or VendorGitLab is one those can hold (Org.Vendor: an
+//     issue in one milestone at most, none archived, due dates kept at
+//     release).
 //
 // Every generated org (default options, any seed) contains: issues added
 // before a sprint starts (one exactly 3 minutes before t0, some exactly at

@@ -28,7 +28,8 @@ type Options struct {
 	Projects []string
 	// Vendor is the vendor the org must be able to live in: "" (or
 	// VendorJira) lays it out as Jira allows, VendorGitHub as GitHub
-	// does (Org.Vendor): an issue is in one milestone at most (the
+	// does, VendorGitLab as GitLab does (the same rules, so the same org
+	// but for Org.Vendor): an issue is in one milestone at most (the
 	// issue the slipping and due-moved-twice milestones share moves from
 	// one to the other in one history instead), no milestone is archived
 	// (no ScenarioArchived, so the milestones after it take the ids one
@@ -58,7 +59,7 @@ func (o Options) withDefaults() Options {
 	switch o.Vendor {
 	case "", VendorJira:
 		o.Vendor = ""
-	case VendorGitHub:
+	case VendorGitHub, VendorGitLab:
 	default:
 		panic("simulate: Options.Vendor: unknown vendor " + strconv.Quote(o.Vendor))
 	}

@@ -10,8 +10,8 @@ import (
 
 // Scenarios the generator builds milestones for (Milestone.Scenario). The
 // first project gets one milestone of each (9 versions, so a listing
-// paged 2 at a time spans 5 pages; 8 and 4 for GitHub, which has no
-// ScenarioArchived); every other project gets
+// paged 2 at a time spans 5 pages; 8 and 4 for GitHub and GitLab, which
+// have no ScenarioArchived); every other project gets
 // ScenarioOnTime and two of ScenarioOpen. Times are relative to
 // Options.Now (N); due dates are the last second of a UTC day, start dates
 // the first. The due-date moves are laid out for collection runs at
@@ -24,8 +24,8 @@ const (
 	// ScenarioLate: "<P> Beta", due N−30d, released at N−9d; the release
 	// moves the due date to the release day (Jira does), so runs before
 	// and after it see one move, and it is done late against the original
-	// (for GitHub the due date stays: no move). One issue was removed
-	// while open.
+	// (for GitHub and GitLab the due date stays: no move). One issue was
+	// removed while open.
 	ScenarioLate = "late"
 	// ScenarioOverdue: "<P> Pilot", open and due N−5d, half of its issues
 	// done.
@@ -34,7 +34,8 @@ const (
 	// open and one closure a week over the last 8 weeks: its forecast is
 	// months late. Issues were added after the start, one removed while
 	// open and added again, and one is also in ScenarioDueMovedTwice's
-	// (for GitHub it moves there at N−30d: 21 open, one removed more).
+	// (for GitHub and GitLab it moves there at N−30d: 21 open, one removed
+	// more).
 	ScenarioSlipping = "slipping"
 	// ScenarioDueMovedTwice: "<P> Release 2.0", due N+10d at creation,
 	// moved to N+20d at N−10d and to N+35d at N−3d. One issue left it
@@ -48,7 +49,7 @@ const (
 	// closures in the last 6 weeks: on track.
 	ScenarioOnTrack = "on-track"
 	// ScenarioArchived: "<P> POC spike", archived at N−60d, never
-	// released. Not built for GitHub (Options.Vendor).
+	// released. Not built for GitHub or GitLab (Options.Vendor).
 	ScenarioArchived = "archived"
 	// ScenarioAtRisk: "<P> Beta 2", due N+63d with 10 issues open; it
 	// closed 3 issues in each of the last 4 weeks and none in the 4
@@ -74,7 +75,9 @@ type vgen struct {
 	keyN   map[string]int
 	nextID int // issue ids continue after the sprint issues'
 	vid    int
-	github bool // laid out for GitHub (Options.Vendor)
+	// github: laid out for GitHub or GitLab (Options.Vendor), whose rules
+	// are the same here (oneMilestoneVendor).
+	github bool
 }
 
 // vIssue is an issue of a fix version and its changes, in any order.
@@ -92,7 +95,7 @@ type vop struct {
 // sprint issues, as new ids and keys) to the org.
 func (g *gen) fixVersions(keyN map[string]int) {
 	v := &vgen{g: g, r: rand.New(rand.NewPCG(uint64(g.opts.Seed), 0xf1c5)), keyN: keyN,
-		nextID: 10001 + len(g.issues), vid: FirstMilestoneID, github: g.opts.Vendor == VendorGitHub}
+		nextID: 10001 + len(g.issues), vid: FirstMilestoneID, github: oneMilestoneVendor(g.opts.Vendor)}
 	for i, p := range g.opts.Projects {
 		if i == 0 {
 			v.firstProject(p)
@@ -230,7 +233,7 @@ func (v *vgen) firstProject(p string) {
 		v.finish(x)
 	}
 	late.Released = tp(v.ago(9))
-	if !v.github { // GitHub keeps due_on when a milestone is closed
+	if !v.github { // GitHub keeps due_on, GitLab due_date, when a milestone is closed
 		late.Dues = append(late.Dues, DueChange{At: *late.Released, Due: endOf(*late.Released)})
 	}
 
@@ -307,7 +310,7 @@ func (v *vgen) firstProject(p string) {
 		v.finish(x)
 	}
 
-	// Archived unreleased (GitHub cannot archive a milestone).
+	// Archived unreleased (GitHub and GitLab cannot archive a milestone).
 	if !v.github {
 		arch := v.milestone(p, "POC spike", ScenarioArchived, v.ago(100), startOf(v.dayAgo(95)), endOf(v.dayAgo(70)))
 		for i := range 3 {

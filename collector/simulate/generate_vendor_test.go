@@ -156,7 +156,67 @@ func TestGenerateGitHub(t *testing.T) {
 			t.Error("an unknown vendor did not panic")
 		}
 	}()
-	Generate(Options{Seed: 1, Now: goldenNow, Vendor: "gitlab"})
+	Generate(Options{Seed: 1, Now: goldenNow, Vendor: "gitea"})
+}
+
+// TestGenerateGitHubUnchanged: the GitHub-vendor generator lays out what
+// it did before VendorGitLab existed (digests of the whole exported org,
+// computed then).
+func TestGenerateGitHubUnchanged(t *testing.T) {
+	for seed, want := range map[int64]string{
+		1:  "1dee791ba220d91c049c320ee4c14b0c1efa1849334ff8d5e56a5a707a8c6c4e",
+		2:  "f3e56899dc1a8fc7d44e04b36cad584176d3a4329dac7b506c27e6029beec8ca",
+		42: "c9db1f343805d620bb5da4e872b154dcea1940c3e1e1bdbe8931ebef13c798a1",
+	} {
+		sum := sha256.Sum256([]byte(exported(t, Generate(Options{Seed: seed, Now: goldenNow, Vendor: VendorGitHub}))))
+		if got := hex.EncodeToString(sum[:]); got != want {
+			t.Errorf("seed %d: GitHub org digest %s, want %s", seed, got, want)
+		}
+	}
+}
+
+// TestGenerateGitLab: an org laid out for GitLab keeps GitHub's rules, so
+// it is the GitHub org but for Org.Vendor: never an issue in two
+// milestones at once, nothing archived, the late release's due date kept.
+func TestGenerateGitLab(t *testing.T) {
+	for _, seed := range []int64{1, 2, 42} {
+		gl := Generate(Options{Seed: seed, Now: goldenNow, Vendor: VendorGitLab})
+		gh := Generate(Options{Seed: seed, Now: goldenNow, Vendor: VendorGitHub})
+		if gl.Vendor != VendorGitLab {
+			t.Fatalf("seed %d: vendor %q", seed, gl.Vendor)
+		}
+		for _, is := range gl.Issues {
+			if len(is.InitialVersions) > 1 {
+				t.Errorf("seed %d: %s created in %v", seed, is.Key, is.InitialVersions)
+			}
+			for _, h := range is.Histories {
+				if vs := is.VersionsAt(h.At); len(vs) > 1 {
+					t.Errorf("seed %d: %s in %v at %s", seed, is.Key, vs, h.At)
+				}
+			}
+		}
+		for _, m := range gl.Milestones {
+			if m.Archived != nil {
+				t.Errorf("seed %d: milestone %s archived", seed, m.ID)
+			}
+		}
+		gh.Vendor = VendorGitLab
+		if exported(t, gl) != exported(t, gh) {
+			t.Errorf("seed %d: the GitLab org differs from the GitHub org", seed)
+		}
+	}
+	o := handMilestoneOrg(t)
+	o.Vendor = VendorGitLab
+	if err := o.AddToMilestone("P-1", "10101", jan(26)); err != nil {
+		t.Fatal(err)
+	}
+	if vs := o.Issue("P-1").CurrentVersions(); !slices.Equal(vs, []string{"10101"}) {
+		t.Errorf("a GitLab org's AddToMilestone: P-1 in %v", vs)
+	}
+	if err := o.ArchiveMilestone("10102", jan(26)); err == nil || err.Error() !=
+		"simulate: milestone 10102: GitLab milestones cannot be archived" {
+		t.Errorf("archiving a GitLab milestone: %v", err)
+	}
 }
 
 // TestGitHubOrgMutators: in an org laid out for GitHub, adding an issue

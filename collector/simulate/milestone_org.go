@@ -10,6 +10,11 @@ import (
 // The org's milestones: validation, indexes, and the mutators that evolve
 // them live (a due date moved, a release, issues entering and leaving).
 
+// oneMilestoneVendor reports whether vendor (Org.Vendor, Options.Vendor)
+// holds an issue in one milestone at most, cannot archive a milestone and
+// keeps a late milestone's due date when it is closed: GitHub and GitLab.
+func oneMilestoneVendor(vendor string) bool { return vendor == VendorGitHub || vendor == VendorGitLab }
+
 // checkMilestones validates the milestones (unique numeric ids, known
 // projects, chronological due histories starting at creation) and returns
 // the ids histories may name, deleted ones included. Callers hold the
@@ -184,8 +189,8 @@ func (o *Org) setDueLocked(m *Milestone, due *time.Time, at time.Time) error {
 // ReleaseMilestone releases the milestone at `at`. Released after its due
 // date (or without one), its due date moves to the end of the release day,
 // as Jira moves a version's releaseDate to the day it ships; in an org
-// laid out for GitHub (Org.Vendor) it stays, as closing a GitHub
-// milestone keeps its due_on.
+// laid out for GitHub or GitLab (Org.Vendor) it stays, as closing a GitHub
+// milestone keeps its due_on and closing a GitLab one its due_date.
 func (o *Org) ReleaseMilestone(id string, at time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -197,7 +202,7 @@ func (o *Org) ReleaseMilestone(id string, at time.Time) error {
 	if m.Released != nil {
 		return fmt.Errorf("simulate: milestone %s is already released", id)
 	}
-	if due := m.DueAt(maxTime); o.Vendor != VendorGitHub && (due == nil || due.Before(at)) {
+	if due := m.DueAt(maxTime); !oneMilestoneVendor(o.Vendor) && (due == nil || due.Before(at)) {
 		if err := o.setDueLocked(m, tp(EndOfDay(at)), at); err != nil {
 			return err
 		}
@@ -208,7 +213,8 @@ func (o *Org) ReleaseMilestone(id string, at time.Time) error {
 }
 
 // ArchiveMilestone archives the milestone at `at`. An org laid out for
-// GitHub (Org.Vendor) refuses: GitHub milestones cannot be archived.
+// GitHub or GitLab (Org.Vendor) refuses: their milestones cannot be
+// archived (GitLab's are active or closed, nothing else).
 func (o *Org) ArchiveMilestone(id string, at time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -217,8 +223,9 @@ func (o *Org) ArchiveMilestone(id string, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	if o.Vendor == VendorGitHub {
-		return fmt.Errorf("simulate: milestone %s: GitHub milestones cannot be archived", id)
+	if oneMilestoneVendor(o.Vendor) {
+		name := map[string]string{VendorGitHub: "GitHub", VendorGitLab: "GitLab"}[o.Vendor]
+		return fmt.Errorf("simulate: milestone %s: %s milestones cannot be archived", id, name)
 	}
 	m.Archived = tp(at)
 	o.changed(at)
@@ -227,10 +234,10 @@ func (o *Org) ArchiveMilestone(id string, at time.Time) error {
 
 // AddToMilestone puts the issue into the milestone at `at` (one history
 // with one FieldFixVersion item); nothing happens when it is in already.
-// In an org laid out for GitHub (Org.Vendor), where an issue has one
-// milestone at most, it moves the issue: the same history first takes it
-// out of the milestone it is in (an item with From), as setting an
-// issue's milestone on GitHub does.
+// In an org laid out for GitHub or GitLab (Org.Vendor), where an issue
+// has one milestone at most, it moves the issue: the same history first
+// takes it out of the milestone it is in (an item with From), as setting
+// an issue's milestone there does.
 func (o *Org) AddToMilestone(keyOrID, id string, at time.Time) error {
 	return o.moveVersion(keyOrID, "", id, at)
 }
@@ -261,7 +268,7 @@ func (o *Org) moveVersion(keyOrID, from, to string, at time.Time) error {
 		return nil
 	}
 	var items []Item
-	if to != "" && o.Vendor == VendorGitHub {
+	if to != "" && oneMilestoneVendor(o.Vendor) {
 		for _, id := range cur {
 			items = append(items, Item{Field: FieldFixVersion, From: id})
 		}

@@ -97,6 +97,9 @@ type MilestoneRules struct {
 var (
 	JiraMilestones   = MilestoneRules{}
 	GitHubMilestones = MilestoneRules{NoStart: true, CreatedBaseline: true}
+	// GitLabMilestones: GitLab milestones have a start_date ("Milestones
+	// API"), else their created_at is the baseline.
+	GitLabMilestones = MilestoneRules{CreatedBaseline: true}
 )
 
 // MilestoneTruthWith is MilestoneTruth under a vendor's rules.

@@ -208,10 +208,10 @@ type Org struct {
 	Seed int64
 	Now  time.Time
 	// Vendor is the vendor whose rules the org keeps: "" (Jira's, and
-	// any vendor's that allows them) or VendorGitHub, where an issue is in
-	// one milestone at most, milestones cannot be archived and a late
-	// release keeps its due date (Options.Vendor; the milestone mutators
-	// follow it).
+	// any vendor's that allows them), VendorGitHub or VendorGitLab, where
+	// an issue is in one milestone at most, milestones cannot be archived
+	// and a late release keeps its due date (Options.Vendor; the
+	// milestone mutators follow it).
 	Vendor   string
 	Projects []Project
 	Boards   []Board
