@@ -14,6 +14,7 @@ import (
 
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/github"
+	"github.com/runway-analytics/runway/collector/gitlab"
 	"github.com/runway-analytics/runway/collector/jira"
 	"github.com/runway-analytics/runway/collector/simulate"
 	"github.com/runway-analytics/runway/collector/sources"
@@ -92,7 +93,35 @@ var demoVendors = []demoVendor{
 			}
 		},
 	},
+	{
+		name: simulate.VendorGitLab, title: "GitLab",
+		org: func(seed int64, now time.Time) *simulate.Org {
+			return simulate.Generate(simulate.Options{Seed: seed + 2, Now: now, Projects: demoGitLabProjects,
+				Vendor: simulate.VendorGitLab})
+		},
+		site: func(org *simulate.Org, now func() time.Time) simulate.Site {
+			return simulate.NewGitLab(org, simulate.GitLabOptions{Token: demoGitLabToken, Group: demoGitLabGroup, Now: now})
+		},
+		source: func(baseURL string, _ *simulate.Org) config.Source {
+			return config.Source{
+				Name: "demo-gitlab", Type: gitlab.Type, BaseURL: baseURL + simulate.PathGitLabAPI,
+				TokenEnv: "RUNWAY_DEMO_GITLAB_TOKEN", Token: config.Secret(demoGitLabToken),
+				Schedule: demoSchedule, Since: config.Span(400 * 24 * time.Hour),
+				Settings: &gitlab.Config{Groups: []string{demoGitLabGroup}, TokenType: gitlab.TokenPrivate},
+			}
+		},
+	},
 }
+
+// demoGitLabGroup is the simulated GitLab group; its first project's
+// milestones are the group's own.
+const demoGitLabGroup = "runway-lab"
+
+// demoGitLabProjects are the simulated GitLab group's projects.
+var demoGitLabProjects = []string{"CORE", "IOS", "INFRA"}
+
+// demoGitLabToken is the simulated GitLab's access token.
+const demoGitLabToken = "glpat-demo"
 
 // demoRepo is the simulated GitHub repository of a project.
 func demoRepo(project string) string {
@@ -138,8 +167,8 @@ type demoSite struct {
 	org    *simulate.Org
 }
 
-// cmdDemo serves simulated orgs: fake vendor sites (Jira Cloud and
-// GitHub by default), each serving an org of its own, on loopback ports,
+// cmdDemo serves simulated orgs: fake vendor sites (Jira Cloud, GitHub
+// and GitLab by default), each serving an org of its own, on loopback ports,
 // collected by the real collectors into the embedded store (or whatever
 // RUNWAY_STORAGE_DSN names), with the API and /metrics as in serve.
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) error {
@@ -309,14 +338,16 @@ func demoConfig(sites []demoSite, getenv env) (cfg config.Config, cleanup func()
 	for _, s := range sites {
 		cfg.Sources = append(cfg.Sources, s.vendor.source(s.url, s.org))
 	}
-	// Each Runway project gathers a Jira project and a GitHub repository.
-	match := func(jira, repo string) config.ProjectMatch {
-		return config.ProjectMatch{JiraProjects: []string{jira}, GitHubRepos: []string{demoRepo(repo)}}
+	// Each Runway project gathers a Jira project, a GitHub repository and
+	// a GitLab project (platform: the GitLab group's own milestones).
+	match := func(jira, repo, gl string) config.ProjectMatch {
+		return config.ProjectMatch{JiraProjects: []string{jira}, GitHubRepos: []string{demoRepo(repo)},
+			GitLabProjects: []string{gl}}
 	}
 	cfg.Projects = []config.Project{
-		{Key: "platform", Name: "Platform rebuild", Type: "long_term", Match: match("PLAT", "API")},
-		{Key: "mobile", Name: "Mobile app", Type: "short_term", Match: match("MOB", "APP")},
-		{Key: "ops", Name: "Operations support", Type: "ongoing_support", Match: match("OPS", "DESK")},
+		{Key: "platform", Name: "Platform rebuild", Type: "long_term", Match: match("PLAT", "API", demoGitLabGroup)},
+		{Key: "mobile", Name: "Mobile app", Type: "short_term", Match: match("MOB", "APP", demoGitLabGroup+"/ios")},
+		{Key: "ops", Name: "Operations support", Type: "ongoing_support", Match: match("OPS", "DESK", demoGitLabGroup+"/infra")},
 	}
 	// The environment applies after the demo's own settings, so it
 	// overrides them, as it overrides a config file's.

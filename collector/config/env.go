@@ -60,6 +60,7 @@ var notSettings = map[string]string{
 	"RUNWAY_CACHE_DIR":         "where the Makefile and the embedded store's loader (warehouse) cache libchdb",
 	"RUNWAY_DEMO_JIRA_TOKEN":   "token_env of runway demo's simulated Jira source; the demo holds that token itself and never reads the variable",
 	"RUNWAY_DEMO_GITHUB_TOKEN": "token_env of runway demo's simulated GitHub source; the demo holds that token itself and never reads the variable",
+	"RUNWAY_DEMO_GITLAB_TOKEN": "token_env of runway demo's simulated GitLab source; the demo holds that token itself and never reads the variable",
 }
 
 // applyEnv overrides config values from environment variables named after
