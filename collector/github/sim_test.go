@@ -2,6 +2,7 @@ package github_test
 
 import (
 	"context"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/github"
 	"github.com/runway-analytics/runway/collector/simulate"
@@ -251,4 +253,43 @@ func TestPullRequestsNeverCount(t *testing.T) {
 		t.Fatal("no issue stored")
 	}
 	s.check(t)
+}
+
+// TestSimulatedLimitsAndBadPages: against the simulated GitHub, secondary
+// rate limits (a 403 and a 429, each with retry-after) are waited out as
+// long as they ask, never retried hot, and the run succeeds; a truncated
+// issue page fails the next run, which commits nothing for that repository
+// and leaves its cursor where it was.
+func TestSimulatedLimitsAndBadPages(t *testing.T) {
+	org := simulate.Generate(simulate.Options{Seed: 9, Now: simNow, Teams: 1, Months: 1, IssuesPerSprint: 4,
+		Projects: []string{"PLAT"}, Vendor: simulate.VendorGitHub})
+	site := simulate.NewGitHub(org, simulate.GitHubOptions{Token: simToken})
+	h := collectortest.NewHarness(t, github.SourceType, config.Source{Name: "gh", Token: simToken,
+		Settings: &github.Config{Repos: []string{site.FullName("PLAT")}}, Since: config.Span(400 * 24 * time.Hour)},
+		site, collectortest.HarnessOptions{Now: simNow})
+	plat := site.RepoPath("PLAT")
+	site.SecondaryLimitNext(plat+"/milestones", 1, 7)
+	site.TooManyRequestsNext(plat+"/issues", 1, 3)
+	sink := collectortest.NewMemSink(nil)
+	if _, err := h.Run(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Sleeps(); !slices.Equal(got, []time.Duration{7 * time.Second, 3 * time.Second}) {
+		t.Errorf("waits %v, want 7s then 3s (the retry-afters)", got)
+	}
+	cursors := sink.Committed()
+	if len(cursors) == 0 {
+		t.Fatal("no cursor after a successful run")
+	}
+
+	org.Touch(simNow.Add(time.Hour), 3)
+	h.Clock.Set(simNow.Add(2 * time.Hour))
+	site.CorruptNext(plat+"/issues", simulate.CorruptTruncate)
+	next := collectortest.NewMemSink(cursors)
+	if _, err := h.Run(context.Background(), next); err == nil || !strings.Contains(err.Error(), "runway-sim/plat") {
+		t.Fatalf("a truncated page: err = %v, want a failure naming the repository", err)
+	}
+	if len(next.CommittedRows()) != 0 || !maps.Equal(next.Committed(), cursors) {
+		t.Errorf("after the failed run: %d rows committed, cursors %v (were %v)", len(next.CommittedRows()), next.Committed(), cursors)
+	}
 }
