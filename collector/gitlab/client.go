@@ -74,18 +74,31 @@ type issue struct {
 	IssueType string `json:"issue_type"`
 }
 
-// milestoneEvent is a resource milestone event: the milestone by id, and
-// the issue's state then.
-type milestoneEvent struct {
+// resourceEvent is a resource milestone, iteration or state event of an
+// issue: the container by id (milestone or iteration), the action, and
+// the issue's state then (for state events, the state it moved to).
+type resourceEvent struct {
 	ID        int64      `json:"id"`
 	CreatedAt time.Time  `json:"created_at"`
-	Action    string     `json:"action"` // add | remove
-	State     string     `json:"state"`  // the issue's: opened | closed
-	Milestone *milestone `json:"milestone"`
+	Action    string     `json:"action"` // add | remove (milestone, iteration events)
+	State     string     `json:"state"`  // opened | closed | reopened
+	Milestone *container `json:"milestone"`
+	Iteration *container `json:"iteration"`
 	User      *struct {
 		Username string `json:"username"`
 	} `json:"user"`
 }
+
+type container struct {
+	ID int64 `json:"id"`
+}
+
+// The kinds of resource events an issue has, as their endpoints name them.
+const (
+	eventsMilestone = "resource_milestone_events"
+	eventsIteration = "resource_iteration_events"
+	eventsState     = "resource_state_events"
+)
 
 func enc(pathOrID string) string { return url.PathEscape(pathOrID) }
 
@@ -169,15 +182,22 @@ func (c client) issuesSince(ctx context.Context, p project, since time.Time, fn 
 	})
 }
 
-// milestoneEvents reads an issue's resource milestone events.
-func (c client) milestoneEvents(ctx context.Context, p project, iid int64) ([]milestoneEvent, error) {
-	path := "/projects/" + strconv.FormatInt(p.ID, 10) + "/issues/" + strconv.FormatInt(iid, 10) + "/resource_milestone_events"
-	var out []milestoneEvent
-	err := pages(ctx, c, path, url.Values{"per_page": {strconv.Itoa(perPage)}}, func(page []milestoneEvent) (time.Time, error) {
+// events reads an issue's resource events of one kind (eventsMilestone,
+// eventsIteration, eventsState).
+func (c client) events(ctx context.Context, p project, iid int64, kind string) ([]resourceEvent, error) {
+	path := "/projects/" + strconv.FormatInt(p.ID, 10) + "/issues/" + strconv.FormatInt(iid, 10) + "/" + kind
+	var out []resourceEvent
+	err := pages(ctx, c, path, url.Values{"per_page": {strconv.Itoa(perPage)}}, func(page []resourceEvent) (time.Time, error) {
 		for i, e := range page {
-			if e.ID == 0 || e.CreatedAt.IsZero() || (e.Action != "add" && e.Action != "remove") {
-				return time.Time{}, fmt.Errorf("gitlab: %s#%d milestone events: item %d: missing id, created_at or action",
-					p.PathWithNamespace, iid, i)
+			ok := e.ID != 0 && !e.CreatedAt.IsZero()
+			if kind == eventsState {
+				ok = ok && e.State != ""
+			} else {
+				ok = ok && (e.Action == "add" || e.Action == "remove")
+			}
+			if !ok {
+				return time.Time{}, fmt.Errorf("gitlab: %s#%d %s: item %d: missing id, created_at, action or state",
+					p.PathWithNamespace, iid, kind, i)
 			}
 		}
 		out = append(out, page...)

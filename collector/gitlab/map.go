@@ -75,59 +75,9 @@ func (m *mapper) milestoneRows(ms milestone, owner string) (warehouse.MilestoneR
 // event, so the initial membership is the current one with every change
 // undone (membership.Before), as for Jira and GitHub. An event carries the
 // issue's state then, which says whether an exit was while done.
-func (m *mapper) issue(is issue, path string, evs []milestoneEvent) []warehouse.Row {
+func (m *mapper) issue(is issue, path string, evs []resourceEvent) []warehouse.Row {
 	id := strconv.FormatInt(is.ID, 10)
-	var current []string
-	if is.Milestone != nil && is.Milestone.ID != 0 {
-		current = []string{strconv.FormatInt(is.Milestone.ID, 10)}
-	}
-	evs = slices.Clone(evs)
-	slices.SortStableFunc(evs, func(a, b milestoneEvent) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-	var changes []membership.Change
-	closedAt := map[time.Time]bool{} // the issue's state at each event
-	in := ""                         // the milestone the events have the issue in so far
-	for _, e := range evs {
-		if e.Milestone == nil || e.Milestone.ID == 0 {
-			continue // the milestone was deleted since
-		}
-		at := e.CreatedAt.UTC()
-		ch := membership.Change{At: at, EventID: strconv.FormatInt(e.ID, 10)}
-		if e.User != nil {
-			ch.Actor = e.User.Username
-		}
-		ms := strconv.FormatInt(e.Milestone.ID, 10)
-		switch {
-		case e.Action == "add":
-			// An issue has one milestone: GitLab records a change of
-			// milestone as the new one's "add" alone, so it leaves the
-			// one it was in.
-			ch.Added = []string{ms}
-			if in != "" && in != ms {
-				ch.Removed = []string{in}
-			}
-			in = ms
-		default:
-			ch.Removed = []string{ms}
-			if in == ms {
-				in = ""
-			}
-		}
-		changes = append(changes, ch)
-		closedAt[at] = e.State == "closed"
-	}
-	doneAt := func(t time.Time) bool {
-		if done, ok := closedAt[t]; ok {
-			return done
-		}
-		return is.State == "closed" && is.ClosedAt != nil && !t.Before(*is.ClosedAt)
-	}
-	events, stays := membership.Replay(membership.History{Created: is.CreatedAt.UTC(),
-		Initial: membership.Before(current, changes), Changes: changes, DoneAt: doneAt})
+	events, stays := m.replay(is, current(is.Milestone), evs, func(e resourceEvent) *container { return e.Milestone })
 	rows := make([]warehouse.Row, 0, 1+len(events)+len(stays))
 	category, status := warehouse.CategoryNew, "opened"
 	var resolved *time.Time
@@ -146,13 +96,10 @@ func (m *mapper) issue(is issue, path string, evs []milestoneEvent) []warehouse.
 	if labels == nil {
 		labels = []string{}
 	}
-	if current == nil {
-		current = []string{}
-	}
 	rows = append(rows, warehouse.IssueRow{Source: m.source, IssueID: id, Key: path + "#" + strconv.FormatInt(is.IID, 10),
 		Project: path, Type: cmp.Or(is.IssueType, "issue"), Summary: is.Title, Status: status, StatusCategory: category,
 		Assignee: assignee, Created: is.CreatedAt.UTC(), Updated: is.UpdatedAt.UTC(), Resolved: resolved,
-		SprintIDs: []string{}, MilestoneIDs: current, Labels: labels, Version: m.version})
+		SprintIDs: []string{}, MilestoneIDs: current(is.Milestone), Labels: labels, Version: m.version})
 	evRows, ivRows := membership.Rows(m.source, warehouse.ContainerMilestone, id, m.version, events, stays, nil)
 	for _, e := range evRows {
 		rows = append(rows, e)
@@ -161,4 +108,71 @@ func (m *mapper) issue(is issue, path string, evs []milestoneEvent) []warehouse.
 		rows = append(rows, iv)
 	}
 	return rows
+}
+
+// current is the container an issue is in now, as ids.
+func current[T interface{ id() int64 }](c T) []string {
+	if id := c.id(); id != 0 {
+		return []string{strconv.FormatInt(id, 10)}
+	}
+	return []string{}
+}
+
+func (ms *milestone) id() int64 {
+	if ms == nil {
+		return 0
+	}
+	return ms.ID
+}
+
+// replay replays an issue's membership in one kind of container from its
+// resource events of that kind (pick reads an event's container; nil: a
+// container deleted since). An issue is in one container of a kind at a
+// time, so an "add" while in another (how GitLab records a change of
+// milestone or iteration) also leaves that one.
+func (m *mapper) replay(is issue, now []string, evs []resourceEvent, pick func(resourceEvent) *container) ([]membership.Event, []membership.Interval) {
+	evs = slices.Clone(evs)
+	slices.SortStableFunc(evs, func(a, b resourceEvent) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	var changes []membership.Change
+	closedAt := map[time.Time]bool{} // the issue's state at each event
+	in := ""                         // the container the events have the issue in so far
+	for _, e := range evs {
+		c := pick(e)
+		if c == nil || c.ID == 0 {
+			continue
+		}
+		at := e.CreatedAt.UTC()
+		ch := membership.Change{At: at, EventID: strconv.FormatInt(e.ID, 10)}
+		if e.User != nil {
+			ch.Actor = e.User.Username
+		}
+		id := strconv.FormatInt(c.ID, 10)
+		if e.Action == "add" {
+			ch.Added = []string{id}
+			if in != "" && in != id {
+				ch.Removed = []string{in}
+			}
+			in = id
+		} else {
+			ch.Removed = []string{id}
+			if in == id {
+				in = ""
+			}
+		}
+		changes = append(changes, ch)
+		closedAt[at] = e.State == "closed"
+	}
+	doneAt := func(t time.Time) bool {
+		if done, ok := closedAt[t]; ok {
+			return done
+		}
+		return is.State == "closed" && is.ClosedAt != nil && !t.Before(*is.ClosedAt)
+	}
+	return membership.Replay(membership.History{Created: is.CreatedAt.UTC(), Initial: membership.Before(now, changes),
+		Changes: changes, DoneAt: doneAt})
 }

@@ -212,7 +212,7 @@ func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, p p
 				continue
 			}
 			seen[id] = up
-			evs, err := s.api.milestoneEvents(ctx, p, is.IID)
+			evs, err := s.api.events(ctx, p, is.IID, eventsMilestone)
 			if err != nil {
 				return time.Time{}, err
 			}
