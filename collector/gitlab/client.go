@@ -2,6 +2,7 @@ package gitlab
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -57,6 +58,20 @@ type milestone struct {
 	WebURL    string    `json:"web_url"`
 }
 
+// iteration is a group iteration (GitLab's sprint). Dates are days; the
+// state is a number in older GitLab (1 upcoming, 2 current, 3 closed) and
+// a name in newer.
+type iteration struct {
+	ID        int64           `json:"id"`
+	IID       int64           `json:"iid"`
+	GroupID   int64           `json:"group_id"`
+	Title     *string         `json:"title"`
+	State     json.RawMessage `json:"state"`
+	StartDate *string         `json:"start_date"`
+	DueDate   *string         `json:"due_date"`
+	WebURL    string          `json:"web_url"`
+}
+
 type issue struct {
 	ID        int64      `json:"id"`
 	IID       int64      `json:"iid"`
@@ -68,6 +83,7 @@ type issue struct {
 	ClosedAt  *time.Time `json:"closed_at"`
 	Labels    []string   `json:"labels"`
 	Milestone *milestone `json:"milestone"`
+	Iteration *iteration `json:"iteration"`
 	Assignees []struct {
 		Username string `json:"username"`
 	} `json:"assignees"`
@@ -155,6 +171,22 @@ func (c client) milestones(ctx context.Context, path string, forGroup bool, id i
 		for i, m := range page {
 			if m.ID == 0 || m.Title == "" {
 				return time.Time{}, fmt.Errorf("gitlab: %s milestones: item %d: missing id or title", path, i)
+			}
+		}
+		out = append(out, page...)
+		return time.Time{}, nil
+	})
+	return out, err
+}
+
+// iterations lists the iterations of a group and its ancestors.
+func (c client) iterations(ctx context.Context, groupID int64) ([]iteration, error) {
+	q := url.Values{"include_ancestors": {"true"}, "per_page": {strconv.Itoa(perPage)}}
+	var out []iteration
+	err := pages(ctx, c, "/groups/"+strconv.FormatInt(groupID, 10)+"/iterations", q, func(page []iteration) (time.Time, error) {
+		for i, it := range page {
+			if it.ID == 0 || it.StartDate == nil || it.DueDate == nil {
+				return time.Time{}, fmt.Errorf("gitlab: group %d iterations: item %d: missing id, start_date or due_date", groupID, i)
 			}
 		}
 		out = append(out, page...)

@@ -28,6 +28,10 @@ type Config struct {
 	Groups []string `yaml:"groups"`
 	// TokenType is how the token is sent: private (default) or bearer.
 	TokenType string `yaml:"token_type"`
+	// Iterations collects the iterations of the projects' groups as
+	// sprints, with each issue's iteration and state history (GitLab
+	// Premium; two more requests per issue). Default false.
+	Iterations bool `yaml:"iterations"`
 }
 
 // NewConfig returns the defaults: nothing to collect (Validate asks for

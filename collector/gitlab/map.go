@@ -75,7 +75,11 @@ func (m *mapper) milestoneRows(ms milestone, owner string) (warehouse.MilestoneR
 // event, so the initial membership is the current one with every change
 // undone (membership.Before), as for Jira and GitHub. An event carries the
 // issue's state then, which says whether an exit was while done.
-func (m *mapper) issue(is issue, path string, evs []resourceEvent) []warehouse.Row {
+//
+// With iterations (iterations not nil), its iteration events give its
+// sprint membership the same way, and its state events its changes into
+// and out of done.
+func (m *mapper) issue(is issue, path string, evs []resourceEvent, iterations *issueIterations) []warehouse.Row {
 	id := strconv.FormatInt(is.ID, 10)
 	events, stays := m.replay(is, current(is.Milestone), evs, func(e resourceEvent) *container { return e.Milestone })
 	rows := make([]warehouse.Row, 0, 1+len(events)+len(stays))
@@ -99,16 +103,28 @@ func (m *mapper) issue(is issue, path string, evs []resourceEvent) []warehouse.R
 	rows = append(rows, warehouse.IssueRow{Source: m.source, IssueID: id, Key: path + "#" + strconv.FormatInt(is.IID, 10),
 		Project: path, Type: cmp.Or(is.IssueType, "issue"), Summary: is.Title, Status: status, StatusCategory: category,
 		Assignee: assignee, Created: is.CreatedAt.UTC(), Updated: is.UpdatedAt.UTC(), Resolved: resolved,
-		SprintIDs: []string{}, MilestoneIDs: current(is.Milestone), Labels: labels, Version: m.version})
-	evRows, ivRows := membership.Rows(m.source, warehouse.ContainerMilestone, id, m.version, events, stays, nil)
-	for _, e := range evRows {
-		rows = append(rows, e)
+		SprintIDs: current(is.Iteration), MilestoneIDs: current(is.Milestone), Labels: labels, Version: m.version})
+	add := func(kind string, events []membership.Event, stays []membership.Interval) {
+		evRows, ivRows := membership.Rows(m.source, kind, id, m.version, events, stays, nil)
+		for _, e := range evRows {
+			rows = append(rows, e)
+		}
+		for _, iv := range ivRows {
+			rows = append(rows, iv)
+		}
 	}
-	for _, iv := range ivRows {
-		rows = append(rows, iv)
+	add(warehouse.ContainerMilestone, events, stays)
+	if iterations != nil {
+		events, stays := m.replay(is, current(is.Iteration), iterations.events,
+			func(e resourceEvent) *container { return e.Iteration })
+		add(warehouse.ContainerSprint, events, stays)
+		rows = append(rows, m.statusRows(id, iterations.states)...)
 	}
 	return rows
 }
+
+// issueIterations are an issue's iteration and state events.
+type issueIterations struct{ events, states []resourceEvent }
 
 // current is the container an issue is in now, as ids.
 func current[T interface{ id() int64 }](c T) []string {
@@ -131,13 +147,7 @@ func (ms *milestone) id() int64 {
 // time, so an "add" while in another (how GitLab records a change of
 // milestone or iteration) also leaves that one.
 func (m *mapper) replay(is issue, now []string, evs []resourceEvent, pick func(resourceEvent) *container) ([]membership.Event, []membership.Interval) {
-	evs = slices.Clone(evs)
-	slices.SortStableFunc(evs, func(a, b resourceEvent) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	evs = sortedEvents(evs)
 	var changes []membership.Change
 	closedAt := map[time.Time]bool{} // the issue's state at each event
 	in := ""                         // the container the events have the issue in so far
@@ -175,4 +185,16 @@ func (m *mapper) replay(is issue, now []string, evs []resourceEvent, pick func(r
 	}
 	return membership.Replay(membership.History{Created: is.CreatedAt.UTC(), Initial: membership.Before(now, changes),
 		Changes: changes, DoneAt: doneAt})
+}
+
+// sortedEvents orders resource events by time, then id.
+func sortedEvents(evs []resourceEvent) []resourceEvent {
+	evs = slices.Clone(evs)
+	slices.SortStableFunc(evs, func(a, b resourceEvent) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return evs
 }

@@ -81,16 +81,23 @@ func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
 func (s *source) Name() string { return s.cfg.Name }
 func (s *source) Type() string { return Type }
 
-// Collect collects the configured groups' milestones, then each project
-// (the configured ones and those of the groups) in turn: its milestones
-// (its own and its ancestor groups'), its issues updated since its cursor
-// with their milestone events. It checkpoints after each project.
+// Collect resolves the projects (the configured ones and those of the
+// groups), writes their groups' iterations as sprints when asked, then
+// collects each project in turn: its milestones (its own and its ancestor
+// groups'), its issues updated since its cursor with their milestone
+// events (and iteration and state events). It checkpoints after each
+// project.
 func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	now := s.now().UTC()
 	m := newMapper(s.cfg.Name, now)
 	projects, err := s.projects(ctx, sink, m)
 	if err != nil {
 		return err
+	}
+	if s.settings.Iterations {
+		if err := s.iterations(ctx, sink, m, projects); err != nil {
+			return err
+		}
 	}
 	seen := map[int64]bool{} // milestones written this run (group ones recur per project)
 	for i, p := range projects {
@@ -167,6 +174,39 @@ func (s *source) collectProject(ctx context.Context, sink collector.Sink, m *map
 	return s.issues(ctx, sink, m, p, now)
 }
 
+// iterations writes the iterations of the projects' groups (and their
+// ancestors') as sprints, each once, with their groups as boards.
+func (s *source) iterations(ctx context.Context, sink collector.Sink, m *mapper, projects []project) error {
+	groups, written, paths := map[int64]bool{}, map[int64]bool{}, map[int64]string{}
+	for _, p := range projects {
+		ns := p.Namespace
+		if ns.Kind != "group" || groups[ns.ID] {
+			continue
+		}
+		groups[ns.ID] = true
+		its, err := s.api.iterations(ctx, ns.ID)
+		if err != nil {
+			return fmt.Errorf("gitlab group %s iterations: %w", ns.FullPath, err)
+		}
+		for _, it := range its {
+			if written[it.ID] {
+				continue
+			}
+			written[it.ID] = true
+			path, err := s.groupPath(ctx, it.GroupID, paths)
+			if err != nil {
+				return err
+			}
+			board, sprint, err := m.sprintRows(it, path)
+			if err != nil {
+				return fmt.Errorf("gitlab group %s: %w", ns.FullPath, err)
+			}
+			sink.Write(board, sprint)
+		}
+	}
+	return nil
+}
+
 // groupPath is the full path of a group milestone's group.
 func (s *source) groupPath(ctx context.Context, id int64, cache map[int64]string) (string, error) {
 	if p, ok := cache[id]; ok {
@@ -216,7 +256,17 @@ func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, p p
 			if err != nil {
 				return time.Time{}, err
 			}
-			sink.Write(m.issue(is, p.PathWithNamespace, evs)...)
+			var its *issueIterations
+			if s.settings.Iterations {
+				its = &issueIterations{}
+				if its.events, err = s.api.events(ctx, p, is.IID, eventsIteration); err != nil {
+					return time.Time{}, err
+				}
+				if its.states, err = s.api.events(ctx, p, is.IID, eventsState); err != nil {
+					return time.Time{}, err
+				}
+			}
+			sink.Write(m.issue(is, p.PathWithNamespace, evs, its)...)
 			switch {
 			case up.After(newest):
 				newest, newestIDs = up, []string{id}
