@@ -24,10 +24,11 @@ func docsIteration(id, iid int, title string, state int, start, due string) stri
 		id, iid, title, state, due, start)
 }
 
-// iterationEvent is a "Resource iteration events" item.
+// iterationEvent is a "Resource iteration events" item (it has no state,
+// unlike a milestone event).
 func iterationEvent(id int, created, action, it string) string {
 	return fmt.Sprintf(`{"id": %d, "user": {"id": 1, "name": "Administrator", "username": "root"}, "created_at": %q,
-    "resource_type": "Issue", "resource_id": 253, "iteration": %s, "action": %q, "state": "opened"}`, id, created, it, action)
+    "resource_type": "Issue", "resource_id": 253, "iteration": %s, "action": %q}`, id, created, it, action)
 }
 
 // stateEvent is a "Resource state events" item.

@@ -81,7 +81,11 @@ func (m *mapper) milestoneRows(ms milestone, owner string) (warehouse.MilestoneR
 // and out of done.
 func (m *mapper) issue(is issue, path string, evs []resourceEvent, iterations *issueIterations) []warehouse.Row {
 	id := strconv.FormatInt(is.ID, 10)
-	events, stays := m.replay(is, current(is.Milestone), evs, func(e resourceEvent) *container { return e.Milestone })
+	var states []resourceEvent
+	if iterations != nil {
+		states = iterations.states
+	}
+	events, stays := m.replay(is, current(is.Milestone), evs, states, func(e resourceEvent) *container { return e.Milestone })
 	rows := make([]warehouse.Row, 0, 1+len(events)+len(stays))
 	category, status := warehouse.CategoryNew, "opened"
 	var resolved *time.Time
@@ -115,7 +119,7 @@ func (m *mapper) issue(is issue, path string, evs []resourceEvent, iterations *i
 	}
 	add(warehouse.ContainerMilestone, events, stays)
 	if iterations != nil {
-		events, stays := m.replay(is, current(is.Iteration), iterations.events,
+		events, stays := m.replay(is, current(is.Iteration), iterations.events, states,
 			func(e resourceEvent) *container { return e.Iteration })
 		add(warehouse.ContainerSprint, events, stays)
 		rows = append(rows, m.statusRows(id, iterations.states)...)
@@ -145,8 +149,10 @@ func (ms *milestone) id() int64 {
 // resource events of that kind (pick reads an event's container; nil: a
 // container deleted since). An issue is in one container of a kind at a
 // time, so an "add" while in another (how GitLab records a change of
-// milestone or iteration) also leaves that one.
-func (m *mapper) replay(is issue, now []string, evs []resourceEvent, pick func(resourceEvent) *container) ([]membership.Event, []membership.Interval) {
+// milestone or iteration) also leaves that one. Whether an exit was while
+// done is the event's issue state when it has one (milestone events),
+// else the state events' (states; nil when not read).
+func (m *mapper) replay(is issue, now []string, evs, states []resourceEvent, pick func(resourceEvent) *container) ([]membership.Event, []membership.Interval) {
 	evs = sortedEvents(evs)
 	var changes []membership.Change
 	closedAt := map[time.Time]bool{} // the issue's state at each event
@@ -175,16 +181,40 @@ func (m *mapper) replay(is issue, now []string, evs []resourceEvent, pick func(r
 			}
 		}
 		changes = append(changes, ch)
-		closedAt[at] = e.State == "closed"
+		if e.State != "" { // milestone events carry the issue's state; iteration events do not
+			closedAt[at] = e.State == "closed"
+		}
 	}
 	doneAt := func(t time.Time) bool {
 		if done, ok := closedAt[t]; ok {
 			return done
 		}
-		return is.State == "closed" && is.ClosedAt != nil && !t.Before(*is.ClosedAt)
+		return doneFromStates(is, states, t)
 	}
 	return membership.Replay(membership.History{Created: is.CreatedAt.UTC(), Initial: membership.Before(now, changes),
 		Changes: changes, DoneAt: doneAt})
+}
+
+// doneFromStates says whether the issue was done (closed) at t: by its
+// last state event at or before t when the run read them (states not
+// nil), else by whether it is closed now and was at t.
+func doneFromStates(is issue, states []resourceEvent, t time.Time) bool {
+	if states != nil {
+		done := false
+		for _, e := range sortedEvents(states) {
+			if e.CreatedAt.After(t) {
+				break
+			}
+			switch e.State {
+			case "closed":
+				done = true
+			case "reopened":
+				done = false
+			}
+		}
+		return done
+	}
+	return is.State == "closed" && is.ClosedAt != nil && !t.Before(*is.ClosedAt)
 }
 
 // sortedEvents orders resource events by time, then id.

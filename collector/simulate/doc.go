@@ -34,12 +34,15 @@
 //     304s, primary and secondary rate limits); GitLab serves each
 //     project as a project of one group (REST API v4: the first
 //     project's milestones as group milestones, the others' as project
-//     milestones, issues, resource milestone events; offset paging with
-//     x-* headers, keyset paging of the group's projects, RateLimit-*
+//     milestones, the sprints as the group's iterations, issues, resource
+//     milestone, iteration and state events; offset paging with x-*
+//     headers, keyset paging of the group's projects, RateLimit-*
 //     headers and 429s). An org generated with Options.Vendor =
 //     VendorGitHub or VendorGitLab is one those can hold (Org.Vendor: an
 //     issue in one milestone at most, none archived, due dates kept at
-//     release).
+//     release; for GitLab also sprints of whole days, an issue in one at a
+//     time, open issues rolled over at completion:
+//     generate_iterations.go).
 //
 // Every generated org (default options, any seed) contains: issues added
 // before a sprint starts (one exactly 3 minutes before t0, some exactly at

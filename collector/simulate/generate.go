@@ -28,14 +28,18 @@ type Options struct {
 	Projects []string
 	// Vendor is the vendor the org must be able to live in: "" (or
 	// VendorJira) lays it out as Jira allows, VendorGitHub as GitHub
-	// does, VendorGitLab as GitLab does (the same rules, so the same org
-	// but for Org.Vendor): an issue is in one milestone at most (the
-	// issue the slipping and due-moved-twice milestones share moves from
-	// one to the other in one history instead), no milestone is archived
-	// (no ScenarioArchived, so the milestones after it take the ids one
-	// lower), and the late release keeps its due date. Everything else,
-	// sprints and their issues included, is as with "" (but for history
-	// ids, which are allocated in time order across the whole org).
+	// does, VendorGitLab as GitLab does: an issue is in one milestone at
+	// most (the issue the slipping and due-moved-twice milestones share
+	// moves from one to the other in one history instead), no milestone
+	// is archived (no ScenarioArchived, so the milestones after it take
+	// the ids one lower), and the late release keeps its due date. For
+	// GitHub everything else, sprints and their issues included, is as
+	// with "" (but for history ids, which are allocated in time order
+	// across the whole org). VendorGitLab also lays the sprints out as
+	// GitLab iterations (generate_iterations.go): whole days, one sprint
+	// per issue at a time, rollover at completion; its milestones,
+	// users and milestone issues are the GitHub org's (but for the
+	// milestone issues' ids and keys, which follow the sprint issues').
 	Vendor string
 }
 
@@ -255,6 +259,11 @@ func tp(t time.Time) *time.Time { return &t }
 // calendar lays out a board's sprints: closed ones over the last Months,
 // one active sprint, one future sprint.
 func (g *gen) calendar(b *gBoard, team string) {
+	if g.opts.Vendor == VendorGitLab {
+		// Jira's calendar still draws (so users and all after them stay
+		// the GitHub org's); the iterations then replace its sprints.
+		defer g.iterationCalendar(b, team)
+	}
 	// At least 33 days back, whatever the month lengths: a first sprint of
 	// up to 28 days, starting up to 4 days + 9 h after the origin, then
 	// closes before Now on every board.
@@ -843,7 +852,9 @@ func (g *gen) complete(b *gBoard, sp *gSprint) []*gIssue {
 			continue
 		}
 		var ok bool
-		if u < 0.65 {
+		if g.opts.Vendor == VendorGitLab {
+			ok = g.rollOver(gi, sp, nx)
+		} else if u < 0.65 {
 			at := c
 			if g.r.Float64() < 0.3 {
 				at = c.Add(g.dur(time.Second, 2*time.Second))
@@ -965,6 +976,9 @@ func (g *gen) materialize() {
 				nx := slices.Clone(cur)
 				if o.kind == opRemove || o.kind == opMove {
 					nx = slices.DeleteFunc(nx, func(id int) bool { return id == o.sp.s.ID })
+				}
+				if o.kind != opRemove && g.opts.Vendor == VendorGitLab {
+					nx = nil // a GitLab issue is in one iteration: entering one leaves the other
 				}
 				if o.kind == opAdd && !slices.Contains(nx, o.sp.s.ID) {
 					nx = append(nx, o.sp.s.ID)

@@ -175,50 +175,6 @@ func TestGenerateGitHubUnchanged(t *testing.T) {
 	}
 }
 
-// TestGenerateGitLab: an org laid out for GitLab keeps GitHub's rules, so
-// it is the GitHub org but for Org.Vendor: never an issue in two
-// milestones at once, nothing archived, the late release's due date kept.
-func TestGenerateGitLab(t *testing.T) {
-	for _, seed := range []int64{1, 2, 42} {
-		gl := Generate(Options{Seed: seed, Now: goldenNow, Vendor: VendorGitLab})
-		gh := Generate(Options{Seed: seed, Now: goldenNow, Vendor: VendorGitHub})
-		if gl.Vendor != VendorGitLab {
-			t.Fatalf("seed %d: vendor %q", seed, gl.Vendor)
-		}
-		for _, is := range gl.Issues {
-			if len(is.InitialVersions) > 1 {
-				t.Errorf("seed %d: %s created in %v", seed, is.Key, is.InitialVersions)
-			}
-			for _, h := range is.Histories {
-				if vs := is.VersionsAt(h.At); len(vs) > 1 {
-					t.Errorf("seed %d: %s in %v at %s", seed, is.Key, vs, h.At)
-				}
-			}
-		}
-		for _, m := range gl.Milestones {
-			if m.Archived != nil {
-				t.Errorf("seed %d: milestone %s archived", seed, m.ID)
-			}
-		}
-		gh.Vendor = VendorGitLab
-		if exported(t, gl) != exported(t, gh) {
-			t.Errorf("seed %d: the GitLab org differs from the GitHub org", seed)
-		}
-	}
-	o := handMilestoneOrg(t)
-	o.Vendor = VendorGitLab
-	if err := o.AddToMilestone("P-1", "10101", jan(26)); err != nil {
-		t.Fatal(err)
-	}
-	if vs := o.Issue("P-1").CurrentVersions(); !slices.Equal(vs, []string{"10101"}) {
-		t.Errorf("a GitLab org's AddToMilestone: P-1 in %v", vs)
-	}
-	if err := o.ArchiveMilestone("10102", jan(26)); err == nil || err.Error() !=
-		"simulate: milestone 10102: GitLab milestones cannot be archived" {
-		t.Errorf("archiving a GitLab milestone: %v", err)
-	}
-}
-
 // TestGitHubOrgMutators: in an org laid out for GitHub, adding an issue
 // to a milestone moves it, archiving fails and a late release keeps its
 // due date.

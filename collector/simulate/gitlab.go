@@ -11,8 +11,9 @@ import (
 // This file holds the simulated GitLab site (REST API v4): its options,
 // credentials, errors and rate limits. The rest is in gitlab_group.go
 // (projects, users, routes), gitlab_projects.go, gitlab_milestones.go,
-// gitlab_issues.go, gitlab_extra.go, gitlab_events.go (the endpoints) and
-// gitlab_page.go (offset and keyset pagination).
+// gitlab_issues.go, gitlab_extra.go, gitlab_events.go, gitlab_iterations.go,
+// gitlab_iteration_events.go (the endpoints) and gitlab_page.go (offset
+// and keyset pagination).
 
 // VendorGitLab is the vendor name of the simulated GitLab site
 // (Site.Vendor) and the Options.Vendor that lays an org out as GitLab can
@@ -34,9 +35,11 @@ const (
 // Paths of the simulated GitLab endpoints (all under PathGitLabAPI). A
 // project or a group is named by its id or its URL-encoded full path
 // ("runway-sim%2Fplat"). Served: PathGitLabGroups + "{id}", + "/projects",
-// + "/milestones"; PathGitLabProjects + "{id}", + "/milestones",
-// + "/issues", + "/issues/{iid}", + "/issues/{iid}/resource_milestone_events";
-// PathGitLabUser.
+// + "/milestones", + "/iterations"; PathGitLabProjects + "{id}",
+// + "/milestones", + "/iterations", + "/issues", + "/issues/{iid}",
+// + "/issues/{iid}/resource_milestone_events",
+// + "/issues/{iid}/resource_iteration_events",
+// + "/issues/{iid}/resource_state_events"; PathGitLabUser.
 const (
 	PathGitLabAPI      = "/api/v4"
 	PathGitLabGroups   = PathGitLabAPI + "/groups/"
@@ -79,11 +82,18 @@ type GitLabOptions struct {
 	// more in the project's issue list (gitlab_extra.go): a test hook for
 	// very long listings. They are not org issues and never in a truth.
 	ExtraIssues map[string]int
-	// MoveAsOneEvent renders an issue moved between two milestones as
-	// GitLab itself records it (ResourceEvents::ChangeMilestoneService):
-	// one "add" event of the milestone entered. Default: a "remove" of the
-	// milestone left, then an "add" of the one entered, at one created_at.
+	// MoveAsOneEvent renders an issue moved between two milestones, or
+	// two iterations (a rollover included), as GitLab itself records it
+	// (ResourceEvents::ChangeMilestoneService, ChangeIterationService):
+	// one "add" event of the milestone or iteration entered. Default: a
+	// "remove" of the one left, then an "add" of the one entered, at one
+	// created_at.
 	MoveAsOneEvent bool
+	// IterationStateNames renders an iteration's state by name
+	// ("upcoming", "current", "closed"), as newer GitLab does. Default:
+	// by number (GitLabIterationUpcoming, ...), as older GitLab and the
+	// API docs' examples do.
+	IterationStateNames bool
 }
 
 // GitLab is a simulated GitLab (REST API v4, gitlab.com shapes) serving
@@ -96,8 +106,10 @@ type GitLabOptions struct {
 // project's are project milestones (project_id set). Issues are the
 // project's issues (PLAT-12 is iid 12 of runway-sim/plat); an issue shows
 // one milestone (the last it entered): serve an org generated with
-// Options.Vendor = VendorGitLab. Everything renders as of the site's
-// clock.
+// Options.Vendor = VendorGitLab. The org's sprints are the group's
+// iterations (one cadence per board; gitlab_iterations.go), with the
+// issues' iteration events and state events (gitlab_iteration_events.go).
+// Everything renders as of the site's clock.
 type GitLab struct {
 	org      *Org
 	opts     GitLabOptions

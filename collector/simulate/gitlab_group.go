@@ -129,6 +129,10 @@ func (g *GitLab) routes() http.Handler {
 	m.HandleFunc("GET "+PathGitLabProjects+"{id}/issues", g.issues)
 	m.HandleFunc("GET "+PathGitLabProjects+"{id}/issues/{iid}", g.issue)
 	m.HandleFunc("GET "+PathGitLabProjects+"{id}/issues/{iid}/resource_milestone_events", g.events)
+	m.HandleFunc("GET "+PathGitLabGroups+"{id}/iterations", g.groupIterations)
+	m.HandleFunc("GET "+PathGitLabProjects+"{id}/iterations", g.projectIterations)
+	m.HandleFunc("GET "+PathGitLabProjects+"{id}/issues/{iid}/resource_iteration_events", g.iterationEvents)
+	m.HandleFunc("GET "+PathGitLabProjects+"{id}/issues/{iid}/resource_state_events", g.stateEvents)
 	m.HandleFunc("GET "+PathGitLabUser, g.user)
 	m.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		gitlabError(w, http.StatusNotFound, "error", "404 Not Found")

@@ -95,8 +95,10 @@ func (v *glView) milestoneOf(is *Issue) *Milestone {
 // payloads: the fixtures' gitlab.com page): state "opened" or "closed"
 // (closed while its status is in the done category; closed_at and
 // closed_by the last change into it); milestone the full milestone
-// object it shows, or null; labels its type, lower case; author and
-// assignee its assignee (author: the first org user when it has none).
+// object it shows, or null; iteration (as GitLab Premium adds it) the
+// full iteration object of the sprint it is in (iterationOf), or null;
+// labels its type, lower case; author and assignee its assignee (author:
+// the first org user when it has none).
 func (v *glView) issueJSON(p *glProject, it glItem) map[string]any {
 	n := strconv.Itoa(it.iid)
 	web := v.base + "/" + v.g.FullPath(p.key) + "/-/issues/" + n
@@ -104,7 +106,7 @@ func (v *glView) issueJSON(p *glProject, it glItem) map[string]any {
 	out := map[string]any{
 		"id": it.id, "iid": it.iid, "project_id": p.id, "state": "opened",
 		"created_at": it.created.UTC().Format(glTime), "updated_at": it.updated.UTC().Format(glTime),
-		"closed_at": nil, "closed_by": nil, "labels": []string{}, "milestone": nil, "assignees": []any{}, "assignee": nil,
+		"closed_at": nil, "closed_by": nil, "labels": []string{}, "milestone": nil, "iteration": nil, "assignees": []any{}, "assignee": nil,
 		"type": "ISSUE", "issue_type": "issue", "user_notes_count": it.id % 5, "merge_requests_count": 0,
 		"upvotes": 0, "downvotes": 0, "due_date": nil, "confidential": false, "discussion_locked": nil,
 		"web_url": web, "weight": nil, "has_tasks": false, "severity": "UNKNOWN", "moved_to_id": nil,
@@ -129,6 +131,9 @@ func (v *glView) issueJSON(p *glProject, it glItem) map[string]any {
 		}
 		if m := v.milestoneOf(is); m != nil {
 			out["milestone"] = v.milestoneJSON(m)
+		}
+		if s := v.iterationOf(is); s != nil {
+			out["iteration"] = v.iterationJSON(s)
 		}
 	} else {
 		out["title"], out["description"] = it.x.title, "Synthesized issue."

@@ -20,6 +20,7 @@ type glView struct {
 	base     string
 	iids     map[string]int // milestone id → iid in its project or group
 	rendered map[string]map[string]any
+	iters    *glIterations // iteration iids and sequences, once needed (gitlab_iterations.go)
 }
 
 // view starts a request's view. Callers hold the org's read lock.

@@ -211,7 +211,9 @@ type Org struct {
 	// any vendor's that allows them), VendorGitHub or VendorGitLab, where
 	// an issue is in one milestone at most, milestones cannot be archived
 	// and a late release keeps its due date (Options.Vendor; the
-	// milestone mutators follow it).
+	// milestone mutators follow it). Generated for VendorGitLab, its
+	// sprints are also GitLab iterations (generate_iterations.go); the
+	// sprint mutators (SetSprints) do not enforce that.
 	Vendor   string
 	Projects []Project
 	Boards   []Board
