@@ -39,6 +39,12 @@ type glSlice struct {
 }
 
 func newGLSlice(t *testing.T, db warehouse.DB, org *simulate.Org, opts simulate.GitLabOptions, clock time.Time) *glSlice {
+	return newGLSliceWith(t, db, org, opts, clock, false)
+}
+
+// newGLSliceWith is newGLSlice collecting iterations too when iterations.
+func newGLSliceWith(t *testing.T, db warehouse.DB, org *simulate.Org, opts simulate.GitLabOptions, clock time.Time,
+	iterations bool) *glSlice {
 	t.Helper()
 	if _, err := warehouse.Migrate(context.Background(), db, nil); err != nil {
 		t.Fatal(err)
@@ -51,7 +57,8 @@ func newGLSlice(t *testing.T, db warehouse.DB, org *simulate.Org, opts simulate.
 	s.runner = collector.NewRunner(db, nil, collector.NewMetrics(prometheus.NewRegistry()),
 		collector.RunnerOptions{Now: func() time.Time { return s.clock }})
 	err := s.runner.Add(config.Source{Name: "gl", Type: gitlab.Type, BaseURL: srv.URL + simulate.PathGitLabAPI,
-		Settings: &gitlab.Config{Groups: []string{simulate.DefaultGitLabGroup}, TokenType: gitlab.TokenPrivate},
+		Settings: &gitlab.Config{Groups: []string{simulate.DefaultGitLabGroup}, TokenType: gitlab.TokenPrivate,
+			Iterations: iterations},
 		Token:    config.Secret(simToken), Since: config.Span(400 * 24 * time.Hour)}, gitlab.SourceType.New)
 	if err != nil {
 		t.Fatal(err)
@@ -160,5 +167,35 @@ func TestTwelveThousandIssues(t *testing.T) {
 	}
 	if want := len(org.Issues) + 12_000; len(ids) != want {
 		t.Errorf("%d distinct issues written (%d rows), want %d", len(ids), len(issues), want)
+	}
+}
+
+// TestIterationReportsEqualSprintTruth: a GitLab org planned in
+// iterations, collected with iterations two weeks before its now, 3 items
+// a page, then at it (incrementally): every iteration's report
+// (committed, added, removed, completed, carried over) equals the sprint
+// truth, on both backends, in both state encodings.
+func TestIterationReportsEqualSprintTruth(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opts simulate.GitLabOptions
+	}{
+		{"numeric states", simulate.GitLabOptions{MaxPerPage: 3}},
+		{"named states", simulate.GitLabOptions{MaxPerPage: 3, IterationStateNames: true}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+				org := simulate.Generate(simulate.Options{Seed: 8, Now: simNow, Teams: 2, Months: 2, IssuesPerSprint: 6,
+					Vendor: simulate.VendorGitLab})
+				s := newGLSliceWith(t, db, org, c.opts, simNow.AddDate(0, 0, -14), true)
+				site := truthcheck.Site{DB: db, Source: "gl", Org: org}
+				for _, at := range []time.Time{simNow.AddDate(0, 0, -14).Add(time.Hour), simNow} {
+					s.run(t, at)
+					if n := truthcheck.Sprints(t, site, at); n < 8 {
+						t.Errorf("at %v: %d sprints compared", at, n)
+					}
+				}
+			})
+		})
 	}
 }

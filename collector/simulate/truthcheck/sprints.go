@@ -3,6 +3,7 @@ package truthcheck
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -26,8 +27,8 @@ func Sprints(t testing.TB, s Site, now time.Time) int {
 	}
 	n := 0
 	for id, tr := range s.Org.AllSprintTruths(now) {
-		if tr.State == "" {
-			continue // not yet created at now
+		if sp := s.Org.Sprint(atoi(id)); sp == nil || sp.Created.After(now) {
+			continue // not created yet at now: the site does not list it
 		}
 		r, ok := got[id]
 		if !ok {
@@ -41,5 +42,10 @@ func Sprints(t testing.TB, s Site, now time.Time) int {
 		}
 		n++
 	}
+	return n
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
 	return n
 }
