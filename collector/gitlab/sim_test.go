@@ -59,7 +59,7 @@ func newGLSliceWith(t *testing.T, db warehouse.DB, org *simulate.Org, opts simul
 	err := s.runner.Add(config.Source{Name: "gl", Type: gitlab.Type, BaseURL: srv.URL + simulate.PathGitLabAPI,
 		Settings: &gitlab.Config{Groups: []string{simulate.DefaultGitLabGroup}, TokenType: gitlab.TokenPrivate,
 			Iterations: iterations},
-		Token:    config.Secret(simToken), Since: config.Span(400 * 24 * time.Hour)}, gitlab.SourceType.New)
+		Token: config.Secret(simToken), Since: config.Span(400 * 24 * time.Hour)}, gitlab.SourceType.New)
 	if err != nil {
 		t.Fatal(err)
 	}
