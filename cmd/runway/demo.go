@@ -107,7 +107,7 @@ var demoVendors = []demoVendor{
 				Name: "demo-gitlab", Type: gitlab.Type, BaseURL: baseURL + simulate.PathGitLabAPI,
 				TokenEnv: "RUNWAY_DEMO_GITLAB_TOKEN", Token: config.Secret(demoGitLabToken),
 				Schedule: demoSchedule, Since: config.Span(400 * 24 * time.Hour),
-				Settings: &gitlab.Config{Groups: []string{demoGitLabGroup}, TokenType: gitlab.TokenPrivate},
+				Settings: &gitlab.Config{Groups: []string{demoGitLabGroup}, TokenType: gitlab.TokenPrivate, Iterations: true},
 			}
 		},
 	},

@@ -237,9 +237,13 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	var sprints struct{ Items []json.RawMessage }
-	if code := get("/api/v1/sprints", &sprints); code != 200 || len(sprints.Items) == 0 {
-		t.Errorf("sprints: %d, %d items", code, len(sprints.Items))
+	// Jira's sprints and GitLab's iterations.
+	for _, src := range []string{"sim-jira", "sim-gitlab"} {
+		var sprints struct{ Items []struct{ Source, State string } }
+		if code := get("/api/v1/sprints?source="+src, &sprints); code != 200 || len(sprints.Items) == 0 ||
+			sprints.Items[0].Source != src {
+			t.Errorf("sprints of %s: %d, %+v", src, code, sprints.Items)
+		}
 	}
 	// The demo org's fix versions, by title, with the status each scenario
 	// is built to show (simulate's Scenario* constants), and its projects.
