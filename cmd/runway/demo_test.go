@@ -239,7 +239,9 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	// Jira's sprints and GitLab's iterations.
 	for _, src := range []string{"sim-jira", "sim-gitlab"} {
-		var sprints struct{ Items []struct{ Source, State string } }
+		var sprints struct {
+			Items []struct{ Source, State string }
+		}
 		if code := get("/api/v1/sprints?source="+src, &sprints); code != 200 || len(sprints.Items) == 0 ||
 			sprints.Items[0].Source != src {
 			t.Errorf("sprints of %s: %d, %+v", src, code, sprints.Items)
