@@ -111,13 +111,9 @@ func TestMissingSecret(t *testing.T) {
 	}
 }
 
-func TestExampleConfigLoads(t *testing.T) {
-	_, err := Load("../../deploy/runway.example.yaml", envOf(map[string]string{
-		"RUNWAY_READ_TOKEN": "r", "RUNWAY_ADMIN_TOKEN": "a", "JIRA_TOKEN": "j"}), testTypes)
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+// The documented example is loaded with the build's real source types by
+// collector/sources (TestExampleConfig): its GitHub and GitLab sources
+// have types this package's tests do not know.
 
 func TestWithoutSecrets(t *testing.T) {
 	// No token variable is set: a normal load fails, a storage-only one

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/github"
+	"github.com/runway-analytics/runway/collector/gitlab"
 	"github.com/runway-analytics/runway/collector/jira"
 	"github.com/runway-analytics/runway/collector/sources"
 )
@@ -50,12 +52,21 @@ func TestRegistry(t *testing.T) {
 // TestExampleConfig: the documented example loads with the real types.
 func TestExampleConfig(t *testing.T) {
 	cfg, err := config.Load("../../deploy/runway.example.yaml", config.MapEnv{
-		"RUNWAY_READ_TOKEN": "r", "RUNWAY_ADMIN_TOKEN": "a", "JIRA_TOKEN": "j"}, sources.Registry().ConfigTypes())
+		"RUNWAY_READ_TOKEN": "r", "RUNWAY_ADMIN_TOKEN": "a", "JIRA_TOKEN": "j", "GITHUB_TOKEN": "g", "GITLAB_TOKEN": "l"},
+		sources.Registry().ConfigTypes())
 	if err != nil {
 		t.Fatal(err)
 	}
 	j, ok := cfg.Sources[0].Settings.(*jira.Config)
 	if !ok || j.Email != "bot@acme.com" || len(j.Projects) != 1 || len(j.Boards) != 1 {
 		t.Errorf("jira settings = %#v", cfg.Sources[0].Settings)
+	}
+	gh, ok := cfg.Sources[1].Settings.(*github.Config)
+	if !ok || len(gh.Repos) != 2 || cfg.Sources[1].BaseURL != github.DefaultBaseURL {
+		t.Errorf("github source = %+v, settings %#v", cfg.Sources[1], cfg.Sources[1].Settings)
+	}
+	gl, ok := cfg.Sources[2].Settings.(*gitlab.Config)
+	if !ok || len(gl.Groups) != 1 || !gl.Iterations || gl.TokenType != gitlab.TokenPrivate {
+		t.Errorf("gitlab settings = %#v", cfg.Sources[2].Settings)
 	}
 }
