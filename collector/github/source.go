@@ -53,44 +53,15 @@ type source struct {
 
 // New builds a GitHub source. It matches collector.Factory.
 func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
-	var errs []string
-	if cfg.Name == "" {
-		errs = append(errs, "name is required")
-	}
-	if cfg.Type != "" && cfg.Type != Type {
-		errs = append(errs, fmt.Sprintf("type is %q, want %q", cfg.Type, Type))
-	}
-	settings, ok := cfg.Settings.(*Config)
-	switch {
-	case cfg.Settings == nil || (ok && settings == nil):
-		errs = append(errs, "repos: required")
-	case !ok:
-		errs = append(errs, fmt.Sprintf("settings are a %T, want a *github.Config", cfg.Settings))
-	default:
-		errs = append(errs, settings.Validate()...)
-	}
-	if deps.NewHTTP == nil {
-		errs = append(errs, "no HTTP client builder (Deps.NewHTTP)")
-	}
-	if cfg.Since < 0 {
-		errs = append(errs, "since: negative")
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("github source %q: %s", cfg.Name, strings.Join(errs, "; "))
-	}
-	log := deps.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	now := deps.Now
-	if now == nil {
-		now = time.Now
+	settings, deps, err := collector.Prepare(Type, cfg, deps, NewConfig)
+	if err != nil {
+		return nil, err
 	}
 	// GitHub's primary rate limit resets up to an hour later: a run waits
 	// it out (httpx reads X-RateLimit-Reset) rather than failing.
 	hc := deps.NewHTTP(httpx.Options{Auth: httpx.BearerAuth(cfg.Token.Reveal()), MaxWait: rateLimitWait,
 		Header: http.Header{"Accept": {"application/vnd.github+json"}, "X-Github-Api-Version": {"2022-11-28"}}})
-	return &source{cfg: cfg, settings: settings, api: client{http: hc}, log: log, now: now}, nil
+	return &source{cfg: cfg, settings: settings, api: client{http: hc}, log: deps.Logger, now: deps.Now}, nil
 }
 
 func (s *source) Name() string { return s.cfg.Name }

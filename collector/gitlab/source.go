@@ -37,45 +37,16 @@ type source struct {
 
 // New builds a GitLab source. It matches collector.Factory.
 func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
-	var errs []string
-	if cfg.Name == "" {
-		errs = append(errs, "name is required")
-	}
-	if cfg.Type != "" && cfg.Type != Type {
-		errs = append(errs, fmt.Sprintf("type is %q, want %q", cfg.Type, Type))
-	}
-	settings, ok := cfg.Settings.(*Config)
-	switch {
-	case cfg.Settings == nil || (ok && settings == nil):
-		errs = append(errs, "projects: required (or groups)")
-	case !ok:
-		errs = append(errs, fmt.Sprintf("settings are a %T, want a *gitlab.Config", cfg.Settings))
-	default:
-		errs = append(errs, settings.Validate()...)
-	}
-	if deps.NewHTTP == nil {
-		errs = append(errs, "no HTTP client builder (Deps.NewHTTP)")
-	}
-	if cfg.Since < 0 {
-		errs = append(errs, "since: negative")
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("gitlab source %q: %s", cfg.Name, strings.Join(errs, "; "))
-	}
-	log := deps.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	now := deps.Now
-	if now == nil {
-		now = time.Now
+	settings, deps, err := collector.Prepare(Type, cfg, deps, NewConfig)
+	if err != nil {
+		return nil, err
 	}
 	auth := httpx.HeaderAuth("PRIVATE-TOKEN", cfg.Token.Reveal())
 	if settings.TokenType == TokenBearer {
 		auth = httpx.BearerAuth(cfg.Token.Reveal())
 	}
 	hc := deps.NewHTTP(httpx.Options{Auth: auth})
-	return &source{cfg: cfg, settings: settings, api: client{http: hc}, log: log, now: now}, nil
+	return &source{cfg: cfg, settings: settings, api: client{http: hc}, log: deps.Logger, now: deps.Now}, nil
 }
 
 func (s *source) Name() string { return s.cfg.Name }

@@ -61,38 +61,9 @@ const defaultCheckpointPages = 20
 // e-mail:token auth; empty, Jira Data Center (or Server) with the token as
 // a Bearer personal access token.
 func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
-	var errs []string
-	if cfg.Name == "" {
-		errs = append(errs, "name is required")
-	}
-	if cfg.Type != "" && cfg.Type != Type {
-		errs = append(errs, fmt.Sprintf("type is %q, want %q", cfg.Type, Type))
-	}
-	settings, ok := cfg.Settings.(*Config)
-	switch {
-	case cfg.Settings == nil:
-		settings = NewConfig()
-	case !ok || settings == nil:
-		errs = append(errs, fmt.Sprintf("settings are a %T, want a *jira.Config", cfg.Settings))
-	default:
-		errs = append(errs, settings.Validate()...)
-	}
-	if deps.NewHTTP == nil {
-		errs = append(errs, "no HTTP client builder (Deps.NewHTTP)")
-	}
-	if cfg.Since < 0 {
-		errs = append(errs, "since: negative")
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("jira source %q: %s", cfg.Name, strings.Join(errs, "; "))
-	}
-	log := deps.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	now := deps.Now
-	if now == nil {
-		now = time.Now
+	settings, deps, err := collector.Prepare(Type, cfg, deps, NewConfig)
+	if err != nil {
+		return nil, err
 	}
 	token := cfg.Token.Reveal()
 	auth := httpx.BearerAuth(token)
@@ -100,8 +71,8 @@ func New(cfg config.Source, deps collector.Deps) (collector.Source, error) {
 		auth = httpx.BasicAuth(settings.Email, token)
 	}
 	hc := deps.NewHTTP(httpx.Options{Auth: auth})
-	return &source{cfg: cfg, settings: settings, api: client{http: hc, dc: !settings.cloud()}, log: log, now: now,
-		checkpointPages: defaultCheckpointPages}, nil
+	return &source{cfg: cfg, settings: settings, api: client{http: hc, dc: !settings.cloud()}, log: deps.Logger,
+		now: deps.Now, checkpointPages: defaultCheckpointPages}, nil
 }
 
 func (s *source) Name() string { return s.cfg.Name }
