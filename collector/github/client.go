@@ -121,48 +121,19 @@ func (c client) milestonesPage(ctx context.Context, repo string, n int, etag str
 // per_page asks.
 func (c client) issuesSince(ctx context.Context, repo string, since time.Time,
 	fn func(items []issue, hasNext bool) (restart time.Time, err error)) error {
-	path := repoPath(repo) + "/issues"
 	q := url.Values{"state": {"all"}, "sort": {"updated"}, "direction": {"asc"},
 		"per_page": {strconv.Itoa(perPage)}}
 	if !since.IsZero() {
 		q.Set("since", since.UTC().Format(time.RFC3339))
 	}
-	next := ""
-	for pages := 0; ; pages++ {
-		if pages > maxPages {
-			return fmt.Errorf("github: %s issues: more than %d pages; stopping", repo, maxPages)
-		}
-		var items []issue
-		var resp *httpx.Response
-		var err error
-		if next != "" {
-			resp, err = c.http.GetJSON(ctx, next, nil, &items)
-		} else {
-			resp, err = c.http.GetJSON(ctx, path, q, &items)
-		}
-		if err != nil {
-			return err
-		}
+	return pages(ctx, c, repoPath(repo)+"/issues", q, func(items []issue, hasNext bool) (time.Time, error) {
 		for i, is := range items {
 			if is.ID == 0 || is.Number == 0 || is.UpdatedAt.IsZero() {
-				return fmt.Errorf("github: %s issues: item %d: missing id, number or updated_at", repo, i)
+				return time.Time{}, fmt.Errorf("github: %s issues: item %d: missing id, number or updated_at", repo, i)
 			}
 		}
-		link := httpx.NextLink(resp.Header)
-		restart, err := fn(items, link != "")
-		if err != nil {
-			return err
-		}
-		switch {
-		case link == "":
-			return nil
-		case !restart.IsZero():
-			q.Set("since", restart.UTC().Format(time.RFC3339))
-			next = ""
-		default:
-			next = link
-		}
-	}
+		return fn(items, hasNext)
+	})
 }
 
 // maxPages bounds one listing: a server whose Link never ends must not
@@ -172,14 +143,30 @@ const maxPages = 10_000
 // events reads every event of issue number of repo, oldest first.
 func (c client) events(ctx context.Context, repo string, number int64) ([]event, error) {
 	path := repoPath(repo) + "/issues/" + strconv.FormatInt(number, 10) + "/events"
-	q := url.Values{"per_page": {strconv.Itoa(perPage)}}
 	var out []event
-	next := ""
-	for pages := 0; ; pages++ {
-		if pages > maxPages {
-			return nil, fmt.Errorf("github: %s#%d events: more than %d pages; stopping", repo, number, maxPages)
+	err := pages(ctx, c, path, url.Values{"per_page": {strconv.Itoa(perPage)}}, func(page []event, _ bool) (time.Time, error) {
+		for i, e := range page {
+			if e.ID == 0 || e.CreatedAt.IsZero() || strings.TrimSpace(e.Event) == "" {
+				return time.Time{}, fmt.Errorf("github: %s#%d events: item %d: missing id, event or created_at", repo, number, i)
+			}
 		}
-		var page []event
+		out = append(out, page...)
+		return time.Time{}, nil
+	})
+	return out, err
+}
+
+// pages reads a list at path page by page, following the Link header's
+// next. fn gets each page and whether there is a next one; it may return
+// a time to start the list over from instead (its since).
+func pages[T any](ctx context.Context, c client, path string, q url.Values,
+	fn func(page []T, hasNext bool) (restart time.Time, err error)) error {
+	next := ""
+	for n := 0; ; n++ {
+		if n > maxPages {
+			return fmt.Errorf("github: %s: more than %d pages; stopping", path, maxPages)
+		}
+		var page []T
 		var resp *httpx.Response
 		var err error
 		if next != "" {
@@ -188,16 +175,20 @@ func (c client) events(ctx context.Context, repo string, number int64) ([]event,
 			resp, err = c.http.GetJSON(ctx, path, q, &page)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for i, e := range page {
-			if e.ID == 0 || e.CreatedAt.IsZero() || strings.TrimSpace(e.Event) == "" {
-				return nil, fmt.Errorf("github: %s#%d events: item %d: missing id, event or created_at", repo, number, i)
-			}
-		}
-		out = append(out, page...)
-		if next = httpx.NextLink(resp.Header); next == "" {
-			return out, nil
+		link := httpx.NextLink(resp.Header)
+		restart, err := fn(page, link != "")
+		switch {
+		case err != nil:
+			return err
+		case link == "":
+			return nil
+		case !restart.IsZero():
+			q.Set("since", restart.UTC().Format(time.RFC3339))
+			next = ""
+		default:
+			next = link
 		}
 	}
 }
