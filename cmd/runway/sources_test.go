@@ -12,8 +12,8 @@ import (
 // another type would own are errors naming them, before storage is touched.
 func TestSourceTypesOfTheBuild(t *testing.T) {
 	for _, tc := range []struct{ name, source, want string }{
-		{"unregistered type", `{name: zd, type: zendesk, base_url: "https://acme.zendesk.com", token_env: T, schedule: "@hourly"}`,
-			`sources[0].type: unknown source type "zendesk" (want one of github, gitlab, jira)`},
+		{"unregistered type", `{name: ln, type: linear, base_url: "https://api.linear.app", token_env: T, schedule: "@hourly"}`,
+			`sources[0].type: unknown source type "linear" (want one of github, gitlab, jira, zendesk)`},
 		{"checked by github", `{name: gh, type: github, token_env: T, schedule: "@hourly", repos: [acme]}`,
 			`sources[0].repos[0]: "acme": want owner/name`},
 		{"not a jira key", `{name: j, type: jira, base_url: "https://acme.atlassian.net", token_env: T, schedule: "@hourly", repos: [acme/web]}`,

@@ -9,6 +9,7 @@ import (
 	"github.com/runway-analytics/runway/collector/github"
 	"github.com/runway-analytics/runway/collector/gitlab"
 	"github.com/runway-analytics/runway/collector/jira"
+	"github.com/runway-analytics/runway/collector/zendesk"
 )
 
 // Registry returns the source types of this build, in the order messages
@@ -18,5 +19,6 @@ func Registry() collector.Registry {
 		jira.SourceType,
 		github.SourceType,
 		gitlab.SourceType,
+		zendesk.SourceType,
 	}
 }

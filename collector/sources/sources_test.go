@@ -44,7 +44,7 @@ func TestRegistry(t *testing.T) {
 			}
 		}
 	}
-	if got := strings.Join(reg.Names(), ","); got != "jira,github,gitlab" {
+	if got := strings.Join(reg.Names(), ","); got != "jira,github,gitlab,zendesk" {
 		t.Errorf("names = %s", got)
 	}
 }
