@@ -165,6 +165,7 @@ func TestOpenAPISchemasMirrorGo(t *testing.T) {
 		"MilestoneEvent":   reflect.TypeFor[analytics.MilestoneEvent](),
 		"ProjectReport":    reflect.TypeFor[analytics.ProjectReport](),
 		"AccuracyGroup":    reflect.TypeFor[analytics.AccuracyGroup](),
+		"TicketGroup":      reflect.TypeFor[analytics.TicketGroup](),
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -522,6 +523,29 @@ func TestOpenAPIResponses(t *testing.T) {
 			"/api/v1/forecast-accuracy?group_by=project&limit=1",
 		} {
 			ms.do(t, "GET", path, read, 200)
+		}
+		// Tickets: one solved with its times, one open without a reply
+		// (null quantiles in its group).
+		fr, res := 30.0, 120.0
+		if err := warehouse.InsertMixed(context.Background(), db, []warehouse.Row{
+			warehouse.TicketRow{Source: "zd", TicketID: "1", Priority: "urgent", Status: "solved", Group: "Support",
+				Tags: []string{}, Created: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC), Updated: time.Date(2024, 2, 1, 2, 0, 0, 0, time.UTC),
+				FirstReplyMinutes: &fr, ResolutionMinutes: &res, Version: 1},
+			warehouse.TicketRow{Source: "zd", TicketID: "2", Priority: "low", Status: "open", Group: "Billing",
+				Tags: []string{}, Created: time.Date(2024, 2, 2, 0, 0, 0, 0, time.UTC), Updated: time.Date(2024, 2, 2, 0, 0, 0, 0, time.UTC),
+				Version: 1},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{
+			"/api/v1/tickets/summary",
+			"/api/v1/tickets/summary?group_by=group&source=zd&from=2024-01-01&to=2024-12-31",
+			"/api/v1/tickets/summary?group_by=status&limit=1",
+		} {
+			ms.do(t, "GET", path, read, 200)
+		}
+		for _, path := range []string{"/api/v1/tickets/summary?group_by=assignee", "/api/v1/tickets/summary?entity=ticket"} {
+			ms.do(t, "GET", path, read, 400)
 		}
 		for _, path := range []string{"/api/v1/milestones?limit=2", "/api/v1/projects?limit=1"} {
 			_, body := ms.do(t, "GET", path, read, 200)

@@ -46,6 +46,9 @@ type Options struct {
 	Limits Limits
 	// Kinds classify milestones by title (config milestone_kinds).
 	Kinds analytics.KindRules
+	// SLA are the first-reply targets by ticket priority (config sla:),
+	// for tickets no SLA policy of their source applied to.
+	SLA map[string]time.Duration
 }
 
 // Limits bound what one client can hold open or send (HTTPServer applies
@@ -99,6 +102,7 @@ type Server struct {
 	limits  Limits
 	prom    http.Handler // /metrics
 	kinds   analytics.KindRules
+	sla     map[string]time.Duration
 }
 
 // New builds a server.
@@ -116,7 +120,7 @@ func New(o Options) *Server {
 	}
 	return &Server{db: o.DB, runner: o.Runner, tokens: o.Tokens, log: o.Logger, now: o.Now,
 		limit: newLimiter(o.RateLimit, o.RateBurst), proxies: o.TrustedProxies, limits: o.Limits.withDefaults(),
-		prom: promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}), kinds: o.Kinds}
+		prom: promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}), kinds: o.Kinds, sla: o.SLA}
 }
 
 // HTTPServer returns an http.Server for the handler with the server's

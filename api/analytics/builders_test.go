@@ -497,6 +497,42 @@ ARRAY JOIN vals AS d, starts AS first_seen, ends AS last_seen
 ORDER BY source, milestone_id, first_seen`, f.args, []any{"jira"})
 }
 
+func TestTicketSummarySQL(t *testing.T) {
+	f := buildTicketSummary(TicketFilter{Source: "zd", GroupBy: TicketsByGroup, From: &bFrom, Now: bNow,
+		SLA: map[string]time.Duration{"urgent": 4 * time.Hour, "high": 24 * time.Hour}})
+	open := []string{"new", "open", "pending", "hold"}
+	checkSQL(t, "ticket summary", f.sql, `SELECT grp, toInt64(count()) AS created,
+    toInt64(countIf(status IN ('solved', 'closed') AND NOT merged)) AS solved,
+    toInt64(countIf(has(?, status))) AS open,
+    toFloat64(quantileIf(0.5)(fr, has_fr)) AS fr50, toFloat64(quantileIf(0.9)(fr, has_fr)) AS fr90,
+    toFloat64(quantileIf(0.5)(res, solved_work)) AS res50, toFloat64(quantileIf(0.9)(res, solved_work)) AS res90,
+    toInt64(countIf(breaches > 0 OR (applied = 0 AND target > 0 AND waited > target))) AS breaches,
+    toInt64(countIf(applied > 0 OR target > 0)) AS with_sla
+FROM (
+    SELECT group_name AS grp, status, merged, breaches, applied,
+        isNotNull(first_reply_minutes) AS has_fr, ifNull(first_reply_minutes, 0) / 60 AS fr,
+        ifNull(resolution_minutes, 0) / 60 AS res,
+        status IN ('solved', 'closed') AND NOT merged AND isNotNull(resolution_minutes) AS solved_work,
+        toFloat64(transform(priority, ?, ?, 0)) AS target,
+        if(has_fr, ifNull(first_reply_minutes, 0),
+            if(has(?, status), (toInt64(toUInt32(?)) - toInt64(toUInt32(created))) / 60, 0)) AS waited
+    FROM (
+        SELECT source, ticket_id, priority, status, group_name, created, first_reply_minutes, resolution_minutes,
+            has(tags, 'closed_by_merge') AS merged
+        FROM {db}.tickets FINAL
+        WHERE status != 'deleted' AND source = ? AND created >= ?
+    ) AS t
+    ANY LEFT JOIN (
+        SELECT source, ticket_id, toInt64(countIf(type = 'breach')) AS breaches,
+            toInt64(countIf(type = 'apply_sla')) AS applied
+        FROM {db}.ticket_metric_events FINAL
+        GROUP BY source, ticket_id
+    ) AS e USING (source, ticket_id)
+) AS s
+GROUP BY grp
+ORDER BY grp`, f.args, []any{open, []string{"high", "urgent"}, []int64{1440, 240}, open, bNow, "zd", bFrom})
+}
+
 func TestValuesAreBound(t *testing.T) {
 	evil := "B1' OR 1=1 --"
 	plain := sprintSet(sprintSel{source: "s", board: "b", state: "closed", now: bNow, limit: 5})

@@ -141,7 +141,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		RateLimit: c.RateLimit, RateBurst: c.RateBurst, TrustedProxies: c.TrustedProxies,
 		Limits: api.Limits{ReadHeaderTimeout: c.ReadHeaderTimeout.D(), ReadTimeout: c.ReadTimeout.D(),
 			WriteTimeout: c.WriteTimeout.D(), IdleTimeout: c.IdleTimeout.D(), MaxBodyBytes: c.MaxBodyBytes},
-		Kinds: a.kinds,
+		Kinds: a.kinds, SLA: slaTargets(a.cfg.SLA),
 	}).HTTPServer(c.Listen)
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	if err := a.runner.Start(ctx); err != nil {
@@ -232,4 +232,13 @@ func milestoneKinds(k config.MilestoneKinds) (analytics.KindRules, error) {
 		return nil, fmt.Errorf("milestone_kinds: %w", err)
 	}
 	return rules, nil
+}
+
+// slaTargets are the configured first-reply targets by priority.
+func slaTargets(sla map[string]config.Span) map[string]time.Duration {
+	out := make(map[string]time.Duration, len(sla))
+	for prio, d := range sla {
+		out[prio] = d.D()
+	}
+	return out
 }

@@ -1,0 +1,160 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/runway-analytics/runway/collector/warehouse"
+)
+
+// Ticket groupings of TicketFilter.GroupBy.
+const (
+	TicketsByPriority = "priority"
+	TicketsByStatus   = "status"
+	TicketsByGroup    = "group"
+)
+
+// TicketFilter selects a ticket summary (DESIGN §5, §7).
+type TicketFilter struct {
+	Source  string // "" for all
+	GroupBy string // priority (default), status or group
+	// From and To bound the tickets' creation (inclusive).
+	From, To *time.Time
+	// SLA are the first-reply targets by priority (config sla:), for the
+	// tickets no SLA policy of the source applied to.
+	SLA map[string]time.Duration
+	Now time.Time // for open tickets past their target; required
+}
+
+// TicketGroup summarises the tickets of one group. Deleted tickets count
+// nowhere; merged ones (closed_by_merge) are created but never solved
+// work. Times are hours; quantiles are ClickHouse's quantile() (exact up
+// to 8192 tickets a group), null without values. A ticket breached its
+// SLA when a breach event came for it, or, when no policy applied to it,
+// when its first reply (or, still unanswered, its age) passed its
+// priority's configured target; the rate is over the tickets with an SLA.
+type TicketGroup struct {
+	Group              string   `json:"group"`
+	Created            int64    `json:"created"`
+	Solved             int64    `json:"solved"`
+	Open               int64    `json:"open"`
+	FirstReplyP50Hours *float64 `json:"first_reply_p50_hours"`
+	FirstReplyP90Hours *float64 `json:"first_reply_p90_hours"`
+	ResolutionP50Hours *float64 `json:"resolution_p50_hours"`
+	ResolutionP90Hours *float64 `json:"resolution_p90_hours"`
+	SLABreaches        int64    `json:"sla_breaches"`
+	SLABreachRate      *float64 `json:"sla_breach_rate"`
+}
+
+// ticketOpen are the statuses of unsolved tickets.
+var ticketOpen = []string{"new", "open", "pending", "hold"}
+
+// buildTicketSummary renders the summary. Columns: grp, created, solved,
+// open, fr50, fr90, res50, res90, breaches, with_sla; ordered by grp.
+func buildTicketSummary(f TicketFilter) frag {
+	grp := map[string]string{TicketsByPriority: "priority", TicketsByStatus: "status", TicketsByGroup: "group_name"}[f.GroupBy]
+	if grp == "" {
+		grp = "priority"
+	}
+	prios := slices.Sorted(func(yield func(string) bool) {
+		for p := range f.SLA {
+			if !yield(p) {
+				return
+			}
+		}
+	})
+	targets := make([]int64, len(prios)) // whole minutes
+	for i, p := range prios {
+		targets[i] = int64(f.SLA[p] / time.Minute)
+	}
+	var q query
+	q.add("SELECT grp, toInt64(count()) AS created,\n" +
+		"    toInt64(countIf(status IN ('solved', 'closed') AND NOT merged)) AS solved,\n")
+	q.add("    toInt64(countIf(has(?, status))) AS open,\n", ticketOpen)
+	q.add("    toFloat64(quantileIf(0.5)(fr, has_fr)) AS fr50, toFloat64(quantileIf(0.9)(fr, has_fr)) AS fr90,\n" +
+		"    toFloat64(quantileIf(0.5)(res, solved_work)) AS res50, toFloat64(quantileIf(0.9)(res, solved_work)) AS res90,\n" +
+		"    toInt64(countIf(breaches > 0 OR (applied = 0 AND target > 0 AND waited > target))) AS breaches,\n" +
+		"    toInt64(countIf(applied > 0 OR target > 0)) AS with_sla\n" +
+		"FROM (\n" +
+		"    SELECT " + grp + " AS grp, status, merged, breaches, applied,\n" +
+		"        isNotNull(first_reply_minutes) AS has_fr, ifNull(first_reply_minutes, 0) / 60 AS fr,\n" +
+		"        ifNull(resolution_minutes, 0) / 60 AS res,\n" +
+		"        status IN ('solved', 'closed') AND NOT merged AND isNotNull(resolution_minutes) AS solved_work,\n")
+	if len(prios) > 0 {
+		q.add("        toFloat64(transform(priority, ?, ?, 0)) AS target,\n", prios, targets)
+	} else {
+		q.add("        toFloat64(0) AS target,\n")
+	}
+	q.add("        if(has_fr, ifNull(first_reply_minutes, 0),\n"+
+		"            if(has(?, status), (toInt64(toUInt32(?)) - toInt64(toUInt32(created))) / 60, 0)) AS waited\n", ticketOpen, f.Now)
+	q.add("    FROM (\n" +
+		"        SELECT source, ticket_id, priority, status, group_name, created, first_reply_minutes, resolution_minutes,\n" +
+		"            has(tags, 'closed_by_merge') AS merged\n" +
+		"        FROM {db}.tickets FINAL\n" +
+		"        WHERE status != 'deleted'")
+	if f.Source != "" {
+		q.add(" AND source = ?", f.Source)
+	}
+	if f.From != nil {
+		q.add(" AND created >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		q.add(" AND created <= ?", f.To.UTC())
+	}
+	q.add("\n    ) AS t\n" +
+		"    ANY LEFT JOIN (\n" +
+		"        SELECT source, ticket_id, toInt64(countIf(type = 'breach')) AS breaches,\n" +
+		"            toInt64(countIf(type = 'apply_sla')) AS applied\n" +
+		"        FROM {db}.ticket_metric_events FINAL\n" +
+		"        GROUP BY source, ticket_id\n" +
+		"    ) AS e USING (source, ticket_id)\n" +
+		") AS s\n" +
+		"GROUP BY grp\n" +
+		"ORDER BY grp")
+	return q.frag()
+}
+
+// TicketSummary summarises tickets per group (DESIGN §7).
+func TicketSummary(ctx context.Context, db warehouse.DB, f TicketFilter) ([]TicketGroup, error) {
+	switch f.GroupBy {
+	case "", TicketsByPriority, TicketsByStatus, TicketsByGroup:
+	default:
+		return nil, fmt.Errorf("%w: group_by %q (want priority, status or group)", ErrInvalidArgument, f.GroupBy)
+	}
+	if err := checkRange(f.From, f.To); err != nil {
+		return nil, err
+	}
+	now, err := reportNow(f.Now)
+	if err != nil {
+		return nil, err
+	}
+	f.Now = now
+	out := []TicketGroup{}
+	err = each(ctx, db, "ticket summary", buildTicketSummary(f), func(r warehouse.Rows) error {
+		var g TicketGroup
+		var fr50, fr90, res50, res90 float64
+		var withSLA int64
+		if err := r.Scan(&g.Group, &g.Created, &g.Solved, &g.Open, &fr50, &fr90, &res50, &res90, &g.SLABreaches, &withSLA); err != nil {
+			return err
+		}
+		g.FirstReplyP50Hours, g.FirstReplyP90Hours = finite(fr50), finite(fr90)
+		g.ResolutionP50Hours, g.ResolutionP90Hours = finite(res50), finite(res90)
+		if withSLA > 0 {
+			g.SLABreachRate = ptrF(float64(g.SLABreaches) / float64(withSLA))
+		}
+		out = append(out, g)
+		return nil
+	})
+	return out, err
+}
+
+// finite is f, or nil for the NaN a quantile of no value is.
+func finite(f float64) *float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	return &f
+}
