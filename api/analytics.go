@@ -110,8 +110,9 @@ func (s *Server) durations(c *gin.Context, q query) error {
 		return err
 	}
 	// Sprints group by board, state or month; milestones by project, kind
-	// or project type; projects by type (analytics checks the pairs).
-	if f.GroupBy, err = q.oneOf("group_by", "board", "state", "month", "project", "kind", "type"); err != nil {
+	// or project type; projects by type; tickets by priority or group
+	// (analytics checks the pairs).
+	if f.GroupBy, err = q.oneOf("group_by", "board", "state", "month", "project", "kind", "type", "priority", "group"); err != nil {
 		return err
 	}
 	f.Kinds = s.kinds

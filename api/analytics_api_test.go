@@ -666,9 +666,9 @@ func TestAnalyticsBadRequests(t *testing.T) {
 			{"/api/v1/durations?entity=milestone&group_by=state", `invalid argument: group_by "state" for milestones (want project, kind or type)`},
 			{"/api/v1/durations?entity=project&group_by=kind", `invalid argument: group_by "kind" for projects (want type)`},
 			{"/api/v1/durations?group_by=type", `invalid argument: group_by "type" for sprints (want board, state or month)`},
-			{"/api/v1/durations?entity=ticket", `not supported yet: entity "ticket"`},
-			{"/api/v1/durations?group_by=team", `parameter group_by: unknown value "team" (want one of board, state, month, project, kind, type)`},
-			{"/api/v1/durations?group_by=bogus", `parameter group_by: unknown value "bogus" (want one of board, state, month, project, kind, type)`},
+			{"/api/v1/durations?entity=ticket&group_by=board", `invalid argument: group_by "board" for tickets (want priority or group)`},
+			{"/api/v1/durations?group_by=team", `parameter group_by: unknown value "team" (want one of board, state, month, project, kind, type, priority, group)`},
+			{"/api/v1/durations?group_by=bogus", `parameter group_by: unknown value "bogus" (want one of board, state, month, project, kind, type, priority, group)`},
 			{"/api/v1/durations?source=jira", "unknown parameter(s): source (allowed: entity, group_by, from, to, limit, cursor)"},
 			{"/api/v1/durations?to=tomorrow", `parameter to: "tomorrow" is neither RFC 3339 (2024-01-31T00:00:00Z) nor a date (2024-01-31)`},
 		} {

@@ -541,6 +541,8 @@ func TestOpenAPIResponses(t *testing.T) {
 			"/api/v1/tickets/summary",
 			"/api/v1/tickets/summary?group_by=group&source=zd&from=2024-01-01&to=2024-12-31",
 			"/api/v1/tickets/summary?group_by=status&limit=1",
+			"/api/v1/durations?entity=ticket",
+			"/api/v1/durations?entity=ticket&group_by=priority&from=2024-01-01",
 		} {
 			ms.do(t, "GET", path, read, 200)
 		}
@@ -585,7 +587,7 @@ func TestOpenAPIResponses(t *testing.T) {
 			"/api/v1/sprints?cursor=garbage",
 			"/api/v1/sprints/jira/S10?x=1",
 			"/api/v1/scope-change?group_by=project", // not supported yet for sprints
-			"/api/v1/durations?entity=ticket",
+			"/api/v1/durations?entity=ticket&group_by=board",
 		} {
 			v.do(t, "GET", path, read, 400)
 		}

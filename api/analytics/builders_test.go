@@ -533,6 +533,20 @@ GROUP BY grp
 ORDER BY grp`, f.args, []any{open, []string{"high", "urgent"}, []int64{1440, 240}, open, bNow, "zd", bFrom})
 }
 
+func TestTicketDurationsSQL(t *testing.T) {
+	f := buildTicketDurations(TicketsByGroup, &bFrom, &bTo)
+	checkSQL(t, "ticket durations", f.sql, `SELECT source AS src, group_name AS grp, toInt64(count()) AS n, toFloat64(avg(days)) AS mean_days,
+    toFloat64(quantile(0.5)(days)) AS p50_days, toFloat64(quantile(0.9)(days)) AS p90_days,
+    toFloat64(max(days)) AS max_days
+FROM (
+    SELECT source, priority, group_name, assumeNotNull(resolution_minutes) / 1440 AS days
+    FROM {db}.tickets FINAL
+    WHERE status IN ('solved', 'closed') AND NOT has(tags, 'closed_by_merge') AND isNotNull(resolution_minutes) AND created >= ? AND created <= ?
+) AS t
+GROUP BY src, grp
+ORDER BY src, grp`, f.args, []any{bFrom, bTo})
+}
+
 func TestValuesAreBound(t *testing.T) {
 	evil := "B1' OR 1=1 --"
 	plain := sprintSet(sprintSel{source: "s", board: "b", state: "closed", now: bNow, limit: 5})

@@ -10,15 +10,15 @@ import (
 
 // DurationFilter selects a duration rollup.
 type DurationFilter struct {
-	// Entity is "sprint" (or ""), "milestone" or "project"; "ticket"
-	// gives ErrUnsupported for now; anything else ErrInvalidArgument.
+	// Entity is "sprint" (or ""), "milestone", "project" or "ticket"
+	// (resolution times); anything else ErrInvalidArgument.
 	Entity string
 	// GroupBy: sprints "", "board", "state" or "month" (month of t0,
 	// YYYY-MM); milestones "", "project", "kind" or "type" (the project's);
-	// projects "" or "type".
+	// projects "" or "type"; tickets "", "priority" or "group".
 	GroupBy string
-	// From and To bound t0 of sprints, the baseline of milestones and the
-	// start of projects (inclusive).
+	// From and To bound t0 of sprints, the baseline of milestones, the
+	// start of projects and the creation of tickets (inclusive).
 	From, To *time.Time
 	Now      time.Time // t1 of active sprints, end of open milestones; required
 	Kinds    KindRules // milestone kinds, for group_by=kind
@@ -79,6 +79,8 @@ func buildDurations(g grouping, s sprintSel) (string, []any) {
 // whose t0 is within [From, To].
 func Durations(ctx context.Context, db warehouse.DB, f DurationFilter) ([]DurationGroup, error) {
 	switch f.Entity {
+	case EntityTicket:
+		return ticketDurations(ctx, db, f)
 	case EntityMilestone, EntityProject:
 		allowed := []string{GroupByNone, GroupByProject, GroupByKind, GroupByType}
 		if f.Entity == EntityProject {

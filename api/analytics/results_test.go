@@ -552,7 +552,10 @@ func TestRollupArguments(t *testing.T) {
 			_, err := Durations(ctx, db, DurationFilter{Entity: "project", GroupBy: "kind"})
 			return err
 		}},
-		{"durations ticket", ErrUnsupported, func() error { _, err := Durations(ctx, db, DurationFilter{Entity: "ticket"}); return err }},
+		{"durations ticket by board", ErrInvalidArgument, func() error {
+			_, err := Durations(ctx, db, DurationFilter{Entity: "ticket", GroupBy: "board"})
+			return err
+		}},
 		{"durations entity", ErrInvalidArgument, func() error { _, err := Durations(ctx, db, DurationFilter{Entity: "epic"}); return err }},
 		{"durations group_by", ErrInvalidArgument, func() error {
 			_, err := Durations(ctx, db, DurationFilter{GroupBy: "board_id; DROP TABLE x"})

@@ -118,3 +118,25 @@ func r4(p *float64) string {
 	}
 	return strconv.FormatFloat(math.Round(*p*10000)/10000, 'f', -1, 64)
 }
+
+// TestTicketDurations: resolution days of the solved tickets, merged and
+// deleted ones left out: by priority, high {300 min} and urgent {120,
+// 600 min}: urgent p50 = (1/12 + 5/12)/2 = 0.25 days, mean 0.25, max 5/12.
+func TestTicketDurations(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		seedTickets(t, db)
+		got, err := Durations(context.Background(), db, DurationFilter{Entity: EntityTicket, GroupBy: TicketsByPriority,
+			Now: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, g := range got {
+			out = append(out, fmt.Sprintf("%s/%s n%d mean=%s p50=%s max=%s", g.Source, g.Group, g.Count, r4(&g.MeanDays),
+				r4(&g.P50Days), r4(&g.MaxDays)))
+		}
+		if want := "[zd/high n1 mean=0.2083 p50=0.2083 max=0.2083 zd/urgent n2 mean=0.25 p50=0.25 max=0.4167]"; fmt.Sprint(out) != want {
+			t.Errorf("ticket durations:\n got %v\nwant %s", out, want)
+		}
+	})
+}
