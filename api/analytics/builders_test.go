@@ -509,7 +509,7 @@ func TestTicketSummarySQL(t *testing.T) {
     toInt64(countIf(breaches > 0 OR (applied = 0 AND target > 0 AND waited > target))) AS breaches,
     toInt64(countIf(applied > 0 OR target > 0)) AS with_sla
 FROM (
-    SELECT group_name AS grp, status, merged, breaches, applied,
+    SELECT source, group_name AS grp, status, merged, breaches, applied,
         isNotNull(first_reply_minutes) AS has_fr, ifNull(first_reply_minutes, 0) / 60 AS fr,
         ifNull(resolution_minutes, 0) / 60 AS res,
         status IN ('solved', 'closed') AND NOT merged AND isNotNull(resolution_minutes) AS solved_work,

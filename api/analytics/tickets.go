@@ -54,7 +54,11 @@ var ticketOpen = []string{"new", "open", "pending", "hold"}
 
 // buildTicketSummary renders the summary. Columns: grp, created, solved,
 // open, fr50, fr90, res50, res90, breaches, with_sla; ordered by grp.
-func buildTicketSummary(f TicketFilter) frag {
+func buildTicketSummary(f TicketFilter) frag { return buildTicketGroups(f, false) }
+
+// buildTicketGroups is buildTicketSummary, per source and group when
+// bySource (a first column src).
+func buildTicketGroups(f TicketFilter, bySource bool) frag {
 	grp := map[string]string{TicketsByPriority: "priority", TicketsByStatus: "status", TicketsByGroup: "group_name"}[f.GroupBy]
 	if grp == "" {
 		grp = "priority"
@@ -70,8 +74,12 @@ func buildTicketSummary(f TicketFilter) frag {
 	for i, p := range prios {
 		targets[i] = int64(f.SLA[p] / time.Minute)
 	}
+	src, by := "", "grp"
+	if bySource {
+		src, by = "source AS src, ", "src, grp"
+	}
 	var q query
-	q.add("SELECT grp, toInt64(count()) AS created,\n" +
+	q.add("SELECT " + src + "grp, toInt64(count()) AS created,\n" +
 		"    toInt64(countIf(status IN ('solved', 'closed') AND NOT merged)) AS solved,\n")
 	q.add("    toInt64(countIf(has(?, status))) AS open,\n", ticketOpen)
 	q.add("    toFloat64(quantileIf(0.5)(fr, has_fr)) AS fr50, toFloat64(quantileIf(0.9)(fr, has_fr)) AS fr90,\n" +
@@ -79,7 +87,7 @@ func buildTicketSummary(f TicketFilter) frag {
 		"    toInt64(countIf(breaches > 0 OR (applied = 0 AND target > 0 AND waited > target))) AS breaches,\n" +
 		"    toInt64(countIf(applied > 0 OR target > 0)) AS with_sla\n" +
 		"FROM (\n" +
-		"    SELECT " + grp + " AS grp, status, merged, breaches, applied,\n" +
+		"    SELECT source, " + grp + " AS grp, status, merged, breaches, applied,\n" +
 		"        isNotNull(first_reply_minutes) AS has_fr, ifNull(first_reply_minutes, 0) / 60 AS fr,\n" +
 		"        ifNull(resolution_minutes, 0) / 60 AS res,\n" +
 		"        status IN ('solved', 'closed') AND NOT merged AND isNotNull(resolution_minutes) AS solved_work,\n")
@@ -112,38 +120,79 @@ func buildTicketSummary(f TicketFilter) frag {
 		"        GROUP BY source, ticket_id\n" +
 		"    ) AS e USING (source, ticket_id)\n" +
 		") AS s\n" +
-		"GROUP BY grp\n" +
-		"ORDER BY grp")
+		"GROUP BY " + by + "\n" +
+		"ORDER BY " + by)
 	return q.frag()
+}
+
+// TicketSourceGroup is a TicketGroup of one source.
+type TicketSourceGroup struct {
+	Source string
+	TicketGroup
+}
+
+// TicketsBySource is TicketSummary per source and group (the gauges').
+func TicketsBySource(ctx context.Context, db warehouse.DB, f TicketFilter) ([]TicketSourceGroup, error) {
+	f, err := f.check()
+	if err != nil {
+		return nil, err
+	}
+	out := []TicketSourceGroup{}
+	err = each(ctx, db, "tickets by source", buildTicketGroups(f, true), func(r warehouse.Rows) error {
+		var g TicketSourceGroup
+		if err := scanTicketGroup(r, &g.TicketGroup, &g.Source); err != nil {
+			return err
+		}
+		out = append(out, g)
+		return nil
+	})
+	return out, err
+}
+
+func (f TicketFilter) check() (TicketFilter, error) {
+	switch f.GroupBy {
+	case "", TicketsByPriority, TicketsByStatus, TicketsByGroup:
+	default:
+		return f, fmt.Errorf("%w: group_by %q (want priority, status or group)", ErrInvalidArgument, f.GroupBy)
+	}
+	if err := checkRange(f.From, f.To); err != nil {
+		return f, err
+	}
+	now, err := reportNow(f.Now)
+	f.Now = now
+	return f, err
+}
+
+// scanTicketGroup reads a row of buildTicketGroups (src first when given).
+func scanTicketGroup(r warehouse.Rows, g *TicketGroup, src *string) error {
+	var fr50, fr90, res50, res90 float64
+	var withSLA int64
+	dest := []any{&g.Group, &g.Created, &g.Solved, &g.Open, &fr50, &fr90, &res50, &res90, &g.SLABreaches, &withSLA}
+	if src != nil {
+		dest = append([]any{src}, dest...)
+	}
+	if err := r.Scan(dest...); err != nil {
+		return err
+	}
+	g.FirstReplyP50Hours, g.FirstReplyP90Hours = finite(fr50), finite(fr90)
+	g.ResolutionP50Hours, g.ResolutionP90Hours = finite(res50), finite(res90)
+	if withSLA > 0 {
+		g.SLABreachRate = ptrF(float64(g.SLABreaches) / float64(withSLA))
+	}
+	return nil
 }
 
 // TicketSummary summarises tickets per group (DESIGN §7).
 func TicketSummary(ctx context.Context, db warehouse.DB, f TicketFilter) ([]TicketGroup, error) {
-	switch f.GroupBy {
-	case "", TicketsByPriority, TicketsByStatus, TicketsByGroup:
-	default:
-		return nil, fmt.Errorf("%w: group_by %q (want priority, status or group)", ErrInvalidArgument, f.GroupBy)
-	}
-	if err := checkRange(f.From, f.To); err != nil {
-		return nil, err
-	}
-	now, err := reportNow(f.Now)
+	f, err := f.check()
 	if err != nil {
 		return nil, err
 	}
-	f.Now = now
 	out := []TicketGroup{}
 	err = each(ctx, db, "ticket summary", buildTicketSummary(f), func(r warehouse.Rows) error {
 		var g TicketGroup
-		var fr50, fr90, res50, res90 float64
-		var withSLA int64
-		if err := r.Scan(&g.Group, &g.Created, &g.Solved, &g.Open, &fr50, &fr90, &res50, &res90, &g.SLABreaches, &withSLA); err != nil {
+		if err := scanTicketGroup(r, &g, nil); err != nil {
 			return err
-		}
-		g.FirstReplyP50Hours, g.FirstReplyP90Hours = finite(fr50), finite(fr90)
-		g.ResolutionP50Hours, g.ResolutionP90Hours = finite(res50), finite(res90)
-		if withSLA > 0 {
-			g.SLABreachRate = ptrF(float64(g.SLABreaches) / float64(withSLA))
 		}
 		out = append(out, g)
 		return nil

@@ -69,7 +69,7 @@ type family interface {
 }
 
 // Families are the gauge families, in the order they are reported.
-var Families = []string{familySprints, familyMilestones}
+var Families = []string{familySprints, familyMilestones, familyTickets}
 
 // Collector is a prometheus.Collector computing the business gauges from the
 // warehouse at scrape time. It is safe for concurrent use.
@@ -107,13 +107,26 @@ type flight struct {
 	snap *snapshot
 }
 
+// Option configures a Collector.
+type Option func(*options)
+
+type options struct{ sla map[string]time.Duration }
+
+// WithSLA gives the first-reply targets by ticket priority (config sla:)
+// for the tickets no SLA policy of their source applied to.
+func WithSLA(sla map[string]time.Duration) Option { return func(o *options) { o.sla = sla } }
+
 // New returns a Collector reading db. now is the clock (nil: time.Now): it
 // is t1 of active sprints, the as-of date of forecasts and the cache's
 // clock, so a fixed clock gives deterministic values (and a cache that
 // never expires). timeout bounds one refresh and how long a scrape waits
 // for it (<= 0: DefaultTimeout). log receives refresh failures (nil:
 // discarded).
-func New(db warehouse.DB, log *slog.Logger, now func() time.Time, timeout time.Duration) *Collector {
+func New(db warehouse.DB, log *slog.Logger, now func() time.Time, timeout time.Duration, opts ...Option) *Collector {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -132,7 +145,7 @@ func New(db warehouse.DB, log *slog.Logger, now func() time.Time, timeout time.D
 			"Seconds the warehouse refresh behind the family's business gauges took (refreshes are cached for 15s).",
 			[]string{"family"}, nil),
 	}
-	for _, f := range []family{newSprints(), newMilestones()} {
+	for _, f := range []family{newSprints(), newMilestones(), newTickets(o.sla)} {
 		c.cells = append(c.cells, &cell{fam: f})
 	}
 	return c

@@ -197,6 +197,7 @@ func TestFailure(t *testing.T) {
 # TYPE runway_gauges_scrape_success gauge
 runway_gauges_scrape_success{family="milestones"} 0
 runway_gauges_scrape_success{family="sprints"} 0
+runway_gauges_scrape_success{family="tickets"} 0
 `
 		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), businessMetrics...); err != nil {
 			t.Error(err)
@@ -408,4 +409,59 @@ type countingDB struct {
 func (c *countingDB) Query(ctx context.Context, q string, args ...any) (warehouse.Rows, error) {
 	c.calls.Add(1)
 	return c.DB.Query(ctx, q, args...)
+}
+
+// TestTicketGauges: worked out by hand, at fixedNow with a 24 h target for
+// high tickets. Urgent T1 (2 days old) was answered in 30 min and solved
+// in 120, its SLA applied and breached; high T2 (10 days old) is open and
+// unanswered: past its configured 24 h, breached; high T3 is open but 40
+// days old: in the open count, not in the 30-day ones.
+func TestTicketGauges(t *testing.T) {
+	whtest.ForEach(t, func(t *testing.T, db warehouse.DB) {
+		ctx := context.Background()
+		if _, err := warehouse.Migrate(ctx, db, nil); err != nil {
+			t.Fatal(err)
+		}
+		now := fixedNow()
+		fr, res := 30.0, 120.0
+		ticket := func(id, prio, status string, age time.Duration) warehouse.TicketRow {
+			return warehouse.TicketRow{Source: "zd", TicketID: id, Priority: prio, Status: status, Group: "Support",
+				Tags: []string{}, Created: now.Add(-age), Updated: now.Add(-age), Version: 1}
+		}
+		t1 := ticket("T1", "urgent", "solved", 48*time.Hour)
+		t1.FirstReplyMinutes, t1.ResolutionMinutes = &fr, &res
+		if err := warehouse.InsertMixed(ctx, db, []warehouse.Row{t1, ticket("T2", "high", "open", 240*time.Hour),
+			ticket("T3", "high", "open", 960*time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := warehouse.InsertMixed(ctx, db, []warehouse.Row{
+			warehouse.TicketMetricEventRow{Source: "zd", TicketID: "T1", EventID: "1", Metric: "reply_time", Type: "apply_sla", At: t1.Created, Version: 1},
+			warehouse.TicketMetricEventRow{Source: "zd", TicketID: "T1", EventID: "2", Metric: "reply_time", Type: "breach", At: t1.Created.Add(10 * time.Minute), Version: 1},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(gauges.New(db, nil, fixedNow, 30*time.Second, gauges.WithSLA(map[string]time.Duration{"high": 24 * time.Hour})))
+		want := `# HELP runway_ticket_first_reply_hours First reply time of the tickets created in the last 30 days, hours, at the quantile.
+# TYPE runway_ticket_first_reply_hours gauge
+runway_ticket_first_reply_hours{priority="urgent",quantile="0.5",source="zd"} 0.5
+runway_ticket_first_reply_hours{priority="urgent",quantile="0.9",source="zd"} 0.5
+# HELP runway_ticket_resolution_hours Full resolution time of the tickets created in the last 30 days and solved (merged ones left out), hours, at the quantile.
+# TYPE runway_ticket_resolution_hours gauge
+runway_ticket_resolution_hours{priority="urgent",quantile="0.5",source="zd"} 2
+runway_ticket_resolution_hours{priority="urgent",quantile="0.9",source="zd"} 2
+# HELP runway_ticket_sla_breach_ratio Share of the tickets created in the last 30 days with an SLA that breached it (breach events, else the configured first-reply target).
+# TYPE runway_ticket_sla_breach_ratio gauge
+runway_ticket_sla_breach_ratio{priority="high",source="zd"} 1
+runway_ticket_sla_breach_ratio{priority="urgent",source="zd"} 1
+# HELP runway_tickets_open Support tickets open now (new, open, pending or on hold), deleted ones left out.
+# TYPE runway_tickets_open gauge
+runway_tickets_open{priority="high",source="zd"} 2
+runway_tickets_open{priority="urgent",source="zd"} 0
+`
+		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "runway_tickets_open", "runway_ticket_first_reply_hours",
+			"runway_ticket_resolution_hours", "runway_ticket_sla_breach_ratio"); err != nil {
+			t.Error(err)
+		}
+	})
 }

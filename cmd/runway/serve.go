@@ -75,7 +75,8 @@ func (a *app) init(ctx context.Context, only []string) error {
 		Help: "Runway build: version, VCS revision and Go version."}, []string{"version", "revision", "goversion"})
 	bi.WithLabelValues(v, rev, gov).Set(1)
 	a.reg.MustRegister(bi, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		gauges.New(a.db, a.log.With("component", "gauges"), time.Now, gauges.DefaultTimeout))
+		gauges.New(a.db, a.log.With("component", "gauges"), time.Now, gauges.DefaultTimeout,
+			gauges.WithSLA(slaTargets(a.cfg.SLA))))
 	a.runner = collector.NewRunner(a.db, a.log, collector.NewMetrics(a.reg), collector.RunnerOptions{Jitter: 30 * time.Second, Now: a.now})
 
 	want := map[string]bool{}
