@@ -43,6 +43,16 @@
 //     release; for GitLab also sprints of whole days, an issue in one at a
 //     time, open issues rolled over at completion:
 //     generate_iterations.go).
+//   - Zendesk Support (zendesk*.go) serves no org but a SupportDesk of
+//     its own: support tickets with their whole event lists (status,
+//     priority, group and tag changes, public agent replies, reopens,
+//     merges, deletion), groups and SLA policies, the SLA metric events
+//     derived from them (zendesk_sla.go), GenerateDesk and TinyDesk, and
+//     DeskTruth, replayed in plain Go (zendesk_truth.go). The site serves
+//     the cursor-based incremental ticket export with metric sets, the
+//     time-based ticket metric events export (both without the last
+//     minute, 10 requests a minute when limited), SLA policies and
+//     groups; its Org is nil.
 //
 // Every generated org (default options, any seed) contains: issues added
 // before a sprint starts (one exactly 3 minutes before t0, some exactly at

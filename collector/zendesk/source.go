@@ -154,6 +154,9 @@ func (s *source) metricEvents(ctx context.Context, sink collector.Sink, m *mappe
 		}
 	}
 	next := ""
+	// A page never splits a second, and the next one starts at the last
+	// page's end_time, so that second's events come twice.
+	seen := map[int64]bool{}
 	for n := 0; ; n++ {
 		if n > maxPages {
 			return fmt.Errorf("zendesk ticket metric events: more than %d pages; stopping", maxPages)
@@ -163,7 +166,10 @@ func (s *source) metricEvents(ctx context.Context, sink collector.Sink, m *mappe
 			return fmt.Errorf("zendesk ticket metric events: %w", err)
 		}
 		for _, e := range p.Events {
-			sink.Write(m.eventRow(e))
+			if !seen[e.ID] {
+				seen[e.ID] = true
+				sink.Write(m.eventRow(e))
+			}
 		}
 		if p.EndTime > 0 {
 			sink.SetCursor(CursorMetricEvents, strconv.FormatInt(p.EndTime, 10))
