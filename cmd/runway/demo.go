@@ -18,31 +18,48 @@ import (
 	"github.com/runway-analytics/runway/collector/jira"
 	"github.com/runway-analytics/runway/collector/simulate"
 	"github.com/runway-analytics/runway/collector/sources"
+	"github.com/runway-analytics/runway/collector/zendesk"
 )
 
 // demoSchedule is when the demo's sources collect, and how the banner says it.
 const demoSchedule, demoEvery = "*/5 * * * *", "every 5 minutes"
 
-// demoVendor is one vendor `runway demo` can simulate: its site serves an
-// org of its own, laid out as that vendor can hold one, and its source
-// collects that site with the vendor's real collector.
+// demoVendor is one vendor `runway demo` can simulate: its site serves a
+// world of its own (an org laid out as that vendor can hold one, or a
+// support desk), and its source collects that site with the vendor's real
+// collector.
 type demoVendor struct {
 	name  string // the --vendors name: the site's Vendor()
 	title string // how the banner names the site
-	// org generates the vendor's org, ending at now.
-	org func(seed int64, now time.Time) *simulate.Org
-	// site builds the vendor's simulated site for org on the demo's clock:
-	// the wall's once the demo is live, a past instant while it replays.
-	site func(org *simulate.Org, now func() time.Time) simulate.Site
-	// source is the config of the source that collects org's site at
-	// baseURL.
-	source func(baseURL string, org *simulate.Org) config.Source
+	// start generates the vendor's world, ending at now, and builds its
+	// site on the demo's clock (the wall's once the demo is live, a past
+	// instant while it replays); evolve moves the world on at a minute of
+	// the live demo and says what changed.
+	start func(seed int64, now time.Time, clock func() time.Time) (site simulate.Site, evolve func(time.Time) []string)
+	// source is the config of the source that collects site at baseURL.
+	source func(baseURL string, site simulate.Site) config.Source
+}
+
+// orgVendor is start for a vendor serving an org: gen builds the org,
+// site the vendor's site for it; each minute a few issues change status
+// and milestones move on.
+func orgVendor(gen func(seed int64, now time.Time) *simulate.Org,
+	site func(org *simulate.Org, clock func() time.Time) simulate.Site,
+) func(int64, time.Time, func() time.Time) (simulate.Site, func(time.Time) []string) {
+	return func(seed int64, now time.Time, clock func() time.Time) (simulate.Site, func(time.Time) []string) {
+		org := gen(seed, now)
+		return site(org, clock), func(at time.Time) []string {
+			return append(org.Touch(at, 3), org.EvolveMilestones(at)...)
+		}
+	}
 }
 
 // The credentials of the simulated sites, which their sources carry.
 const (
 	demoJiraEmail, demoJiraToken = "demo@runway.local", "demo-token"
 	demoGitHubToken              = "ghp_demo"
+	demoZendeskEmail             = "demo@runway.local"
+	demoZendeskToken             = "zd-demo"
 )
 
 // demoGitHubProjects are the simulated GitHub org's projects: each a
@@ -56,13 +73,12 @@ var demoGitHubProjects = []string{"API", "APP", "SITE", "DESK"}
 var demoVendors = []demoVendor{
 	{
 		name: simulate.VendorJira, title: "Jira",
-		org: func(seed int64, now time.Time) *simulate.Org {
+		start: orgVendor(func(seed int64, now time.Time) *simulate.Org {
 			return simulate.Generate(simulate.Options{Seed: seed, Now: now})
-		},
-		site: func(org *simulate.Org, now func() time.Time) simulate.Site {
+		}, func(org *simulate.Org, now func() time.Time) simulate.Site {
 			return simulate.NewJira(org, simulate.JiraOptions{Email: demoJiraEmail, Token: demoJiraToken, Now: now})
-		},
-		source: func(baseURL string, _ *simulate.Org) config.Source {
+		}),
+		source: func(baseURL string, _ simulate.Site) config.Source {
 			return config.Source{
 				Name: "demo-jira", Type: jira.Type, BaseURL: baseURL,
 				TokenEnv: "RUNWAY_DEMO_JIRA_TOKEN", Token: config.Secret(demoJiraToken),
@@ -73,16 +89,15 @@ var demoVendors = []demoVendor{
 	},
 	{
 		name: simulate.VendorGitHub, title: "GitHub",
-		org: func(seed int64, now time.Time) *simulate.Org {
+		start: orgVendor(func(seed int64, now time.Time) *simulate.Org {
 			return simulate.Generate(simulate.Options{Seed: seed + 1, Now: now, Projects: demoGitHubProjects,
 				Vendor: simulate.VendorGitHub})
-		},
-		site: func(org *simulate.Org, now func() time.Time) simulate.Site {
+		}, func(org *simulate.Org, now func() time.Time) simulate.Site {
 			return simulate.NewGitHub(org, simulate.GitHubOptions{Token: demoGitHubToken, Now: now})
-		},
-		source: func(baseURL string, org *simulate.Org) config.Source {
+		}),
+		source: func(baseURL string, site simulate.Site) config.Source {
 			var repos []string
-			for _, p := range org.Projects {
+			for _, p := range site.Org().Projects {
 				repos = append(repos, demoRepo(p.Key))
 			}
 			return config.Source{
@@ -95,19 +110,36 @@ var demoVendors = []demoVendor{
 	},
 	{
 		name: simulate.VendorGitLab, title: "GitLab",
-		org: func(seed int64, now time.Time) *simulate.Org {
+		start: orgVendor(func(seed int64, now time.Time) *simulate.Org {
 			return simulate.Generate(simulate.Options{Seed: seed + 2, Now: now, Projects: demoGitLabProjects,
 				Vendor: simulate.VendorGitLab})
-		},
-		site: func(org *simulate.Org, now func() time.Time) simulate.Site {
+		}, func(org *simulate.Org, now func() time.Time) simulate.Site {
 			return simulate.NewGitLab(org, simulate.GitLabOptions{Token: demoGitLabToken, Group: demoGitLabGroup, Now: now})
-		},
-		source: func(baseURL string, _ *simulate.Org) config.Source {
+		}),
+		source: func(baseURL string, _ simulate.Site) config.Source {
 			return config.Source{
 				Name: "demo-gitlab", Type: gitlab.Type, BaseURL: baseURL + simulate.PathGitLabAPI,
 				TokenEnv: "RUNWAY_DEMO_GITLAB_TOKEN", Token: config.Secret(demoGitLabToken),
 				Schedule: demoSchedule, Since: config.Span(400 * 24 * time.Hour),
 				Settings: &gitlab.Config{Groups: []string{demoGitLabGroup}, TokenType: gitlab.TokenPrivate, Iterations: true},
+			}
+		},
+	},
+	{
+		name: simulate.VendorZendesk, title: "Zendesk",
+		start: func(seed int64, now time.Time, clock func() time.Time) (simulate.Site, func(time.Time) []string) {
+			desk := simulate.GenerateDesk(simulate.DeskOptions{Seed: seed, Now: now})
+			// The simulated desk stays as generated: its tickets are history.
+			return simulate.NewZendesk(desk, simulate.ZendeskOptions{Email: demoZendeskEmail, Token: demoZendeskToken, Now: clock}),
+				func(time.Time) []string { return nil }
+		},
+		source: func(baseURL string, _ simulate.Site) config.Source {
+			return config.Source{
+				Name: "demo-zendesk", Type: zendesk.Type, BaseURL: baseURL,
+				TokenEnv: "RUNWAY_DEMO_ZENDESK_TOKEN", Token: config.Secret(demoZendeskToken),
+				Schedule: demoSchedule, Since: config.Span(400 * 24 * time.Hour),
+				// The simulated site enforces no limit: the demo needs no pacing.
+				Settings: &zendesk.Config{Email: demoZendeskEmail, RequestsPerMinute: 600},
 			}
 		},
 	},
@@ -160,15 +192,17 @@ func pickDemoVendors(list string) ([]demoVendor, error) {
 	return out, nil
 }
 
-// demoSite is a vendor's site, served, and its org.
+// demoSite is a vendor's site, served, and what moves its world on.
 type demoSite struct {
 	vendor demoVendor
 	url    string
-	org    *simulate.Org
+	site   simulate.Site
+	evolve func(time.Time) []string
 }
 
-// cmdDemo serves simulated orgs: fake vendor sites (Jira Cloud, GitHub
-// and GitLab by default), each serving an org of its own, on loopback ports,
+// cmdDemo serves simulated orgs: fake vendor sites (Jira Cloud, GitHub,
+// GitLab and Zendesk by default), each serving a world of its own, on
+// loopback ports,
 // collected by the real collectors into the embedded store (or whatever
 // RUNWAY_STORAGE_DSN names), with the API and /metrics as in serve.
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) error {
@@ -194,13 +228,13 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	start := time.Now().UTC().Truncate(time.Second)
 	sites := make([]demoSite, 0, len(vendors))
 	for _, v := range vendors {
-		org := v.org(*seed, start)
-		url, stop, err := simulate.Listen(ctx, v.site(org, clock.Now))
+		site, evolve := v.start(*seed, start, clock.Now)
+		url, stop, err := simulate.Listen(ctx, site)
 		if err != nil {
 			return fmt.Errorf("serving the simulated %s: %w", v.title, err)
 		}
 		defer stop()
-		sites = append(sites, demoSite{v, url, org})
+		sites = append(sites, demoSite{v, url, site, evolve})
 	}
 	cfg, cleanup, err := demoConfig(sites, getenv)
 	defer cleanup()
@@ -231,8 +265,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 			case now := <-tick.C:
 				now = now.UTC().Truncate(time.Second)
 				for _, s := range sites {
-					s.org.Touch(now, 3)
-					for _, c := range s.org.EvolveMilestones(now) {
+					for _, c := range s.evolve(now) {
 						log.Debug("demo org", "vendor", s.vendor.name, "change", c)
 					}
 				}
@@ -336,7 +369,7 @@ func demoConfig(sites []demoSite, getenv env) (cfg config.Config, cleanup func()
 	cfg = config.Default()
 	cfg.Storage.DSN = "" // chosen below unless RUNWAY_STORAGE_DSN sets it
 	for _, s := range sites {
-		cfg.Sources = append(cfg.Sources, s.vendor.source(s.url, s.org))
+		cfg.Sources = append(cfg.Sources, s.vendor.source(s.url, s.site))
 	}
 	// Each Runway project gathers a Jira project, a GitHub repository and
 	// a GitLab project (platform: the GitLab group's own milestones).

@@ -29,13 +29,14 @@ func TestDemoVendorTable(t *testing.T) {
 	now := time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)
 	var names, srcNames []string
 	for _, v := range demoVendors {
-		org := v.org(7, now)
-		site := v.site(org, time.Now)
-		if !org.Now.Equal(now) || site.Vendor() != v.name || site.Org() != org || site.Faults() == nil || v.title == "" {
-			t.Errorf("%s: org ending %v, site of vendor %q, org %p (want %p), title %q", v.name, org.Now, site.Vendor(),
-				site.Org(), org, v.title)
+		site, evolve := v.start(7, now, time.Now)
+		if site.Vendor() != v.name || site.Faults() == nil || evolve == nil || v.title == "" {
+			t.Errorf("%s: site of vendor %q, title %q", v.name, site.Vendor(), v.title)
 		}
-		src := v.source("http://127.0.0.1:1", org)
+		if org := site.Org(); org != nil && !org.Now.Equal(now) {
+			t.Errorf("%s: org ending %v, want %v", v.name, org.Now, now)
+		}
+		src := v.source("http://127.0.0.1:1", site)
 		if _, ok := types[src.Type]; !ok || !strings.HasPrefix(src.BaseURL, "http://127.0.0.1:1") || src.Token == "" || src.Schedule != demoSchedule {
 			t.Errorf("%s: source %+v", v.name, src)
 		}
@@ -48,8 +49,8 @@ func TestDemoVendorTable(t *testing.T) {
 		len(slices.Compact(slices.Sorted(slices.Values(srcNames)))) != len(srcNames) {
 		t.Errorf("vendors %v, sources %v: want some, each once", names, srcNames)
 	}
-	if !slices.Equal(names, []string{"jira", "github", "gitlab"}) {
-		t.Errorf("vendors %v, want jira, github and gitlab", names)
+	if !slices.Equal(names, []string{"jira", "github", "gitlab", "zendesk"}) {
+		t.Errorf("vendors %v, want jira, github, gitlab and zendesk", names)
 	}
 }
 
@@ -77,7 +78,7 @@ func TestPickDemoVendors(t *testing.T) {
 // and projects (it used to be overwritten by them), and the demo store is
 // made only when RUNWAY_STORAGE_DSN names none.
 func TestDemoConfigEnv(t *testing.T) {
-	sites := []demoSite{{demoVendors[0], "http://127.0.0.1:1", nil}}
+	sites := []demoSite{{demoVendors[0], "http://127.0.0.1:1", nil, nil}}
 	dsn := "chdb://" + t.TempDir() + "/data"
 	cfg, cleanup, err := demoConfig(sites, config.MapEnv{
 		"RUNWAY_STORAGE_DSN":        dsn,
@@ -131,21 +132,21 @@ func TestDemoConfigEnv(t *testing.T) {
 // error, before it serves or stores anything.
 func TestDemoUnknownVendor(t *testing.T) {
 	code, out, errOut := runway(t, cleanEnv(t), "demo", "--vendors", "jira,nope")
-	if code != 2 || out != "" || strings.TrimSpace(errOut) != `runway demo: --vendors: unknown vendor "nope" (known: jira, github, gitlab)` {
+	if code != 2 || out != "" || strings.TrimSpace(errOut) != `runway demo: --vendors: unknown vendor "nope" (known: jira, github, gitlab, zendesk)` {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 }
 
 // TestDemoEndToEnd runs `runway demo` as a user would, on the shared
-// ClickHouse: it serves the simulated Jira, GitHub and GitLab, collects
-// them at once under the names the environment gives their sources,
-// answers the API with the milestones of all three grouped into the
-// demo's projects, and stops cleanly.
+// ClickHouse: it serves the simulated Jira, GitHub, GitLab and Zendesk,
+// collects them at once under the names the environment gives their
+// sources, answers the API with the milestones of the first three grouped
+// into the demo's projects and the desk's tickets, and stops cleanly.
 func TestDemoEndToEnd(t *testing.T) {
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, "demo", "--seed", "7")
 	cmd.Env = cleanEnv(t, "RUNWAY_STORAGE_DSN="+serverDSN(t), "RUNWAY_API_LISTEN="+addr, "RUNWAY_SOURCES_0_NAME=sim-jira",
-		"RUNWAY_SOURCES_1_NAME=sim-github", "RUNWAY_SOURCES_2_NAME=sim-gitlab")
+		"RUNWAY_SOURCES_1_NAME=sim-github", "RUNWAY_SOURCES_2_NAME=sim-gitlab", "RUNWAY_SOURCES_3_NAME=sim-zendesk")
 	pr, pw := io.Pipe()
 	var errOut collectortest.LogBuffer
 	cmd.Stdout, cmd.Stderr = pw, &errOut
@@ -222,9 +223,10 @@ func TestDemoEndToEnd(t *testing.T) {
 		}) bool {
 			return !it.Running && it.Trigger == "api"
 		}
-		if code := get("/api/v1/collectors", &c); code == 200 && len(c.Items) == 3 && live(c.Items[0]) && live(c.Items[1]) &&
-			live(c.Items[2]) {
-			for i, want := range [][2]string{{"sim-jira", "jira"}, {"sim-github", "github"}, {"sim-gitlab", "gitlab"}} {
+		if code := get("/api/v1/collectors", &c); code == 200 && len(c.Items) == 4 && live(c.Items[0]) && live(c.Items[1]) &&
+			live(c.Items[2]) && live(c.Items[3]) {
+			for i, want := range [][2]string{{"sim-jira", "jira"}, {"sim-github", "github"}, {"sim-gitlab", "gitlab"},
+				{"sim-zendesk", "zendesk"}} {
 				it := c.Items[i]
 				if it.Source != want[0] || it.Type != want[1] || it.Status != "success" || it.Rows == 0 {
 					t.Fatalf("first collection: %+v\n%s", it, errOut.String())
@@ -285,6 +287,16 @@ func TestDemoEndToEnd(t *testing.T) {
 		projectOf["sim-github APP Beta"] != "mobile" || projectOf["sim-github SITE Beta"] != "" ||
 		projectOf["sim-gitlab CORE GA"] != "platform" || projectOf["sim-gitlab IOS Beta"] != "mobile" {
 		t.Errorf("projects of milestones: %v", projectOf)
+	}
+	// The simulated desk's tickets, by priority.
+	var tickets struct {
+		Items []struct {
+			Group   string
+			Created int64
+		}
+	}
+	if code := get("/api/v1/tickets/summary?source=sim-zendesk", &tickets); code != 200 || len(tickets.Items) != 4 {
+		t.Errorf("ticket summary: %d, %+v, want the four priorities", code, tickets.Items)
 	}
 	var projects struct{ Items []struct{ Key, Type string } }
 	if code := get("/api/v1/projects", &projects); code != 200 || len(projects.Items) != 3 {

@@ -55,12 +55,13 @@ func (m MapEnv) Names() []string                   { return slices.Collect(maps.
 // belong in a Runway environment, so are not reported as naming no
 // setting. Keep this the only such list.
 var notSettings = map[string]string{
-	"RUNWAY_CONFIG":            "names the config file when --config is not given; cmd/runway reads it before Load",
-	"RUNWAY_TEST_NOW":          "pins the clock of the test suite (collector/collectortest); never read by a running Runway",
-	"RUNWAY_CACHE_DIR":         "where the Makefile and the embedded store's loader (warehouse) cache libchdb",
-	"RUNWAY_DEMO_JIRA_TOKEN":   "token_env of runway demo's simulated Jira source; the demo holds that token itself and never reads the variable",
-	"RUNWAY_DEMO_GITHUB_TOKEN": "token_env of runway demo's simulated GitHub source; the demo holds that token itself and never reads the variable",
-	"RUNWAY_DEMO_GITLAB_TOKEN": "token_env of runway demo's simulated GitLab source; the demo holds that token itself and never reads the variable",
+	"RUNWAY_CONFIG":             "names the config file when --config is not given; cmd/runway reads it before Load",
+	"RUNWAY_TEST_NOW":           "pins the clock of the test suite (collector/collectortest); never read by a running Runway",
+	"RUNWAY_CACHE_DIR":          "where the Makefile and the embedded store's loader (warehouse) cache libchdb",
+	"RUNWAY_DEMO_JIRA_TOKEN":    "token_env of runway demo's simulated Jira source; the demo holds that token itself and never reads the variable",
+	"RUNWAY_DEMO_GITHUB_TOKEN":  "token_env of runway demo's simulated GitHub source; the demo holds that token itself and never reads the variable",
+	"RUNWAY_DEMO_GITLAB_TOKEN":  "token_env of runway demo's simulated GitLab source; the demo holds that token itself and never reads the variable",
+	"RUNWAY_DEMO_ZENDESK_TOKEN": "token_env of runway demo's simulated Zendesk source; the demo holds that token itself and never reads the variable",
 }
 
 // applyEnv overrides config values from environment variables named after
