@@ -68,7 +68,7 @@ libchdb:
 
 ## bench: insert throughput and report latency on both backends.
 bench: deps libchdb
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./collector/warehouse/... ./api/analytics/ ./collector/jira/ ./collector/github/ ./collector/gitlab/
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./collector/warehouse/... ./api/analytics/ ./collector/jira/ ./collector/github/ ./collector/gitlab/ ./collector/zendesk/
 
 ## fuzz: the value binder (no bound string may change a statement).
 fuzz:

@@ -3,6 +3,7 @@ package zendesk_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"testing"
@@ -12,8 +13,12 @@ import (
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/simulate"
 	"github.com/runway-analytics/runway/collector/warehouse"
+	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 	"github.com/runway-analytics/runway/collector/zendesk"
 )
+
+// TestMain starts the shared warehouse backends (the benchmark's).
+func TestMain(m *testing.M) { os.Exit(whtest.Main(m)) }
 
 var deskNow = time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)
 
