@@ -160,17 +160,14 @@ func (c client) groupProjects(ctx context.Context, g group) ([]project, error) {
 }
 
 // milestones lists every milestone of a project, those of its ancestor
-// groups included (an issue may be in a group milestone), or of a group.
-func (c client) milestones(ctx context.Context, path string, forGroup bool, id int64) ([]milestone, error) {
-	base, q := "/projects/", url.Values{"include_ancestors": {"true"}, "per_page": {strconv.Itoa(perPage)}}
-	if forGroup {
-		base, q = "/groups/", url.Values{"per_page": {strconv.Itoa(perPage)}}
-	}
+// groups included (an issue may be in a group milestone).
+func (c client) milestones(ctx context.Context, p project) ([]milestone, error) {
+	q := url.Values{"include_ancestors": {"true"}, "per_page": {strconv.Itoa(perPage)}}
 	var out []milestone
-	err := pages(ctx, c, base+strconv.FormatInt(id, 10)+"/milestones", q, func(page []milestone) (time.Time, error) {
+	err := pages(ctx, c, "/projects/"+strconv.FormatInt(p.ID, 10)+"/milestones", q, func(page []milestone) (time.Time, error) {
 		for i, m := range page {
 			if m.ID == 0 || m.Title == "" {
-				return time.Time{}, fmt.Errorf("gitlab: %s milestones: item %d: missing id or title", path, i)
+				return time.Time{}, fmt.Errorf("gitlab: %s milestones: item %d: missing id or title", p.PathWithNamespace, i)
 			}
 		}
 		out = append(out, page...)

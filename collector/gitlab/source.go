@@ -61,7 +61,7 @@ func (s *source) Type() string { return Type }
 func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	now := s.now().UTC()
 	m := newMapper(s.cfg.Name, now)
-	projects, err := s.projects(ctx, sink, m)
+	projects, err := s.projects(ctx)
 	if err != nil {
 		return err
 	}
@@ -85,8 +85,8 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 }
 
 // projects resolves the configured projects and the groups' projects,
-// each once, in configuration order; it writes the groups' milestones.
-func (s *source) projects(ctx context.Context, sink collector.Sink, m *mapper) ([]project, error) {
+// each once, in configuration order (a group's sorted by path).
+func (s *source) projects(ctx context.Context) ([]project, error) {
 	var out []project
 	have := map[int64]bool{}
 	add := func(p project) {
@@ -120,7 +120,7 @@ func (s *source) projects(ctx context.Context, sink collector.Sink, m *mapper) (
 }
 
 func (s *source) collectProject(ctx context.Context, sink collector.Sink, m *mapper, p project, seen map[int64]bool, now time.Time) error {
-	ms, err := s.api.milestones(ctx, p.PathWithNamespace, false, p.ID)
+	ms, err := s.api.milestones(ctx, p)
 	if err != nil {
 		return err
 	}
