@@ -166,6 +166,7 @@ func TestOpenAPISchemasMirrorGo(t *testing.T) {
 		"ProjectReport":    reflect.TypeFor[analytics.ProjectReport](),
 		"AccuracyGroup":    reflect.TypeFor[analytics.AccuracyGroup](),
 		"TicketGroup":      reflect.TypeFor[analytics.TicketGroup](),
+		"SupportLoadGroup": reflect.TypeFor[analytics.SupportLoadGroup](),
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -543,10 +544,13 @@ func TestOpenAPIResponses(t *testing.T) {
 			"/api/v1/tickets/summary?group_by=status&limit=1",
 			"/api/v1/durations?entity=ticket",
 			"/api/v1/durations?entity=ticket&group_by=priority&from=2024-01-01",
+			"/api/v1/support-load",
+			"/api/v1/support-load?group_by=month&from=2024-01-01&to=2024-12-31",
 		} {
 			ms.do(t, "GET", path, read, 200)
 		}
-		for _, path := range []string{"/api/v1/tickets/summary?group_by=assignee", "/api/v1/tickets/summary?entity=ticket"} {
+		for _, path := range []string{"/api/v1/tickets/summary?group_by=assignee", "/api/v1/tickets/summary?entity=ticket",
+			"/api/v1/support-load?group_by=priority"} {
 			ms.do(t, "GET", path, read, 400)
 		}
 		for _, path := range []string{"/api/v1/milestones?limit=2", "/api/v1/projects?limit=1"} {

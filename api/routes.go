@@ -53,6 +53,8 @@ func (s *Server) routes() []route {
 			query: []string{"entity", "group_by", "source", "from", "to", "limit", "cursor"}, handle: s.scopeChange},
 		{method: http.MethodGet, path: "/api/v1/tickets/summary", scope: scopeRead,
 			query: []string{"source", "group_by", "from", "to", "limit", "cursor"}, handle: s.ticketSummary},
+		{method: http.MethodGet, path: "/api/v1/support-load", scope: scopeRead,
+			query: []string{"group_by", "from", "to", "limit", "cursor"}, handle: s.supportLoad},
 		{method: http.MethodGet, path: "/api/v1/durations", scope: scopeRead,
 			query: []string{"entity", "group_by", "from", "to", "limit", "cursor"}, handle: s.durations},
 	}

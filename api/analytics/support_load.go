@@ -1,0 +1,267 @@
+package analytics
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/runway-analytics/runway/collector/warehouse"
+)
+
+// Support load beside delivery (DESIGN §5, §7): per Runway project and
+// month, the support tickets of the project's Zendesk groups beside its
+// sprints' completion and its milestones' slip in the same month. The
+// tickets are read one row each (the month arithmetic is done here), the
+// sprints and milestones from their reports.
+
+// Support load groupings.
+const (
+	SupportByProject = "project"
+	SupportByMonth   = "month"
+)
+
+// SupportLoadFilter selects a support-load rollup.
+type SupportLoadFilter struct {
+	GroupBy  string     // project (default) or month (YYYY-MM)
+	From, To *time.Time // bound the months (a month counts when it overlaps)
+	SLA      map[string]time.Duration
+	Now      time.Time // required
+}
+
+// SupportLoadGroup is one project's (or month's) support load and
+// delivery. Tickets count by the month they were created (created,
+// breach rate), solved (solved, merged ones left out) and, for open, by
+// being unsolved at the end of the last month (or now). The sprint
+// completion rate is completed / (committed + added − removed) over the
+// sprints that completed in the months; the milestone slip the mean
+// slip_days of the milestones closed in them. Null without any.
+type SupportLoadGroup struct {
+	Group                string   `json:"group"`
+	Name                 string   `json:"name,omitempty"` // the project's name, for group_by=project
+	TicketsCreated       int64    `json:"tickets_created"`
+	TicketsSolved        int64    `json:"tickets_solved"`
+	TicketsOpen          int64    `json:"tickets_open"`
+	SLABreachRate        *float64 `json:"sla_breach_rate"`
+	SprintCompletionRate *float64 `json:"sprint_completion_rate"`
+	MilestoneSlipDays    *float64 `json:"milestone_slip_days"`
+}
+
+// supportProjectsSQL reads what each project matches.
+const supportProjectsSQL = "SELECT project_key, name, jira_projects, gitlab_projects, zendesk_groups\n" +
+	"FROM {db}.projects FINAL\n" +
+	"ORDER BY project_key"
+
+// buildTicketLoad renders one row per ticket that is not deleted:
+// group_name, created, solved (0 for none), solved_work (solved and not
+// merged), breached, with_sla (the summary's rules).
+func buildTicketLoad(sla map[string]time.Duration, now time.Time) frag {
+	prios := slices.Sorted(func(yield func(string) bool) {
+		for p := range sla {
+			if !yield(p) {
+				return
+			}
+		}
+	})
+	targets := make([]int64, len(prios))
+	for i, p := range prios {
+		targets[i] = int64(sla[p] / time.Minute)
+	}
+	var q query
+	q.add("SELECT group_name, toInt64(toUInt32(created)) AS created_s, toInt64(toUInt32(ifNull(solved, toDateTime(0, 'UTC')))) AS solved_s,\n" +
+		"    toUInt8(status IN ('solved', 'closed') AND NOT has(tags, 'closed_by_merge')) AS solved_work,\n" +
+		"    toUInt8(breaches > 0 OR (applied = 0 AND target > 0 AND waited > target)) AS breached,\n" +
+		"    toUInt8(applied > 0 OR target > 0) AS with_sla\n" +
+		"FROM (\n" +
+		"    SELECT source, ticket_id, group_name, created, solved, status, tags, breaches, applied,\n")
+	if len(prios) > 0 {
+		q.add("        toFloat64(transform(priority, ?, ?, 0)) AS target,\n", prios, targets)
+	} else {
+		q.add("        toFloat64(0) AS target,\n")
+	}
+	q.add("        if(isNotNull(first_reply_minutes), ifNull(first_reply_minutes, 0),\n"+
+		"            if(has(?, status), (toInt64(toUInt32(?)) - toInt64(toUInt32(created))) / 60, 0)) AS waited\n", ticketOpen, now)
+	q.add("    FROM (\n" +
+		"        SELECT source, ticket_id, group_name, priority, created, solved, status, tags, first_reply_minutes\n" +
+		"        FROM {db}.tickets FINAL\n" +
+		"        WHERE status != 'deleted'\n" +
+		"    ) AS t\n" +
+		"    ANY LEFT JOIN (\n" +
+		"        SELECT source, ticket_id, toInt64(countIf(type = 'breach')) AS breaches,\n" +
+		"            toInt64(countIf(type = 'apply_sla')) AS applied\n" +
+		"        FROM {db}.ticket_metric_events FINAL\n" +
+		"        GROUP BY source, ticket_id\n" +
+		"    ) AS e USING (source, ticket_id)\n" +
+		") AS x")
+	return q.frag()
+}
+
+// SupportLoad rolls support load and delivery up per project or month.
+func SupportLoad(ctx context.Context, db warehouse.DB, f SupportLoadFilter) ([]SupportLoadGroup, error) {
+	if err := checkGroupBy("support load", f.GroupBy, "", SupportByProject, SupportByMonth); err != nil {
+		return nil, err
+	}
+	if err := checkRange(f.From, f.To); err != nil {
+		return nil, err
+	}
+	now, err := reportNow(f.Now)
+	if err != nil {
+		return nil, err
+	}
+	type project struct {
+		key, name             string
+		jira, gitlab, zendesk []string
+	}
+	var projects []project
+	err = each(ctx, db, "projects", frag{sql: supportProjectsSQL}, func(r warehouse.Rows) error {
+		var p project
+		if err := r.Scan(&p.key, &p.name, &p.jira, &p.gitlab, &p.zendesk); err != nil {
+			return err
+		}
+		projects = append(projects, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	month := func(t time.Time) string { return t.UTC().Format("2006-01") }
+	inRange := func(t time.Time) bool {
+		return (f.From == nil || !t.Before(time.Date(f.From.Year(), f.From.Month(), 1, 0, 0, 0, 0, time.UTC))) &&
+			(f.To == nil || !t.After(*f.To))
+	}
+	end := now // open tickets are counted at the end of the range
+	if f.To != nil && f.To.Before(now) {
+		end = *f.To
+	}
+	type acc struct {
+		created, solved, open, breached, withSLA int64
+		done, scope                              int64
+		slip                                     []float64
+	}
+	groups := map[string]*acc{}
+	key := func(p project, t time.Time) string {
+		if f.GroupBy == SupportByMonth {
+			return month(t)
+		}
+		return p.key
+	}
+	get := func(k string) *acc {
+		if groups[k] == nil {
+			groups[k] = &acc{}
+		}
+		return groups[k]
+	}
+	owner := func(match func(project) bool) (project, bool) {
+		for _, p := range projects {
+			if match(p) {
+				return p, true
+			}
+		}
+		return project{}, false
+	}
+	err = each(ctx, db, "support tickets", buildTicketLoad(f.SLA, now), func(r warehouse.Rows) error {
+		var grp string
+		var created, solved int64
+		var solvedWork, breached, withSLA uint8
+		if err := r.Scan(&grp, &created, &solved, &solvedWork, &breached, &withSLA); err != nil {
+			return err
+		}
+		p, ok := owner(func(p project) bool { return slices.Contains(p.zendesk, grp) })
+		if !ok {
+			return nil
+		}
+		c := time.Unix(created, 0).UTC()
+		if inRange(c) {
+			a := get(key(p, c))
+			a.created++
+			a.breached += int64(breached)
+			a.withSLA += int64(withSLA)
+		}
+		if s := time.Unix(solved, 0).UTC(); solved > 0 && solvedWork == 1 && inRange(s) {
+			get(key(p, s)).solved++
+		}
+		if !c.After(end) && (solved == 0 || time.Unix(solved, 0).After(end)) {
+			get(key(p, end)).open++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	boards := map[[2]string]string{} // (source, board) → upstream project
+	err = each(ctx, db, "boards", frag{sql: "SELECT source, board_id, project FROM {db}.boards FINAL"}, func(r warehouse.Rows) error {
+		var src, id, proj string
+		if err := r.Scan(&src, &id, &proj); err != nil {
+			return err
+		}
+		boards[[2]string{src, id}] = proj
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sprints, err := Sprints(ctx, db, SprintFilter{State: StateClosed, Now: now, Limit: 1_000_000})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sprints {
+		if s.Complete == nil || !inRange(*s.Complete) {
+			continue
+		}
+		up := boards[[2]string{s.Source, s.Board}]
+		p, ok := owner(func(p project) bool { return slices.Contains(p.jira, up) || slices.Contains(p.gitlab, up) })
+		if !ok {
+			continue
+		}
+		a := get(key(p, *s.Complete))
+		a.done += s.Completed
+		a.scope += s.Committed + s.Added - s.Removed
+	}
+	data, err := allMilestoneData(ctx, db, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range data.reports(nil, now) {
+		if m.Closed == nil || m.SlipDays == nil || m.ProjectKey == "" || !inRange(*m.Closed) {
+			continue
+		}
+		p, ok := owner(func(p project) bool { return p.key == m.ProjectKey })
+		if !ok {
+			continue
+		}
+		a := get(key(p, *m.Closed))
+		a.slip = append(a.slip, *m.SlipDays)
+	}
+	names := map[string]string{}
+	for _, p := range projects {
+		names[p.key] = p.name
+	}
+	out := []SupportLoadGroup{}
+	for _, k := range slices.Sorted(func(yield func(string) bool) {
+		for k := range groups {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		a := groups[k]
+		g := SupportLoadGroup{Group: k, TicketsCreated: a.created, TicketsSolved: a.solved, TicketsOpen: a.open}
+		if f.GroupBy != SupportByMonth {
+			g.Name = names[k]
+		}
+		if a.withSLA > 0 {
+			g.SLABreachRate = ptrF(float64(a.breached) / float64(a.withSLA))
+		}
+		if a.scope > 0 {
+			g.SprintCompletionRate = ptrF(float64(a.done) / float64(a.scope))
+		}
+		if len(a.slip) > 0 {
+			var sum float64
+			for _, d := range a.slip {
+				sum += d
+			}
+			g.MilestoneSlipDays = ptrF(sum / float64(len(a.slip)))
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
