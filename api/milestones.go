@@ -82,9 +82,17 @@ func (s *Server) listProjects(c *gin.Context, q query) error {
 	if err != nil {
 		return err
 	}
-	ps, err := analytics.Projects(c.Request.Context(), s.db, s.kinds, s.now())
+	now := s.now()
+	ps, err := analytics.Projects(c.Request.Context(), s.db, s.kinds, now)
 	if err != nil {
 		return err
+	}
+	support, err := analytics.ProjectSupport(c.Request.Context(), s.db, s.sla, now)
+	if err != nil {
+		return err
+	}
+	for i := range ps {
+		ps[i].Support = support[ps[i].Key]
 	}
 	return answer(c, pg, ps)
 }

@@ -446,21 +446,27 @@ func TestMilestoneDetailAPI(t *testing.T) {
 // that span (180 days) is outside long_term's 365–730. ops: from M3's
 // baseline 05-01, 31 days, no forecast and no range. mobile: from its
 // first sprint (01-08) to gitlab/5's close (05-10), 123 days, inside
-// short_term's 90–183. data: nothing matches it.
+// short_term's 90–183. data: nothing matches it. Support per month: no
+// ticket; platform's M2 closed in April 10 days late, mobile's gitlab/5
+// in May 5 days early (its one sprint has no scope: no completion rate).
 const (
 	wantData = `{"key":"data","name":"Data platform","type":"long_term","start":null,"end":null,
 		"forecast_end":null,"duration_days":null,"expected_min_days":365,"expected_max_days":730,
 		"within_expected":null,"milestones":{}}`
 	wantMobile = `{"key":"mobile","name":"Mobile app","type":"short_term","start":"2024-01-08T00:00:00Z",
 		"end":"2024-05-10T00:00:00Z","forecast_end":null,"duration_days":123,"expected_min_days":90,
-		"expected_max_days":183,"within_expected":true,"milestones":{"done":1}}`
+		"expected_max_days":183,"within_expected":true,"milestones":{"done":1},
+		"support":[{"group":"2024-05","tickets_created":0,"tickets_solved":0,"tickets_open":0,"sla_breach_rate":null,
+			"sprint_completion_rate":null,"milestone_slip_days":-5}]}`
 	wantOps = `{"key":"ops","name":"Operations","type":"ongoing_support","start":"2024-05-01T00:00:00Z",
 		"end":null,"forecast_end":null,"duration_days":31,"expected_min_days":null,"expected_max_days":null,
 		"within_expected":null,"milestones":{"overdue":1}}`
 	wantPlatform = `{"key":"platform","name":"Platform rebuild","type":"long_term","start":"2024-01-01T00:00:00Z",
 		"end":null,"forecast_end":"2024-06-29T00:00:00Z","duration_days":152,"expected_min_days":365,
 		"expected_max_days":730,"within_expected":false,
-		"milestones":{"done_late":1,"no_forecast":1,"on_track":1,"slipping":1}}`
+		"milestones":{"done_late":1,"no_forecast":1,"on_track":1,"slipping":1},
+		"support":[{"group":"2024-04","tickets_created":0,"tickets_solved":0,"tickets_open":0,"sla_breach_rate":null,
+			"sprint_completion_rate":null,"milestone_slip_days":10}]}`
 )
 
 func TestProjectsAPI(t *testing.T) {

@@ -29,6 +29,9 @@ type ProjectReport struct {
 	ExpectedMaxDays *float64       `json:"expected_max_days"`
 	WithinExpected  *bool          `json:"within_expected"`
 	Milestones      map[string]int `json:"milestones"` // counts by status
+	// Support is the project's support load beside its delivery per
+	// month (ProjectSupport), where the projects API adds it.
+	Support []SupportLoadGroup `json:"support,omitempty"`
 }
 
 // sprintStartsSQL is the first sprint start per upstream project (the

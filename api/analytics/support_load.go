@@ -2,7 +2,9 @@ package analytics
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/runway-analytics/runway/collector/warehouse"
@@ -30,8 +32,9 @@ type SupportLoadFilter struct {
 
 // SupportLoadGroup is one project's (or month's) support load and
 // delivery. Tickets count by the month they were created (created,
-// breach rate), solved (solved, merged ones left out) and, for open, by
-// being unsolved at the end of the last month (or now). The sprint
+// breach rate) and solved (solved, merged ones left out); open is the
+// tickets unsolved at the month's end, or for a project over several
+// months, at the end of the range (or now). The sprint
 // completion rate is completed / (committed + added − removed) over the
 // sprints that completed in the months; the milestone slip the mean
 // slip_days of the milestones closed in them. Null without any.
@@ -95,17 +98,16 @@ func buildTicketLoad(sla map[string]time.Duration, now time.Time) frag {
 	return q.frag()
 }
 
-// SupportLoad rolls support load and delivery up per project or month.
-func SupportLoad(ctx context.Context, db warehouse.DB, f SupportLoadFilter) ([]SupportLoadGroup, error) {
-	if err := checkGroupBy("support load", f.GroupBy, "", SupportByProject, SupportByMonth); err != nil {
-		return nil, err
-	}
+// supportAccumulate reads tickets, sprints and milestones into their
+// (project, month) sums, and the projects' names.
+func supportAccumulate(ctx context.Context, db warehouse.DB, f SupportLoadFilter) (
+	groups map[[2]string]*supportAcc, names map[string]string, rangeOpen map[string]int64, err error) {
 	if err := checkRange(f.From, f.To); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	now, err := reportNow(f.Now)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	type project struct {
 		key, name             string
@@ -121,7 +123,7 @@ func SupportLoad(ctx context.Context, db warehouse.DB, f SupportLoadFilter) ([]S
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	month := func(t time.Time) string { return t.UTC().Format("2006-01") }
 	inRange := func(t time.Time) bool {
@@ -132,21 +134,12 @@ func SupportLoad(ctx context.Context, db warehouse.DB, f SupportLoadFilter) ([]S
 	if f.To != nil && f.To.Before(now) {
 		end = *f.To
 	}
-	type acc struct {
-		created, solved, open, breached, withSLA int64
-		done, scope                              int64
-		slip                                     []float64
-	}
-	groups := map[string]*acc{}
-	key := func(p project, t time.Time) string {
-		if f.GroupBy == SupportByMonth {
-			return month(t)
-		}
-		return p.key
-	}
-	get := func(k string) *acc {
+	groups = map[[2]string]*supportAcc{} // by (project, month)
+	rangeOpen = map[string]int64{}       // by project: open at the end of the range
+	key := func(p project, t time.Time) [2]string { return [2]string{p.key, month(t)} }
+	get := func(k [2]string) *supportAcc {
 		if groups[k] == nil {
-			groups[k] = &acc{}
+			groups[k] = &supportAcc{}
 		}
 		return groups[k]
 	}
@@ -179,13 +172,27 @@ func SupportLoad(ctx context.Context, db warehouse.DB, f SupportLoadFilter) ([]S
 		if s := time.Unix(solved, 0).UTC(); solved > 0 && solvedWork == 1 && inRange(s) {
 			get(key(p, s)).solved++
 		}
+		// Open at the end of each month of the range it stayed open
+		// through, and at the end of the range.
+		for m := time.Date(c.Year(), c.Month(), 1, 0, 0, 0, 0, time.UTC); !c.After(end) && !m.After(end); m = m.AddDate(0, 1, 0) {
+			me := m.AddDate(0, 1, 0).Add(-time.Second)
+			if me.After(end) {
+				me = end
+			}
+			if solved != 0 && !time.Unix(solved, 0).After(me) {
+				break
+			}
+			if inRange(me) {
+				get(key(p, m)).open++
+			}
+		}
 		if !c.After(end) && (solved == 0 || time.Unix(solved, 0).After(end)) {
-			get(key(p, end)).open++
+			rangeOpen[p.key]++
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	boards := map[[2]string]string{} // (source, board) → upstream project
 	err = each(ctx, db, "boards", frag{sql: "SELECT source, board_id, project FROM {db}.boards FINAL"}, func(r warehouse.Rows) error {
@@ -197,11 +204,11 @@ func SupportLoad(ctx context.Context, db warehouse.DB, f SupportLoadFilter) ([]S
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	sprints, err := Sprints(ctx, db, SprintFilter{State: StateClosed, Now: now, Limit: 1_000_000})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	for _, s := range sprints {
 		if s.Complete == nil || !inRange(*s.Complete) {
@@ -212,13 +219,15 @@ func SupportLoad(ctx context.Context, db warehouse.DB, f SupportLoadFilter) ([]S
 		if !ok {
 			continue
 		}
-		a := get(key(p, *s.Complete))
-		a.done += s.Completed
-		a.scope += s.Committed + s.Added - s.Removed
+		if scope := s.Committed + s.Added - s.Removed; scope > 0 { // an empty sprint says nothing
+			a := get(key(p, *s.Complete))
+			a.done += s.Completed
+			a.scope += scope
+		}
 	}
 	data, err := allMilestoneData(ctx, db, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	for _, m := range data.reports(nil, now) {
 		if m.Closed == nil || m.SlipDays == nil || m.ProjectKey == "" || !inRange(*m.Closed) {
@@ -231,37 +240,90 @@ func SupportLoad(ctx context.Context, db warehouse.DB, f SupportLoadFilter) ([]S
 		a := get(key(p, *m.Closed))
 		a.slip = append(a.slip, *m.SlipDays)
 	}
-	names := map[string]string{}
+	names = map[string]string{}
 	for _, p := range projects {
 		names[p.key] = p.name
 	}
-	out := []SupportLoadGroup{}
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range groups {
-			if !yield(k) {
-				return
-			}
+	return groups, names, rangeOpen, nil
+}
+
+// supportAcc is what one project's month adds up to.
+type supportAcc struct {
+	created, solved, open, breached, withSLA int64
+	done, scope                              int64
+	slip                                     []float64
+}
+
+func (a *supportAcc) merge(b *supportAcc) {
+	a.created, a.solved, a.open = a.created+b.created, a.solved+b.solved, a.open+b.open
+	a.breached, a.withSLA, a.done, a.scope = a.breached+b.breached, a.withSLA+b.withSLA, a.done+b.done, a.scope+b.scope
+	a.slip = append(a.slip, b.slip...)
+}
+
+func (a *supportAcc) group(name string) SupportLoadGroup {
+	g := SupportLoadGroup{Group: name, TicketsCreated: a.created, TicketsSolved: a.solved, TicketsOpen: a.open}
+	if a.withSLA > 0 {
+		g.SLABreachRate = ptrF(float64(a.breached) / float64(a.withSLA))
+	}
+	if a.scope > 0 {
+		g.SprintCompletionRate = ptrF(float64(a.done) / float64(a.scope))
+	}
+	if len(a.slip) > 0 {
+		var sum float64
+		for _, d := range a.slip {
+			sum += d
 		}
-	}) {
-		a := groups[k]
-		g := SupportLoadGroup{Group: k, TicketsCreated: a.created, TicketsSolved: a.solved, TicketsOpen: a.open}
+		g.MilestoneSlipDays = ptrF(sum / float64(len(a.slip)))
+	}
+	return g
+}
+
+// SupportLoad rolls support load and delivery up per project or month.
+func SupportLoad(ctx context.Context, db warehouse.DB, f SupportLoadFilter) ([]SupportLoadGroup, error) {
+	if err := checkGroupBy("support load", f.GroupBy, "", SupportByProject, SupportByMonth); err != nil {
+		return nil, err
+	}
+	groups, names, rangeOpen, err := supportAccumulate(ctx, db, f)
+	if err != nil {
+		return nil, err
+	}
+	folded := map[string]*supportAcc{}
+	for k, a := range groups {
+		g := k[0]
+		if f.GroupBy == SupportByMonth {
+			g = k[1]
+		}
+		if folded[g] == nil {
+			folded[g] = &supportAcc{}
+		}
+		folded[g].merge(a)
+	}
+	out := []SupportLoadGroup{}
+	for _, k := range slices.Sorted(maps.Keys(folded)) {
+		if f.GroupBy != SupportByMonth {
+			folded[k].open = rangeOpen[k] // not a sum of month ends
+		}
+		g := folded[k].group(k)
 		if f.GroupBy != SupportByMonth {
 			g.Name = names[k]
 		}
-		if a.withSLA > 0 {
-			g.SLABreachRate = ptrF(float64(a.breached) / float64(a.withSLA))
-		}
-		if a.scope > 0 {
-			g.SprintCompletionRate = ptrF(float64(a.done) / float64(a.scope))
-		}
-		if len(a.slip) > 0 {
-			var sum float64
-			for _, d := range a.slip {
-				sum += d
-			}
-			g.MilestoneSlipDays = ptrF(sum / float64(len(a.slip)))
-		}
 		out = append(out, g)
+	}
+	return out, nil
+}
+
+// ProjectSupport is each project's support load and delivery per month
+// (groups named YYYY-MM, in order), for the projects API.
+func ProjectSupport(ctx context.Context, db warehouse.DB, sla map[string]time.Duration, now time.Time) (map[string][]SupportLoadGroup, error) {
+	groups, _, _, err := supportAccumulate(ctx, db, SupportLoadFilter{SLA: sla, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]SupportLoadGroup{}
+	for _, k := range slices.SortedFunc(maps.Keys(groups), func(a, b [2]string) int {
+		return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1])
+	}) {
+		out[k[0]] = append(out[k[0]], groups[k].group(k[1]))
 	}
 	return out, nil
 }

@@ -85,5 +85,18 @@ func TestSupportLoad(t *testing.T) {
 				t.Errorf("by %s:\n got %s\nwant %s", c.by, show(got), c.want)
 			}
 		}
+		// Per month, for the projects API: E was open at January's end
+		// (created 01-20, solved 02-02); February as above; B is still
+		// open at now (03-05), March's end so far.
+		months, err := ProjectSupport(ctx, db, sla, gaugestest.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops := months["ops"]
+		if len(ops) != 3 || ops[0].Group != "2025-01" || ops[0].TicketsCreated != 1 || ops[0].TicketsOpen != 1 ||
+			show(ops[1:2]) != `[2025-02 "" created=3 solved=2 open=1 breach=0.5 sprints=0.3846 slip=null]` ||
+			ops[2].Group != "2025-03" || ops[2].TicketsOpen != 1 || ops[2].TicketsCreated != 0 {
+			t.Errorf("ops per month: %s", show(ops))
+		}
 	})
 }
