@@ -155,6 +155,19 @@ type Source struct {
 	problems []string
 }
 
+// DefaultSince is how far back a source's first run collects unless its
+// since says otherwise.
+const DefaultSince = 365 * 24 * time.Hour
+
+// Reach is how far back the source's first run (or a project new to it)
+// collects: since, else DefaultSince.
+func (s Source) Reach() time.Duration {
+	if d := s.Since.D(); d > 0 {
+		return d
+	}
+	return DefaultSince
+}
+
 // Project groups upstream work into one delivery with an expected duration.
 type Project struct {
 	Key   string       `yaml:"key"`

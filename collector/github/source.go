@@ -35,7 +35,6 @@ const (
 	// CursorTitles holds the milestone titles observed (titles.go).
 	CursorTitles = "milestone_titles"
 
-	defaultSince = 365 * 24 * time.Hour
 	// rateLimitWait is the longest rate-limit wait a run accepts: GitHub's
 	// hourly window.
 	rateLimitWait = time.Hour + time.Minute
@@ -227,7 +226,7 @@ func (c issueCursor) String() string {
 // Link only when the whole page shares one second.
 func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, repo string, titles titleLog, now time.Time) error {
 	name := cursorName(CursorIssues, repo)
-	cur := issueCursor{at: now.Add(-s.sinceWindow())}
+	cur := issueCursor{at: now.Add(-s.cfg.Reach())}
 	if v, ok := sink.Cursor(name); ok && v != "" {
 		c, err := parseIssueCursor(v)
 		if err != nil {
@@ -288,12 +287,4 @@ func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, rep
 		sink.SetCursor(name, next.String())
 	}
 	return nil
-}
-
-// sinceWindow is how far back a first run reaches.
-func (s *source) sinceWindow() time.Duration {
-	if since := s.cfg.Since.D(); since > 0 {
-		return since
-	}
-	return defaultSince
 }

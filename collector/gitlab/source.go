@@ -25,8 +25,6 @@ const Type = "gitlab"
 // second, which updated_after (inclusive) returns again.
 const CursorIssues = "issues"
 
-const defaultSince = 365 * 24 * time.Hour
-
 type source struct {
 	cfg      config.Source
 	settings *Config
@@ -197,7 +195,7 @@ func (s *source) groupPath(ctx context.Context, id int64, cache map[int64]string
 // GitHub source), and moves the cursor to the newest update collected.
 func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, p project, now time.Time) error {
 	name := CursorIssues + ":" + strconv.FormatInt(p.ID, 10)
-	from := now.Add(-s.sinceWindow())
+	from := now.Add(-s.cfg.Reach())
 	var atCursor []string
 	if v, ok := sink.Cursor(name); ok && v != "" {
 		at, ids, _ := strings.Cut(v, "|")
@@ -261,12 +259,4 @@ func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, p p
 		sink.SetCursor(name, v)
 	}
 	return nil
-}
-
-// sinceWindow is how far back a first run reaches.
-func (s *source) sinceWindow() time.Duration {
-	if since := s.cfg.Since.D(); since > 0 {
-		return since
-	}
-	return defaultSince
 }

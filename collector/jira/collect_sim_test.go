@@ -563,7 +563,7 @@ func testCollectNewProjectBackfilled(t *testing.T, fl simFlavour) {
 		t.Fatal(err)
 	}
 	c, _ := time.Parse(time.RFC3339, cursors[CursorIssues])
-	back, from := clock.Add(-defaultSince).Format(jqlTime), c.Add(-overlap).Format(jqlTime)
+	back, from := clock.Add(-config.DefaultSince).Format(jqlTime), c.Add(-overlap).Format(jqlTime)
 	check(t, "second run's JQLs", slices.Compact(site.SearchJQLs()), []string{
 		`project in ("WEB") AND updated >= "` + back + `" ORDER BY updated ASC`,
 		`project in ("PLAT", "WEB") AND updated >= "` + from + `" ORDER BY updated ASC`,

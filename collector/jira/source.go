@@ -31,8 +31,7 @@ const (
 	CursorProjects = "issues_projects"
 	// overlap re-reads issues updated shortly before the cursor: JQL dates
 	// have minute precision.
-	overlap      = 5 * time.Minute
-	defaultSince = 365 * 24 * time.Hour
+	overlap = 5 * time.Minute
 	// maxBehindUTC is the largest negative UTC offset (-12:00): the extra
 	// overlap when the API user's time zone is unknown.
 	maxBehindUTC = 12 * time.Hour
@@ -148,7 +147,7 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 	// never be collected.
 	stored, _ := sink.Cursor(CursorProjects)
 	if fresh, ok := newProjects(stored, projects); ok && !prev.IsZero() {
-		if back := now.Add(-s.sinceWindow()); back.Before(from) {
+		if back := now.Add(-s.cfg.Reach()); back.Before(from) {
 			if err := run.search(ctx, fresh, back); err != nil {
 				return err
 			}
@@ -375,15 +374,7 @@ func (s *source) since(sink collector.Sink, now time.Time) (from, prev time.Time
 		}
 		return prev.UTC().Add(-overlap), prev.UTC(), nil
 	}
-	return now.Add(-s.sinceWindow()), time.Time{}, nil
-}
-
-// sinceWindow is how far back a first run (or a new project) reaches.
-func (s *source) sinceWindow() time.Duration {
-	if since := s.cfg.Since.D(); since > 0 {
-		return since
-	}
-	return defaultSince
+	return now.Add(-s.cfg.Reach()), time.Time{}, nil
 }
 
 // jqlZone returns the zone Jira reads JQL dates in: the API user's profile

@@ -30,7 +30,6 @@ const (
 	// CursorMetricEvents is the metric event export's end_time.
 	CursorMetricEvents = "metric_events_start"
 
-	defaultSince = 365 * 24 * time.Hour
 	// pageSize is the ticket export's page (Zendesk's maximum, 1000).
 	pageSize = 1000
 )
@@ -94,7 +93,7 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 // restarts the export from the newest update collected, with a warning.
 func (s *source) tickets(ctx context.Context, sink collector.Sink, m *mapper, now time.Time) error {
 	cursor, _ := sink.Cursor(CursorTickets)
-	start := now.Add(-s.sinceWindow()).Unix()
+	start := now.Add(-s.cfg.Reach()).Unix()
 	if v, ok := sink.Cursor(CursorTicketsStart); ok {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			start = n
@@ -147,7 +146,7 @@ func refused(err error) bool {
 // metricEvents follows the time-based export of ticket metric events from
 // the stored end_time to its end.
 func (s *source) metricEvents(ctx context.Context, sink collector.Sink, m *mapper, now time.Time) error {
-	start := now.Add(-s.sinceWindow()).Unix()
+	start := now.Add(-s.cfg.Reach()).Unix()
 	if v, ok := sink.Cursor(CursorMetricEvents); ok {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			start = n
@@ -179,12 +178,4 @@ func (s *source) metricEvents(ctx context.Context, sink collector.Sink, m *mappe
 		}
 		next = p.NextPage
 	}
-}
-
-// sinceWindow is how far back a first run reaches.
-func (s *source) sinceWindow() time.Duration {
-	if since := s.cfg.Since.D(); since > 0 {
-		return since
-	}
-	return defaultSince
 }
