@@ -506,6 +506,8 @@ func TestTicketSummarySQL(t *testing.T) {
     toInt64(countIf(has(?, status))) AS open,
     toFloat64(quantileIf(0.5)(fr, has_fr)) AS fr50, toFloat64(quantileIf(0.9)(fr, has_fr)) AS fr90,
     toFloat64(quantileIf(0.5)(res, solved_work)) AS res50, toFloat64(quantileIf(0.9)(res, solved_work)) AS res90,
+    toFloat64(quantileIf(0.5)(frb, has_frb)) AS frb50, toFloat64(quantileIf(0.9)(frb, has_frb)) AS frb90,
+    toFloat64(quantileIf(0.5)(resb, solved_work_b)) AS resb50, toFloat64(quantileIf(0.9)(resb, solved_work_b)) AS resb90,
     toInt64(countIf(breaches > 0 OR (applied = 0 AND target > 0 AND waited > target))) AS breaches,
     toInt64(countIf(applied > 0 OR target > 0)) AS with_sla
 FROM (
@@ -513,12 +515,15 @@ FROM (
         isNotNull(first_reply_minutes) AS has_fr, ifNull(first_reply_minutes, 0) / 60 AS fr,
         ifNull(resolution_minutes, 0) / 60 AS res,
         status IN ('solved', 'closed') AND NOT merged AND isNotNull(resolution_minutes) AS solved_work,
+        isNotNull(first_reply_business_minutes) AS has_frb, ifNull(first_reply_business_minutes, 0) / 60 AS frb,
+        ifNull(resolution_business_minutes, 0) / 60 AS resb,
+        status IN ('solved', 'closed') AND NOT merged AND isNotNull(resolution_business_minutes) AS solved_work_b,
         toFloat64(transform(priority, ?, ?, 0)) AS target,
         if(has_fr, ifNull(first_reply_minutes, 0),
             if(has(?, status), (toInt64(toUInt32(?)) - toInt64(toUInt32(created))) / 60, 0)) AS waited
     FROM (
         SELECT source, ticket_id, priority, status, group_name, created, first_reply_minutes, resolution_minutes,
-            has(tags, 'closed_by_merge') AS merged
+            first_reply_business_minutes, resolution_business_minutes, has(tags, 'closed_by_merge') AS merged
         FROM {db}.tickets FINAL
         WHERE status != 'deleted' AND source = ? AND created >= ?
     ) AS t

@@ -13,8 +13,9 @@ import (
 // Support load beside delivery (DESIGN §5, §7): per Runway project and
 // month, the support tickets of the project's Zendesk groups beside its
 // sprints' completion and its milestones' slip in the same month. The
-// tickets are read one row each (the month arithmetic is done here), the
-// sprints and milestones from their reports.
+// tickets are counted by class in the statement (the month arithmetic is
+// done here, on the classes), the sprints and milestones come from their
+// reports.
 
 // Support load groupings.
 const (
@@ -54,10 +55,14 @@ const supportProjectsSQL = "SELECT project_key, name, jira_projects, gitlab_proj
 	"FROM {db}.projects FINAL\n" +
 	"ORDER BY project_key"
 
-// buildTicketLoad renders one row per ticket that is not deleted:
-// group_name, created, solved (0 for none), solved_work (solved and not
-// merged), breached, with_sla (the summary's rules).
-func buildTicketLoad(sla map[string]time.Duration, now time.Time) frag {
+// buildTicketLoad renders the tickets that are not deleted counted by
+// class: group_name, cm and sm (the months they were created and solved
+// as YYYYMM, sm 0 when unsolved), solved_work (solved and not merged),
+// breached and with_sla (the summary's rules), whether they were created
+// (c_end) or solved (s_end) after end, and after to (c_to, s_to; 0
+// without to), and n, how many. That is all the months' sums need, so a
+// desk of any size comes back in a few hundred rows.
+func buildTicketLoad(sla map[string]time.Duration, now, end time.Time, to *time.Time) frag {
 	prios := slices.Sorted(func(yield func(string) bool) {
 		for p := range sla {
 			if !yield(p) {
@@ -70,10 +75,17 @@ func buildTicketLoad(sla map[string]time.Duration, now time.Time) frag {
 		targets[i] = int64(sla[p] / time.Minute)
 	}
 	var q query
-	q.add("SELECT group_name, toInt64(toUInt32(created)) AS created_s, toInt64(toUInt32(ifNull(solved, toDateTime(0, 'UTC')))) AS solved_s,\n" +
+	q.add("SELECT group_name, toInt64(toYYYYMM(created)) AS cm, toInt64(if(isNull(solved), 0, toYYYYMM(assumeNotNull(solved)))) AS sm,\n" +
 		"    toUInt8(status IN ('solved', 'closed') AND NOT has(tags, 'closed_by_merge')) AS solved_work,\n" +
 		"    toUInt8(breaches > 0 OR (applied = 0 AND target > 0 AND waited > target)) AS breached,\n" +
-		"    toUInt8(applied > 0 OR target > 0) AS with_sla\n" +
+		"    toUInt8(applied > 0 OR target > 0) AS with_sla,\n")
+	q.add("    toUInt8(created > ?) AS c_end, toUInt8(ifNull(solved > ?, 0)) AS s_end,\n", end, end)
+	if to != nil {
+		q.add("    toUInt8(created > ?) AS c_to, toUInt8(ifNull(solved > ?, 0)) AS s_to,\n", to.UTC(), to.UTC())
+	} else {
+		q.add("    toUInt8(0) AS c_to, toUInt8(0) AS s_to,\n")
+	}
+	q.add("    toInt64(count()) AS n\n" +
 		"FROM (\n" +
 		"    SELECT source, ticket_id, group_name, created, solved, status, tags, breaches, applied,\n")
 	if len(prios) > 0 {
@@ -94,7 +106,8 @@ func buildTicketLoad(sla map[string]time.Duration, now time.Time) frag {
 		"        FROM {db}.ticket_metric_events FINAL\n" +
 		"        GROUP BY source, ticket_id\n" +
 		"    ) AS e USING (source, ticket_id)\n" +
-		") AS x")
+		") AS x\n" +
+		"GROUP BY group_name, cm, sm, solved_work, breached, with_sla, c_end, s_end, c_to, s_to")
 	return q.frag()
 }
 
@@ -151,43 +164,49 @@ func supportAccumulate(ctx context.Context, db warehouse.DB, f SupportLoadFilter
 		}
 		return project{}, false
 	}
-	err = each(ctx, db, "support tickets", buildTicketLoad(f.SLA, now), func(r warehouse.Rows) error {
+	fromMonth := time.Time{}
+	if f.From != nil {
+		fromMonth = time.Date(f.From.Year(), f.From.Month(), 1, 0, 0, 0, 0, time.UTC)
+	}
+	endMonth := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, time.UTC)
+	yyyymm := func(v int64) time.Time { return time.Date(int(v/100), time.Month(v%100), 1, 0, 0, 0, 0, time.UTC) }
+	err = each(ctx, db, "support tickets", buildTicketLoad(f.SLA, now, end, f.To), func(r warehouse.Rows) error {
 		var grp string
-		var created, solved int64
-		var solvedWork, breached, withSLA uint8
-		if err := r.Scan(&grp, &created, &solved, &solvedWork, &breached, &withSLA); err != nil {
+		var cm, sm int64
+		var solvedWork, breached, withSLA, cEnd, sEnd, cTo, sTo uint8
+		var n int64
+		if err := r.Scan(&grp, &cm, &sm, &solvedWork, &breached, &withSLA, &cEnd, &sEnd, &cTo, &sTo, &n); err != nil {
 			return err
 		}
 		p, ok := owner(func(p project) bool { return slices.Contains(p.zendesk, grp) })
 		if !ok {
 			return nil
 		}
-		c := time.Unix(created, 0).UTC()
-		if inRange(c) {
+		c := yyyymm(cm)
+		if !c.Before(fromMonth) && cTo == 0 {
 			a := get(key(p, c))
-			a.created++
-			a.breached += int64(breached)
-			a.withSLA += int64(withSLA)
+			a.created += n
+			a.breached += n * int64(breached)
+			a.withSLA += n * int64(withSLA)
 		}
-		if s := time.Unix(solved, 0).UTC(); solved > 0 && solvedWork == 1 && inRange(s) {
-			get(key(p, s)).solved++
+		if sm != 0 && solvedWork == 1 && !yyyymm(sm).Before(fromMonth) && sTo == 0 {
+			get(key(p, yyyymm(sm))).solved += n
 		}
-		// Open at the end of each month of the range it stayed open
-		// through, and at the end of the range.
-		for m := time.Date(c.Year(), c.Month(), 1, 0, 0, 0, 0, time.UTC); !c.After(end) && !m.After(end); m = m.AddDate(0, 1, 0) {
-			me := m.AddDate(0, 1, 0).Add(-time.Second)
-			if me.After(end) {
-				me = end
-			}
-			if solved != 0 && !time.Unix(solved, 0).After(me) {
+		if cEnd == 1 {
+			return nil
+		}
+		// Open at the end of each month it stayed open through (the last
+		// month ends at end), and at the end of the range.
+		for m := c; !m.After(endMonth); m = m.AddDate(0, 1, 0) {
+			if sm != 0 && (m.Before(endMonth) && !yyyymm(sm).After(m) || m.Equal(endMonth) && sEnd == 0) {
 				break
 			}
-			if inRange(me) {
-				get(key(p, m)).open++
+			if !m.Before(fromMonth) {
+				get(key(p, m)).open += n
 			}
 		}
-		if !c.After(end) && (solved == 0 || time.Unix(solved, 0).After(end)) {
-			rangeOpen[p.key]++
+		if sm == 0 || sEnd == 1 {
+			rangeOpen[p.key] += n
 		}
 		return nil
 	})

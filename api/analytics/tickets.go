@@ -45,15 +45,22 @@ type TicketGroup struct {
 	FirstReplyP90Hours *float64 `json:"first_reply_p90_hours"`
 	ResolutionP50Hours *float64 `json:"resolution_p50_hours"`
 	ResolutionP90Hours *float64 `json:"resolution_p90_hours"`
-	SLABreaches        int64    `json:"sla_breaches"`
-	SLABreachRate      *float64 `json:"sla_breach_rate"`
+	// The same in business hours, over the tickets whose source gave
+	// them (Zendesk counts them on the schedule of the ticket's SLA).
+	FirstReplyBusinessP50Hours *float64 `json:"first_reply_business_p50_hours"`
+	FirstReplyBusinessP90Hours *float64 `json:"first_reply_business_p90_hours"`
+	ResolutionBusinessP50Hours *float64 `json:"resolution_business_p50_hours"`
+	ResolutionBusinessP90Hours *float64 `json:"resolution_business_p90_hours"`
+	SLABreaches                int64    `json:"sla_breaches"`
+	SLABreachRate              *float64 `json:"sla_breach_rate"`
 }
 
 // ticketOpen are the statuses of unsolved tickets.
 var ticketOpen = []string{"new", "open", "pending", "hold"}
 
 // buildTicketSummary renders the summary. Columns: grp, created, solved,
-// open, fr50, fr90, res50, res90, breaches, with_sla; ordered by grp.
+// open, fr50, fr90, res50, res90, the same four in business hours,
+// breaches, with_sla; ordered by grp.
 func buildTicketSummary(f TicketFilter) frag { return buildTicketGroups(f, false) }
 
 // buildTicketGroups is buildTicketSummary, per source and group when
@@ -84,13 +91,18 @@ func buildTicketGroups(f TicketFilter, bySource bool) frag {
 	q.add("    toInt64(countIf(has(?, status))) AS open,\n", ticketOpen)
 	q.add("    toFloat64(quantileIf(0.5)(fr, has_fr)) AS fr50, toFloat64(quantileIf(0.9)(fr, has_fr)) AS fr90,\n" +
 		"    toFloat64(quantileIf(0.5)(res, solved_work)) AS res50, toFloat64(quantileIf(0.9)(res, solved_work)) AS res90,\n" +
+		"    toFloat64(quantileIf(0.5)(frb, has_frb)) AS frb50, toFloat64(quantileIf(0.9)(frb, has_frb)) AS frb90,\n" +
+		"    toFloat64(quantileIf(0.5)(resb, solved_work_b)) AS resb50, toFloat64(quantileIf(0.9)(resb, solved_work_b)) AS resb90,\n" +
 		"    toInt64(countIf(breaches > 0 OR (applied = 0 AND target > 0 AND waited > target))) AS breaches,\n" +
 		"    toInt64(countIf(applied > 0 OR target > 0)) AS with_sla\n" +
 		"FROM (\n" +
 		"    SELECT source, " + grp + " AS grp, status, merged, breaches, applied,\n" +
 		"        isNotNull(first_reply_minutes) AS has_fr, ifNull(first_reply_minutes, 0) / 60 AS fr,\n" +
 		"        ifNull(resolution_minutes, 0) / 60 AS res,\n" +
-		"        status IN ('solved', 'closed') AND NOT merged AND isNotNull(resolution_minutes) AS solved_work,\n")
+		"        status IN ('solved', 'closed') AND NOT merged AND isNotNull(resolution_minutes) AS solved_work,\n" +
+		"        isNotNull(first_reply_business_minutes) AS has_frb, ifNull(first_reply_business_minutes, 0) / 60 AS frb,\n" +
+		"        ifNull(resolution_business_minutes, 0) / 60 AS resb,\n" +
+		"        status IN ('solved', 'closed') AND NOT merged AND isNotNull(resolution_business_minutes) AS solved_work_b,\n")
 	if len(prios) > 0 {
 		q.add("        toFloat64(transform(priority, ?, ?, 0)) AS target,\n", prios, targets)
 	} else {
@@ -100,7 +112,7 @@ func buildTicketGroups(f TicketFilter, bySource bool) frag {
 		"            if(has(?, status), (toInt64(toUInt32(?)) - toInt64(toUInt32(created))) / 60, 0)) AS waited\n", ticketOpen, f.Now)
 	q.add("    FROM (\n" +
 		"        SELECT source, ticket_id, priority, status, group_name, created, first_reply_minutes, resolution_minutes,\n" +
-		"            has(tags, 'closed_by_merge') AS merged\n" +
+		"            first_reply_business_minutes, resolution_business_minutes, has(tags, 'closed_by_merge') AS merged\n" +
 		"        FROM {db}.tickets FINAL\n" +
 		"        WHERE status != 'deleted'")
 	if f.Source != "" {
@@ -165,9 +177,10 @@ func (f TicketFilter) check() (TicketFilter, error) {
 
 // scanTicketGroup reads a row of buildTicketGroups (src first when given).
 func scanTicketGroup(r warehouse.Rows, g *TicketGroup, src *string) error {
-	var fr50, fr90, res50, res90 float64
+	var fr50, fr90, res50, res90, frb50, frb90, resb50, resb90 float64
 	var withSLA int64
-	dest := []any{&g.Group, &g.Created, &g.Solved, &g.Open, &fr50, &fr90, &res50, &res90, &g.SLABreaches, &withSLA}
+	dest := []any{&g.Group, &g.Created, &g.Solved, &g.Open, &fr50, &fr90, &res50, &res90,
+		&frb50, &frb90, &resb50, &resb90, &g.SLABreaches, &withSLA}
 	if src != nil {
 		dest = append([]any{src}, dest...)
 	}
@@ -176,6 +189,8 @@ func scanTicketGroup(r warehouse.Rows, g *TicketGroup, src *string) error {
 	}
 	g.FirstReplyP50Hours, g.FirstReplyP90Hours = finite(fr50), finite(fr90)
 	g.ResolutionP50Hours, g.ResolutionP90Hours = finite(res50), finite(res90)
+	g.FirstReplyBusinessP50Hours, g.FirstReplyBusinessP90Hours = finite(frb50), finite(frb90)
+	g.ResolutionBusinessP50Hours, g.ResolutionBusinessP90Hours = finite(resb50), finite(resb90)
 	if withSLA > 0 {
 		g.SLABreachRate = ptrF(float64(g.SLABreaches) / float64(withSLA))
 	}

@@ -30,6 +30,14 @@ import (
 // resolution, no SLA (rate null); urgent: created 3, solved 2, open 1,
 // first reply p50 1 h, p90 1.4 h, resolution p50 6 h, p90 9.2 h, 2
 // breaches of 3 with an SLA.
+//
+// Business minutes, where the source gave them: T1 30 and 120 (all in
+// hours), T2 90 and 420 (created Friday 10:00, solved 20:00: three of its
+// ten hours after 17:00), T5 10 and 20; T4 and T7 none. So urgent: first
+// reply p50 1 h, p90 1.4 h (as calendar), resolution p50 (2 + 7)/2 =
+// 4.5 h, p90 2 + 0.9·5 = 6.5 h; high: first reply T5's 1/6 h (merged
+// tickets are answered too), resolution null (T4 gave none, T5 is not
+// solved work); low: null.
 func seedTickets(t *testing.T, db warehouse.DB) {
 	t.Helper()
 	ctx := context.Background()
@@ -45,12 +53,17 @@ func seedTickets(t *testing.T, db warehouse.DB) {
 		return warehouse.TicketRow{Source: "zd", TicketID: id, Priority: prio, Status: status, Group: group, Tags: tags,
 			Created: created, Updated: created, FirstReplyMinutes: fr, ResolutionMinutes: res, Version: 1}
 	}
+	business := func(r warehouse.Row, fr, res float64) warehouse.Row {
+		t := r.(warehouse.TicketRow)
+		t.FirstReplyBusinessMinutes, t.ResolutionBusinessMinutes = &fr, &res
+		return t
+	}
 	tickets := []warehouse.Row{
-		ticket("T1", "urgent", "solved", "Checkout", day(1, 10), f(30), f(120)),
-		ticket("T2", "urgent", "closed", "Checkout", day(2, 10), f(90), f(600)),
+		business(ticket("T1", "urgent", "solved", "Checkout", day(1, 10), f(30), f(120)), 30, 120),
+		business(ticket("T2", "urgent", "closed", "Checkout", day(2, 10), f(90), f(600)), 90, 420),
 		ticket("T3", "urgent", "open", "Checkout", day(29, 0), nil, nil),
 		ticket("T4", "high", "solved", "Billing", day(3, 10), f(120), f(300)),
-		ticket("T5", "high", "closed", "Billing", day(4, 10), f(10), f(20), "closed_by_merge"),
+		business(ticket("T5", "high", "closed", "Billing", day(4, 10), f(10), f(20), "closed_by_merge"), 10, 20),
 		ticket("T6", "normal", "deleted", "Checkout", day(5, 10), f(5), f(5)),
 		ticket("T7", "low", "pending", "Billing", day(6, 10), f(2000), nil),
 	}
@@ -77,8 +90,11 @@ func TestTicketSummary(t *testing.T) {
 		show := func(gs []TicketGroup) []string {
 			var out []string
 			for _, g := range gs {
-				out = append(out, fmt.Sprintf("%s c%d s%d o%d fr=%s/%s res=%s/%s b%d rate=%s", g.Group, g.Created, g.Solved, g.Open,
+				out = append(out, fmt.Sprintf("%s c%d s%d o%d fr=%s/%s res=%s/%s business fr=%s/%s res=%s/%s b%d rate=%s",
+					g.Group, g.Created, g.Solved, g.Open,
 					r4(g.FirstReplyP50Hours), r4(g.FirstReplyP90Hours), r4(g.ResolutionP50Hours), r4(g.ResolutionP90Hours),
+					r4(g.FirstReplyBusinessP50Hours), r4(g.FirstReplyBusinessP90Hours),
+					r4(g.ResolutionBusinessP50Hours), r4(g.ResolutionBusinessP90Hours),
 					g.SLABreaches, r4(g.SLABreachRate)))
 			}
 			return out
@@ -87,9 +103,9 @@ func TestTicketSummary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "[high c2 s1 o0 fr=1.0833/1.8167 res=5/5 b0 rate=0" +
-			" low c1 s0 o1 fr=33.3333/33.3333 res=null/null b0 rate=null" +
-			" urgent c3 s2 o1 fr=1/1.4 res=6/9.2 b2 rate=0.6667]"
+		want := "[high c2 s1 o0 fr=1.0833/1.8167 res=5/5 business fr=0.1667/0.1667 res=null/null b0 rate=0" +
+			" low c1 s0 o1 fr=33.3333/33.3333 res=null/null business fr=null/null res=null/null b0 rate=null" +
+			" urgent c3 s2 o1 fr=1/1.4 res=6/9.2 business fr=1/1.4 res=4.5/6.5 b2 rate=0.6667]"
 		if fmt.Sprint(show(got)) != want {
 			t.Errorf("by priority:\n got %v\nwant %s", show(got), want)
 		}
@@ -100,9 +116,10 @@ func TestTicketSummary(t *testing.T) {
 		}
 		// From 02-02: T1 is out. Billing: T4, T5, T7 (first replies 1/6, 2
 		// and 100/3 h: p50 2, p90 2 + 0.8·(100/3 − 2) = 27.0667); Checkout:
-		// T2, T3 (T3 breached by the config target).
-		want = "[Billing c3 s1 o1 fr=2/27.0667 res=5/5 b0 rate=0" +
-			" Checkout c2 s1 o1 fr=1.5/1.5 res=10/10 b1 rate=0.5]"
+		// T2, T3 (T3 breached by the config target). Business: Billing T5
+		// only (1/6 h, no solved work), Checkout T2 (1.5 h, 7 h).
+		want = "[Billing c3 s1 o1 fr=2/27.0667 res=5/5 business fr=0.1667/0.1667 res=null/null b0 rate=0" +
+			" Checkout c2 s1 o1 fr=1.5/1.5 res=10/10 business fr=1.5/1.5 res=7/7 b1 rate=0.5]"
 		if fmt.Sprint(show(got)) != want {
 			t.Errorf("by group from 02-02:\n got %v\nwant %s", show(got), want)
 		}

@@ -372,15 +372,18 @@ func demoConfig(sites []demoSite, getenv env) (cfg config.Config, cleanup func()
 		cfg.Sources = append(cfg.Sources, s.vendor.source(s.url, s.site))
 	}
 	// Each Runway project gathers a Jira project, a GitHub repository and
-	// a GitLab project (platform: the GitLab group's own milestones).
-	match := func(jira, repo, gl string) config.ProjectMatch {
+	// a GitLab project (platform: the GitLab group's own milestones), and
+	// the desk's groups it answers (simulate's generated group names):
+	// escalations land on the platform team, the rest on operations.
+	match := func(jira, repo, gl string, groups ...string) config.ProjectMatch {
 		return config.ProjectMatch{JiraProjects: []string{jira}, GitHubRepos: []string{demoRepo(repo)},
-			GitLabProjects: []string{gl}}
+			GitLabProjects: []string{gl}, ZendeskGroups: groups}
 	}
 	cfg.Projects = []config.Project{
-		{Key: "platform", Name: "Platform rebuild", Type: "long_term", Match: match("PLAT", "API", demoGitLabGroup)},
+		{Key: "platform", Name: "Platform rebuild", Type: "long_term", Match: match("PLAT", "API", demoGitLabGroup, "Escalations")},
 		{Key: "mobile", Name: "Mobile app", Type: "short_term", Match: match("MOB", "APP", demoGitLabGroup+"/ios")},
-		{Key: "ops", Name: "Operations support", Type: "ongoing_support", Match: match("OPS", "DESK", demoGitLabGroup+"/infra")},
+		{Key: "ops", Name: "Operations support", Type: "ongoing_support",
+			Match: match("OPS", "DESK", demoGitLabGroup+"/infra", "Support", "Billing", "Technical")},
 	}
 	// The environment applies after the demo's own settings, so it
 	// overrides them, as it overrides a config file's.

@@ -302,6 +302,38 @@ func TestDemoEndToEnd(t *testing.T) {
 	if code := get("/api/v1/projects", &projects); code != 200 || len(projects.Items) != 3 {
 		t.Errorf("projects: %d, %+v, want the demo's three", code, projects.Items)
 	}
+	// Support load: each project has the tickets of the desk groups it
+	// answers (mobile none), as the summary by group counts them.
+	var byGroup struct {
+		Items []struct {
+			Group   string
+			Created int64
+		}
+	}
+	if code := get("/api/v1/tickets/summary?source=sim-zendesk&group_by=group", &byGroup); code != 200 {
+		t.Errorf("ticket summary by group: %d", code)
+	}
+	created := map[string]int64{}
+	for _, g := range byGroup.Items {
+		created[g.Group] = g.Created
+	}
+	want := map[string]int64{"platform": created["Escalations"], "ops": created["Support"] + created["Billing"] + created["Technical"]}
+	var load struct {
+		Items []struct {
+			Group          string
+			TicketsCreated int64 `json:"tickets_created"`
+		}
+	}
+	if code := get("/api/v1/support-load?group_by=project", &load); code != 200 {
+		t.Errorf("support load: %d", code)
+	}
+	got := map[string]int64{}
+	for _, g := range load.Items {
+		got[g.Group] = g.TicketsCreated
+	}
+	if want["platform"] == 0 || want["ops"] == 0 || got["platform"] != want["platform"] || got["ops"] != want["ops"] || got["mobile"] != 0 {
+		t.Errorf("support load by project %v, want %v (summary by group %v)", got, want, created)
+	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -74,6 +74,7 @@ type Zendesk struct {
 	mu      sync.Mutex
 	windows map[string]*zdWindow // rate windows by endpoint
 	expire  int                  // ExpireCursorNext
+	snap    *deskSnapshot        // the desk as last read
 }
 
 type zdWindow struct {

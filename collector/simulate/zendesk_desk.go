@@ -51,7 +51,8 @@ type SupportDesk struct {
 	Policies []SLAPolicy    // in position order: the first that matches applies
 	Tickets  []*Ticket      // by id
 
-	mu sync.RWMutex
+	mu      sync.RWMutex
+	version uint64 // counts Update and AddTicket
 }
 
 // SupportGroup is an agent group tickets are assigned to.
@@ -192,6 +193,7 @@ func (d *SupportDesk) Update(id int64, e TicketEvent) error {
 		return fmt.Errorf("simulate: ticket %d: cannot merge into %d", id, e.MergedInto)
 	}
 	tk.Events = append(tk.Events, e)
+	d.version++
 	d.Now = maxT(d.Now, e.At)
 	return nil
 }
@@ -208,6 +210,7 @@ func (d *SupportDesk) AddTicket(tk *Ticket) error {
 		return fmt.Errorf("simulate: ticket id %d not above %d", tk.ID, d.Tickets[n-1].ID)
 	}
 	d.Tickets = append(d.Tickets, tk)
+	d.version++
 	d.Now = maxT(d.Now, tk.Events[len(tk.Events)-1].At)
 	return nil
 }

@@ -1,13 +1,11 @@
 package simulate
 
 import (
-	"cmp"
 	"encoding/base64"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,28 +139,10 @@ func (z *Zendesk) ticketExport(w http.ResponseWriter, r *http.Request) {
 	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 {
 		perPage = min(n, perPage)
 	}
-	type row struct {
-		tk *Ticket
-		s  ticketState
-	}
 	z.desk.mu.RLock()
 	defer z.desk.mu.RUnlock()
-	var sel []row
-	var maxID int64
-	for _, tk := range z.desk.Tickets {
-		s, ok := tk.stateAt(now)
-		if !ok {
-			continue
-		}
-		maxID = max(maxID, tk.ID)
-		if !s.updated.After(cutoff) && after.before(s.updated.Unix(), tk.ID) &&
-			(s.status != TicketDeleted || q.Get("exclude_deleted") != "true") {
-			sel = append(sel, row{tk, s})
-		}
-	}
-	slices.SortFunc(sel, func(a, b row) int { return cmp.Or(a.s.updated.Compare(b.s.updated), cmpInt64(a.tk.ID, b.tk.ID)) })
-	end := len(sel) <= perPage
-	page := sel[:min(perPage, len(sel))]
+	snap := z.snapshot(now)
+	page, end := snap.exportPage(after, cutoff, perPage, q.Get("exclude_deleted") == "true")
 	base := baseURL(r)
 	include := containsFold(strings.Split(q.Get("include"), ","), "metric_sets")
 	tickets, sets := make([]any, 0, len(page)), make([]any, 0, len(page))
@@ -179,7 +159,7 @@ func (z *Zendesk) ticketExport(w http.ResponseWriter, r *http.Request) {
 		last := page[len(page)-1]
 		c := EncodeZendeskCursor(last.s.updated, last.tk.ID)
 		if end {
-			c = EncodeZendeskCursor(cutoff, maxID)
+			c = EncodeZendeskCursor(cutoff, snap.maxID)
 		}
 		body["after_cursor"], body["after_url"] = c, nextURL(r, "cursor", c)
 	}

@@ -33,7 +33,7 @@ func (z *Zendesk) metricEventsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	z.desk.mu.RLock()
-	all := z.desk.metricEvents(cutoff)
+	all := z.snapshot(z.now()).events
 	z.desk.mu.RUnlock()
 	i := slices.IndexFunc(all, func(e metricEvent) bool { return e.at.Unix() >= start })
 	if i < 0 {

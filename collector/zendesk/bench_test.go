@@ -2,6 +2,8 @@ package zendesk_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -15,18 +17,16 @@ import (
 	"github.com/runway-analytics/runway/collector/zendesk"
 )
 
-// benchTickets is the desk's size. The issue asks for 100,000; the
-// simulated desk answers each export page in time that grows with the
-// desk (it renders the desk as of its clock), which makes 100,000 take
-// far too long to measure here: see the README.
-const benchTickets = 10_000
+// benchTickets is the desk's size (the README reports the run).
+const benchTickets = 100_000
 
 // BenchmarkCollectTickets collects a simulated desk of benchTickets
 // tickets (the site's 10-a-minute limit and the source's pacing off, as a
 // measurement: at Zendesk's pace a 1,000-ticket page costs 6 s) into
 // memory over loopback HTTP, reporting requests, wall time and rows a
 // second; then writes the rows into the embedded warehouse and reports
-// /tickets/summary by priority over them (p50-ms, p99-ms of 20 calls).
+// /tickets/summary by priority and the support load per project (one
+// project owning every group) over them: p50-ms, p99-ms of 20 calls.
 func BenchmarkCollectTickets(b *testing.B) {
 	for b.Loop() {
 		desk := simulate.GenerateDesk(simulate.DeskOptions{Seed: 1, Now: deskNow, Tickets: benchTickets, Days: 365})
@@ -57,23 +57,47 @@ func BenchmarkCollectTickets(b *testing.B) {
 		for _, r := range rows {
 			byTable[r.Table()] = append(byTable[r.Table()], r)
 		}
+		var groups []string
+		for _, g := range desk.Groups {
+			groups = append(groups, g.Name)
+		}
+		byTable["projects"] = []warehouse.Row{warehouse.ProjectRow{Key: "support", Name: "Support", Type: "ongoing_support",
+			JiraProjects: []string{}, GitHubRepos: []string{}, GitLabProjects: []string{}, ZendeskGroups: groups, Version: 1}}
 		for _, rs := range byTable {
 			if err := warehouse.InsertMixed(ctx, db, rs); err != nil {
 				b.Fatal(err)
 			}
 		}
-		var lat []time.Duration
-		for range 20 {
-			start := time.Now() // elapsed time only
-			gs, err := analytics.TicketSummary(ctx, db, analytics.TicketFilter{Now: deskNow,
-				SLA: map[string]time.Duration{"urgent": 4 * time.Hour}})
-			if err != nil || len(gs) == 0 {
-				b.Fatalf("summary: %v, %d groups", err, len(gs))
+		sla := map[string]time.Duration{"urgent": 4 * time.Hour}
+		reportLatency(b, "summary", func() error {
+			gs, err := analytics.TicketSummary(ctx, db, analytics.TicketFilter{Now: deskNow, SLA: sla})
+			if err == nil && len(gs) == 0 {
+				err = errors.New("no groups")
 			}
-			lat = append(lat, time.Since(start))
-		}
-		slices.Sort(lat)
-		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "summary-p50-ms")
-		b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "summary-p99-ms")
+			return err
+		})
+		reportLatency(b, "support-load", func() error {
+			gs, err := analytics.SupportLoad(ctx, db, analytics.SupportLoadFilter{Now: deskNow, SLA: sla})
+			if err == nil && (len(gs) != 1 || gs[0].TicketsCreated == 0) {
+				err = fmt.Errorf("support load: %+v", gs)
+			}
+			return err
+		})
 	}
+}
+
+// reportLatency calls f 20 times and reports its p50 and p99 (the
+// slowest) in milliseconds as NAME-p50-ms and NAME-p99-ms.
+func reportLatency(b *testing.B, name string, f func() error) {
+	var lat []time.Duration
+	for range 20 {
+		start := time.Now() // elapsed time only
+		if err := f(); err != nil {
+			b.Fatalf("%s: %v", name, err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, name+"-p50-ms")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, name+"-p99-ms")
 }
