@@ -1,7 +1,8 @@
 # Runway: `make run` starts the demo, `make test` runs every test.
 # Both install what they need on a fresh machine: libchdb (embedded
 # ClickHouse, from npm) into a cache folder, and, when running as root,
-# Debian's clickhouse-server and prometheus packages for the tests.
+# Debian's clickhouse-server, prometheus, prometheus-alertmanager and
+# chromium packages for the tests.
 
 SHELL := /bin/bash
 GO ?= go
@@ -39,12 +40,15 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-## deps: Debian packages the tests need: the ClickHouse server and
-## Prometheus they start, gcc for -race (cgo), npm to fetch libchdb.
+## deps: Debian packages the tests need: the ClickHouse server, Prometheus
+## and Alertmanager they start, headless Chromium for the overview page,
+## gcc for -race (cgo), npm to fetch libchdb.
 deps:
 	@missing=""; \
 	command -v clickhouse-server >/dev/null 2>&1 || [ -x /usr/sbin/clickhouse-server ] || missing="$$missing clickhouse-server"; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	command -v prometheus-alertmanager >/dev/null 2>&1 || command -v amtool >/dev/null 2>&1 || missing="$$missing prometheus-alertmanager"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
 	command -v npm >/dev/null 2>&1 || [ -f "$(CHDB_LIB_PATH)" ] || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
