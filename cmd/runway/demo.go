@@ -129,9 +129,8 @@ var demoVendors = []demoVendor{
 		name: simulate.VendorZendesk, title: "Zendesk",
 		start: func(seed int64, now time.Time, clock func() time.Time) (simulate.Site, func(time.Time) []string) {
 			desk := simulate.GenerateDesk(simulate.DeskOptions{Seed: seed, Now: now})
-			// The simulated desk stays as generated: its tickets are history.
 			return simulate.NewZendesk(desk, simulate.ZendeskOptions{Email: demoZendeskEmail, Token: demoZendeskToken, Now: clock}),
-				func(time.Time) []string { return nil }
+				func(at time.Time) []string { return desk.Evolve(seed, at) }
 		},
 		source: func(baseURL string, _ simulate.Site) config.Source {
 			return config.Source{
