@@ -53,4 +53,5 @@ func (m *Metrics) initSource(name string) {
 	m.runs.WithLabelValues(name, "success")
 	m.runs.WithLabelValues(name, "failure")
 	m.running.WithLabelValues(name).Set(0)
+	m.HTTP.InitSource(name)
 }

@@ -186,6 +186,13 @@ func TestRunnerCursorsAndCommit(t *testing.T) {
 		if err := r.AddSource(src, ""); err != nil {
 			t.Fatal(err)
 		}
+		// A source's series exist from the start: no retries yet is a 0
+		// for each reason (labels in name order: reason, source).
+		for _, reason := range []string{"429", "5xx", "rate_limit", "transport"} {
+			if got := metricValue(t, reg, "runway_collector_retries_total", reason, "src"); got != 0 {
+				t.Errorf("retries %s before any run = %v, want 0", reason, got)
+			}
+		}
 
 		res, err := r.RunOnce(ctx, "src", nil)
 		if err != nil || res.Status != collector.StatusSuccess || res.Rows["boards"] != 2 {

@@ -20,6 +20,7 @@ import (
 //	runway_milestone_due_timestamp_seconds{source,project,milestone}
 //	runway_milestone_forecast_timestamp_seconds{source,project,milestone,quantile}   0.5, 0.85
 //	runway_milestone_slip_days{source,project,milestone}        forecast p85 − due (> 0 is late)
+//	runway_milestone_slip_attribution_days{source,project,milestone,cause}   scope, throughput, plan
 //	runway_milestone_progress_ratio{source,project,milestone}   closed / (open + closed) issues
 //	runway_milestone_open_issues{source,project,milestone}
 //	runway_milestone_scope_change_ratio{source,project,milestone}
@@ -30,6 +31,10 @@ import (
 // milestone, no initial scope) has no series. Only open milestones have a
 // forecast, so only they have slip_days; closed ones have
 // closed_timestamp_seconds, which the overdue alert uses to leave them out.
+// slip_attribution_days splits an open milestone's slip against its
+// original due date (forecast p85 − original due, so slip_days plus how far
+// the due date moved) into its causes, as the milestone API's
+// slip_from_*_days do; the three causes sum to it exactly.
 //
 // Labels: project is the Runway project key when a configured project
 // matches the milestone's upstream project, else the upstream project
@@ -41,12 +46,20 @@ import (
 
 const familyMilestones = "milestones"
 
+// Slip causes, the values of the cause label of
+// runway_milestone_slip_attribution_days.
+const (
+	CauseScope      = "scope"
+	CauseThroughput = "throughput"
+	CausePlan       = "plan"
+)
+
 // MilestonesClosedWithin is how long a closed milestone keeps its series.
 const MilestonesClosedWithin = 30 * 24 * time.Hour
 
 type milestoneGauges struct {
-	due, forecast, slip, progress, open, scope, closed, status *prometheus.Desc
-	projects                                                   *projectGauges
+	due, forecast, slip, attribution, progress, open, scope, closed, status *prometheus.Desc
+	projects                                                                *projectGauges
 }
 
 func newMilestones() *milestoneGauges {
@@ -59,6 +72,8 @@ func newMilestones() *milestoneGauges {
 		due:      d("runway_milestone_due_timestamp_seconds", "Due date of the milestone (Unix seconds); absent without one."),
 		forecast: d("runway_milestone_forecast_timestamp_seconds", "Monte Carlo completion forecast of an open milestone at the quantile (0.5, 0.85), Unix seconds; absent without throughput.", "quantile"),
 		slip:     d("runway_milestone_slip_days", "Forecast slip of an open milestone: forecast p85 minus due date, in days (> 0 is late)."),
+		attribution: d("runway_milestone_slip_attribution_days", "Slip of an open milestone against its original due date (forecast p85 minus original due), in days, "+
+			"by cause: scope (net added work at the current pace), throughput (the change of pace on the open work), plan (the rest); the causes sum to it.", "cause"),
 		progress: d("runway_milestone_progress_ratio", "Done issues of the milestone over the issues in it; absent when it holds none."),
 		open:     d("runway_milestone_open_issues", "Issues in the milestone not done."),
 		scope:    d("runway_milestone_scope_change_ratio", "Milestone scope change rate, (added + removed) / initial scope after its baseline; absent when the initial scope is empty."),
@@ -71,7 +86,7 @@ func newMilestones() *milestoneGauges {
 func (g *milestoneGauges) name() string { return familyMilestones }
 
 func (g *milestoneGauges) describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{g.due, g.forecast, g.slip, g.progress, g.open, g.scope, g.closed, g.status} {
+	for _, d := range []*prometheus.Desc{g.due, g.forecast, g.slip, g.attribution, g.progress, g.open, g.scope, g.closed, g.status} {
 		ch <- d
 	}
 	g.projects.describe(ch)
@@ -96,6 +111,11 @@ func (g *milestoneGauges) load(ctx context.Context, db warehouse.DB, now time.Ti
 		}
 		if r.ForecastSlipDays != nil {
 			out.add(g.slip, *r.ForecastSlipDays, l...)
+		}
+		if r.SlipFromScope != nil && r.SlipFromThrough != nil && r.SlipFromPlan != nil {
+			out.add(g.attribution, *r.SlipFromScope, with(CauseScope)...)
+			out.add(g.attribution, *r.SlipFromThrough, with(CauseThroughput)...)
+			out.add(g.attribution, *r.SlipFromPlan, with(CausePlan)...)
 		}
 		if r.Progress != nil {
 			out.add(g.progress, *r.Progress, l...)

@@ -63,6 +63,16 @@ func register(reg prometheus.Registerer, c *prometheus.CounterVec) *prometheus.C
 	return c
 }
 
+// InitSource makes the source's retry series exist at 0 for every reason,
+// so "no retries" is a zero on a dashboard, not a missing series.
+func (m *Metrics) InitSource(source string) {
+	if m != nil {
+		for _, r := range []string{reason429, reason5xx, reasonTransport, reasonRateLimit} {
+			m.Retries.WithLabelValues(source, r)
+		}
+	}
+}
+
 func (m *Metrics) request(source, code string) {
 	if m != nil {
 		m.Requests.WithLabelValues(source, code).Inc()

@@ -23,6 +23,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/runway-analytics/runway/collector/collectortest"
+	"github.com/runway-analytics/runway/dashboards"
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
 
@@ -34,8 +35,8 @@ import (
 // Alertmanager, whose webhook receiver is this test. It waits until
 // RunwayMilestoneSlipping fires for the demo's slipping milestone ("PLAT
 // Production launch") and not for its on-track one ("PLAT GA"), and the
-// alert reaches the receiver through Alertmanager; stackDashboards then
-// checks that every dashboard panel's query answers with data.
+// alert reaches the receiver through Alertmanager; and until every
+// dashboard panel's query answers with data (stackDashboards).
 //
 // The demo lays its org out relative to the wall clock, as Prometheus's
 // time() is the wall clock, so the outcome is the same on any day.
@@ -359,5 +360,35 @@ func (h *webhook) summary() string {
 	return "[" + strings.Join(out, ", ") + "]"
 }
 
-// stackDashboards is filled in with the dashboards.
-func stackDashboards(t *testing.T, prom *promProcess, deadline time.Time) {}
+// stackDashboards checks that every panel query of the committed
+// dashboards, with every variable at All, answers with at least one
+// series from the demo's Prometheus. Rates and ranges need a few scrapes:
+// each query is retried until the deadline.
+func stackDashboards(t *testing.T, prom *promProcess, deadline time.Time) {
+	t.Helper()
+	queries, err := dashboards.Queries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(queries) < 20 {
+		t.Fatalf("%d dashboard queries: want every panel's", len(queries))
+	}
+	prom.eventually(t, deadline, func() error {
+		var empty []string
+		for _, q := range queries {
+			expr := dashboards.Expand(q.Expr, nil)
+			res, err := prom.query(expr)
+			if err != nil {
+				return fmt.Errorf("%s / %s %s: %w", q.Dashboard, q.Panel, q.RefID, err)
+			}
+			if len(res) == 0 {
+				empty = append(empty, fmt.Sprintf("%s / %s %s: %s", q.Dashboard, q.Panel, q.RefID, expr))
+			}
+		}
+		if len(empty) > 0 {
+			return fmt.Errorf("%d of %d panel queries answer no series:\n%s", len(empty), len(queries), strings.Join(empty, "\n"))
+		}
+		return nil
+	})
+	t.Logf("all %d dashboard panel queries answer with series", len(queries))
+}
