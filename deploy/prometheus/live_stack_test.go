@@ -23,8 +23,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/runway-analytics/runway/collector/collectortest"
-	"github.com/runway-analytics/runway/dashboards"
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
+	"github.com/runway-analytics/runway/dashboards"
 )
 
 // TestLiveStack runs the stack a user deploys, every part real: `runway
