@@ -1,8 +1,8 @@
 # Runway: `make run` starts the demo, `make test` runs every test.
 # Both install what they need on a fresh machine: libchdb (embedded
 # ClickHouse, from npm) into a cache folder, and, when running as root,
-# Debian's clickhouse-server, prometheus, prometheus-alertmanager and
-# chromium packages for the tests.
+# Debian's clickhouse-server, prometheus, prometheus-alertmanager,
+# chromium and systemd packages for the tests.
 
 SHELL := /bin/bash
 GO ?= go
@@ -42,13 +42,14 @@ fmt-check:
 
 ## deps: Debian packages the tests need: the ClickHouse server, Prometheus
 ## and Alertmanager they start, headless Chromium for the overview page,
-## gcc for -race (cgo), npm to fetch libchdb.
+## systemd-analyze for the unit file, gcc for -race (cgo), npm to fetch libchdb.
 deps:
 	@missing=""; \
 	command -v clickhouse-server >/dev/null 2>&1 || [ -x /usr/sbin/clickhouse-server ] || missing="$$missing clickhouse-server"; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v prometheus-alertmanager >/dev/null 2>&1 || command -v amtool >/dev/null 2>&1 || missing="$$missing prometheus-alertmanager"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v systemd-analyze >/dev/null 2>&1 || missing="$$missing systemd"; \
 	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
 	command -v npm >/dev/null 2>&1 || [ -f "$(CHDB_LIB_PATH)" ] || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \

@@ -77,6 +77,13 @@ func BenchmarkMilestonesAtScale(b *testing.B) {
 					lat = append(lat, time.Since(start))
 					if first {
 						b.ReportMetric(ms(lat[0]), "first-ms")
+						series := 0
+						for _, l := range splitLines(body) {
+							if l != "" && !strings.HasPrefix(l, "#") {
+								series++
+							}
+						}
+						b.ReportMetric(float64(series), "series")
 						first = false
 					}
 					for _, f := range gauges.Families {

@@ -31,11 +31,12 @@ import (
 // demo` (the simulated Jira, GitHub, GitLab and Zendesk collected into the
 // shared ClickHouse server), Debian's Prometheus scraping it with the
 // project's prometheus.yml and rules (intervals and `for:` cut to 1 s; see
-// stackConfig) and sending alerts to Debian's
-// Alertmanager, whose webhook receiver is this test. It waits until
-// RunwayMilestoneSlipping fires for the demo's slipping milestone ("PLAT
-// Production launch") and not for its on-track one ("PLAT GA"), and the
-// alert reaches the receiver through Alertmanager; and until every
+// stackConfig) and sending alerts to Debian's Alertmanager with the
+// project's example config, whose webhook receivers are this test. It
+// waits until RunwayMilestoneSlipping fires for the demo's slipping
+// milestone ("PLAT Production launch") and not for its on-track one ("PLAT
+// GA"), and the alert reaches the chat receiver (a warning) through
+// Alertmanager; and until every
 // dashboard panel's query answers with data (stackDashboards).
 //
 // The demo lays its org out relative to the wall clock, as Prometheus's
@@ -69,14 +70,16 @@ func TestLiveStack(t *testing.T) {
 		}
 		return nil
 	})
+	// A warning: the example routes it to the chat receiver, not the pager.
 	prom.eventually(t, deadline, func() error {
-		if !hook.received("RunwayMilestoneSlipping", slipping) {
-			return fmt.Errorf("alertmanager has not posted RunwayMilestoneSlipping for %q; posts: %s", slipping, hook.summary())
+		if to := hook.received("RunwayMilestoneSlipping", slipping); !slices.Equal(to, []string{"runway-chat"}) {
+			return fmt.Errorf("alertmanager posted RunwayMilestoneSlipping for %q to %v, want [runway-chat]; posts: %s",
+				slipping, to, hook.summary())
 		}
 		return nil
 	})
-	if hook.received("RunwayMilestoneSlipping", onTrack) {
-		t.Errorf("alertmanager posted RunwayMilestoneSlipping for the on-track %q", onTrack)
+	if to := hook.received("RunwayMilestoneSlipping", onTrack); len(to) > 0 {
+		t.Errorf("alertmanager posted RunwayMilestoneSlipping for the on-track %q to %v", onTrack, to)
 	}
 	stackDashboards(t, prom, deadline)
 	// What Prometheus measured of its scrapes of the demo (the note and
@@ -241,25 +244,37 @@ func alertmanagerBin(t *testing.T) string {
 	return ""
 }
 
-// startAlertmanager starts Alertmanager on a free loopback port with one
-// route to the webhook at hookURL, grouping and repeating fast; it returns
-// host:port. Clustering is off (it would bind 0.0.0.0:9094).
+// startAlertmanager starts Alertmanager on a free loopback port with the
+// project's example config (deploy/alertmanager), its receivers' webhooks
+// pointed at hookURL + "/" + the receiver's name and its waits cut to 1 s;
+// it returns host:port. Clustering is off (it would bind 0.0.0.0:9094).
 func startAlertmanager(t *testing.T, bin, hookURL string) string {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "alertmanager.yml")
-	config := fmt.Sprintf(`route:
-  receiver: hook
-  group_by: [alertname, source, project, milestone]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: hook
-    webhook_configs:
-      - url: %q
-`, hookURL)
-	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
+	var config map[string]any
+	readYAML(t, filepath.Join("..", "alertmanager", "alertmanager.yml"), &config)
+	route, _ := config["route"].(map[string]any)
+	if route == nil {
+		t.Fatal("alertmanager.yml: no route")
+	}
+	route["group_wait"], route["group_interval"] = "1s", "1s"
+	receivers, _ := config["receivers"].([]any)
+	for _, r := range receivers {
+		rec, _ := r.(map[string]any)
+		hooks, _ := rec["webhook_configs"].([]any)
+		if len(hooks) == 0 {
+			t.Fatalf("alertmanager.yml: receiver %v has no webhook to point at the test", rec["name"])
+		}
+		for _, h := range hooks {
+			h.(map[string]any)["url"] = hookURL + "/" + rec["name"].(string)
+		}
+	}
+	out, err := yaml.Marshal(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	port, err := whtest.FreePort()
@@ -311,7 +326,7 @@ receivers:
 type webhook struct {
 	*httptest.Server
 	mu     sync.Mutex
-	alerts []map[string]string // labels of every alert posted, firing ones
+	alerts []map[string]string // labels of every firing alert posted, and "receiver": the path
 }
 
 func newWebhook(t *testing.T) *webhook {
@@ -332,6 +347,7 @@ func newWebhook(t *testing.T) *webhook {
 		defer h.mu.Unlock()
 		for _, a := range msg.Alerts {
 			if a.Status == "firing" {
+				a.Labels["receiver"] = strings.TrimPrefix(r.URL.Path, "/")
 				h.alerts = append(h.alerts, a.Labels)
 			}
 		}
@@ -340,14 +356,18 @@ func newWebhook(t *testing.T) *webhook {
 	return h
 }
 
-// received reports whether a firing alert with the name and milestone
-// label has been posted.
-func (h *webhook) received(alertname, milestone string) bool {
+// received returns the receivers a firing alert with the name and
+// milestone label was posted to.
+func (h *webhook) received(alertname, milestone string) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return slices.ContainsFunc(h.alerts, func(l map[string]string) bool {
-		return l["alertname"] == alertname && l["milestone"] == milestone
-	})
+	var to []string
+	for _, l := range h.alerts {
+		if l["alertname"] == alertname && l["milestone"] == milestone && !slices.Contains(to, l["receiver"]) {
+			to = append(to, l["receiver"])
+		}
+	}
+	return to
 }
 
 func (h *webhook) summary() string {
@@ -355,7 +375,7 @@ func (h *webhook) summary() string {
 	defer h.mu.Unlock()
 	var out []string
 	for _, l := range h.alerts {
-		out = append(out, l["alertname"]+"/"+l["milestone"])
+		out = append(out, l["receiver"]+": "+l["alertname"]+"/"+l["milestone"])
 	}
 	return "[" + strings.Join(out, ", ") + "]"
 }

@@ -12,6 +12,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -72,10 +73,28 @@ func TestRuleUnitTests(t *testing.T) {
 	}
 }
 
+// TestCheckConfig checks every prometheus*.yml here: the bare-metal
+// example and the compose one must both stay valid, rules included.
 func TestCheckConfig(t *testing.T) {
-	out := promtool(t, "check", "config", "prometheus.yml")
-	if !strings.Contains(out, "is valid prometheus config file") {
-		t.Errorf("promtool check config: not reported valid\n%s", out)
+	files, err := filepath.Glob("prometheus*.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"prometheus.yml", "prometheus.compose.yml"} {
+		if !slices.Contains(files, want) {
+			t.Errorf("no %s in deploy/prometheus (found %v)", want, files)
+		}
+	}
+	for _, f := range files {
+		t.Run(f, func(t *testing.T) {
+			out := promtool(t, "check", "config", f)
+			if !strings.Contains(out, f+" is valid prometheus config file") {
+				t.Errorf("promtool check config %s: not reported valid\n%s", f, out)
+			}
+			if !strings.Contains(out, "SUCCESS: 1 rule files found") {
+				t.Errorf("promtool check config %s: rules.yml not loaded\n%s", f, out)
+			}
+		})
 	}
 }
 
