@@ -32,17 +32,25 @@ func (s *Server) listCollectors(c *gin.Context, q query) error {
 	if err != nil {
 		return err
 	}
+	names := []string{}
+	if s.runner != nil {
+		names = s.runner.Sources()
+	}
+	// The running flags are read before and after the run log: a run that
+	// starts or ends while the log is read shows as running, never as a
+	// "running" log entry with running false (a client waiting for the run
+	// to end would take that for a crashed run).
+	before := map[string]bool{}
+	for _, name := range names {
+		before[name] = s.runner.Running(name)
+	}
 	last, err := collector.LastRuns(c.Request.Context(), s.db)
 	if err != nil {
 		return err
 	}
 	items := []CollectorStatus{}
-	names := []string{}
-	if s.runner != nil {
-		names = s.runner.Sources()
-	}
 	for _, name := range names {
-		st := CollectorStatus{Source: name, Status: "never_run", Running: s.runner.Running(name)}
+		st := CollectorStatus{Source: name, Status: "never_run", Running: before[name] || s.runner.Running(name)}
 		if r, ok := last[name]; ok {
 			started := r.Started
 			st.Type, st.RunID, st.Trigger, st.Started, st.Finished = r.Type, r.RunID, r.Trigger, &started, r.Finished

@@ -31,6 +31,10 @@ import (
 	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
 
+// The overview page answers HTML, documented as a string: read it as text
+// when validating answers.
+func init() { openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder) }
+
 // loadDoc parses and validates api/openapi.json (the file the server
 // embeds).
 func loadDoc(t *testing.T) *openapi3.T {
@@ -445,6 +449,12 @@ func TestOpenAPIResponses(t *testing.T) {
 		v.do(t, "GET", "/healthz", "", 200)
 		v.do(t, "GET", "/readyz", "", 200)
 		v.do(t, "GET", "/metrics", "", 200)
+		// The overview page: with tokens, / is the page without data, and
+		// its data needs a read token.
+		v.do(t, "GET", "/", "", 200)
+		v.do(t, "GET", "/?x=1", "", 400)
+		v.do(t, "GET", "/ui/overview", "", 401)
+		v.do(t, "GET", "/ui/overview", "wrong", 401)
 
 		v.do(t, "GET", "/api/v1/collectors", read, 200) // never run: null times
 		v.do(t, "GET", "/api/v1/collectors?limit=10", admin, 200)
@@ -488,6 +498,7 @@ func TestOpenAPIResponses(t *testing.T) {
 			"/api/v1/durations?entity=sprint&group_by=board&from=2024-02-01&to=2024-02-29",
 			"/api/v1/durations?group_by=state",
 			"/api/v1/durations?group_by=month",
+			"/ui/overview",
 			// The real clock over the milestone fixture.
 			"/api/v1/milestones",
 			"/api/v1/projects",
@@ -522,6 +533,7 @@ func TestOpenAPIResponses(t *testing.T) {
 			"/api/v1/forecast-accuracy",
 			"/api/v1/forecast-accuracy?group_by=kind&from=2024-01-01&to=2024-12-31",
 			"/api/v1/forecast-accuracy?group_by=project&limit=1",
+			"/ui/overview",
 		} {
 			ms.do(t, "GET", path, read, 200)
 		}

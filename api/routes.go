@@ -26,6 +26,9 @@ type route struct {
 	// rawQuery routes (/metrics) pass their query through unchecked:
 	// scrapers add their own parameters.
 	rawQuery bool
+	// throttle rate-limits a public route as the API is limited: the
+	// overview page runs the report queries when no token is configured.
+	throttle bool
 	handle   func(c *gin.Context, q query) error
 }
 
@@ -36,6 +39,8 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/readyz", handle: s.readyz},
 		{method: http.MethodGet, path: "/metrics", rawQuery: true, handle: s.metrics},
 		{method: http.MethodGet, path: "/api/v1/openapi.json", handle: s.openapi},
+		{method: http.MethodGet, path: "/", throttle: true, handle: s.overviewPage},
+		{method: http.MethodGet, path: "/ui/overview", scope: scopeRead, handle: s.overviewFragment},
 		{method: http.MethodGet, path: "/api/v1/collectors", scope: scopeRead, query: []string{"limit", "cursor"},
 			handle: s.listCollectors},
 		{method: http.MethodPost, path: "/api/v1/collectors/:source/run", scope: scopeAdmin, handle: s.runCollector},
@@ -66,6 +71,8 @@ func (s *Server) register(r *gin.Engine) {
 		chain := []gin.HandlerFunc{}
 		if rt.scope != scopePublic {
 			chain = append(chain, s.auth(rt.scope), s.limit.middleware)
+		} else if rt.throttle {
+			chain = append(chain, s.limit.middleware)
 		}
 		chain = append(chain, s.serve(rt))
 		r.Handle(rt.method, rt.path, chain...)

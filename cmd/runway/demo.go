@@ -272,6 +272,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		}
 	}()
 	return a.serve(ctx, func(addr string) {
+		printOverview(stdout, addr)
 		base := "http://" + addr
 		// A chdb:// DSN is a path; a server DSN may hold a password.
 		store := a.db.Backend() + " database " + a.db.Database()

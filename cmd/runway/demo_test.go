@@ -187,7 +187,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("no banner within 2 minutes\n%s", errOut.String())
 	}
-	if !strings.HasPrefix(out, "Runway demo: simulated Jira at http://127.0.0.1:") || !strings.Contains(out, ", GitHub at http://127.0.0.1:") || !strings.Contains(out, ", GitLab at http://127.0.0.1:") ||
+	if !strings.HasPrefix(out, "Runway overview: http://"+addr+"/\nRunway demo: simulated Jira at http://127.0.0.1:") || !strings.Contains(out, ", GitHub at http://127.0.0.1:") || !strings.Contains(out, ", GitLab at http://127.0.0.1:") ||
 		!strings.Contains(out, "Collecting now (and every 5 minutes)") || !strings.Contains(out, "http://"+addr+"/api/v1/sprints") {
 		t.Errorf("banner:\n%s", out)
 	}

@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 	var err error
 	switch cmd {
 	case "serve":
-		err = cmdServe(ctx, rest, stderr, getenv)
+		err = cmdServe(ctx, rest, stdout, stderr, getenv)
 	case "collect":
 		err = cmdCollect(ctx, rest, stdout, stderr, getenv)
 	case "migrate":

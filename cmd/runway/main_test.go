@@ -128,8 +128,8 @@ sources:
 	}
 	cmd := exec.Command(binary, "serve", "--config", cfgPath)
 	cmd.Env = cleanEnv(t, "READ_TOKEN=r-token", "ADMIN_TOKEN=a-token", "JIRA_TOKEN=j")
-	var errOut bytes.Buffer
-	cmd.Stderr = &errOut
+	var out, errOut collectortest.LogBuffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -169,6 +169,13 @@ sources:
 			t.Fatalf("serve never answered /healthz\n%s", errOut.String())
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// Once listening, serve prints where the overview page is, first.
+	for wait := time.Now().Add(5 * time.Second); !strings.Contains(out.String(), "\n") && time.Now().Before(wait); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := out.String(); !strings.HasPrefix(got, "Runway overview: http://"+addr+"/\n") {
+		t.Errorf("stdout %q, want the overview URL first", got)
 	}
 	if code, body := get("/readyz", ""); code != 200 || !strings.Contains(body, `"backend":"clickhouse"`) {
 		t.Errorf("readyz: %d %s", code, body)

@@ -112,7 +112,7 @@ func (a *app) close() {
 	}
 }
 
-func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv env) error {
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) error {
 	cfg, rest, err := loadConfig("serve", args, stderr, getenv)
 	if err != nil {
 		return err
@@ -126,7 +126,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv env) 
 		return err
 	}
 	defer a.close()
-	return a.serve(ctx, nil)
+	return a.serve(ctx, func(addr string) { printOverview(stdout, addr) })
 }
 
 // serve runs the scheduler and the HTTP listener until ctx is cancelled,
@@ -151,7 +151,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	a.log.Info("runway serving", "addr", ln.Addr().String(), "backend", a.db.Backend(),
+	a.log.Info("runway serving", "addr", ln.Addr().String(), "overview", overviewURL(ln.Addr().String()), "backend", a.db.Backend(),
 		"database", a.db.Database(), "sources", len(a.runner.Sources()))
 	if ready != nil {
 		ready(ln.Addr().String())
