@@ -71,8 +71,12 @@ libchdb:
 	mkdir -p "$(dir $(CHDB_LIB))"; \
 	mv "$$tmp/package/libchdb.so" "$(CHDB_LIB).part" && mv "$(CHDB_LIB).part" "$(CHDB_LIB)"
 
-## bench: insert throughput and report latency on both backends.
-bench: deps libchdb
+## bench: `runway bench` (a generated org at BENCH_SCALE, 1 = the full
+## 200 boards / 2M issues / 1M tickets; table also in bench.json), then the
+## Go benchmarks: insert throughput and report latency on both backends.
+BENCH_SCALE ?= 1
+bench: deps libchdb build
+	./runway bench --scale $(BENCH_SCALE) --json bench.json
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./collector/warehouse/... ./api/analytics/ ./collector/jira/ ./collector/github/ ./collector/gitlab/ ./collector/zendesk/
 
 ## fuzz: the value binder (no bound string may change a statement).

@@ -1,5 +1,5 @@
 // Command runway is Runway's single binary: serve (API, scheduler and
-// /metrics), collect (one-off backfill), migrate, demo and version.
+// /metrics), collect (one-off backfill), migrate, demo, bench and version.
 package main
 
 import (
@@ -36,6 +36,7 @@ Usage:
   runway collect [--config FILE] [SOURCE...] collect sources once now (backfill) and exit
   runway migrate [--config FILE]            apply schema migrations and exit
   runway demo                               serve a simulated org on the embedded store
+  runway bench   [--scale F] [--dsn DSN]    generate a large org, ingest it, load every endpoint; print a table
   runway version                            print version information
 
 Every config value can be overridden by a RUNWAY_* environment variable
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 		err = cmdMigrate(ctx, rest, stdout, stderr, getenv)
 	case "demo":
 		err = cmdDemo(ctx, rest, stdout, stderr, getenv)
+	case "bench":
+		err = cmdBench(ctx, rest, stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
