@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,17 +15,23 @@ import (
 )
 
 // Endpoints. Both flavours have Agile 1.0. Jira Cloud speaks REST v3,
-// searches through search/jql paged by nextPageToken and pages an issue's
-// changelog through /issue/{key}/changelog. Jira Data Center (and Server)
-// speaks REST v2, searches through search paged by startAt/total, and
-// returns an issue's whole changelog with GET /issue/{key}?expand=changelog.
+// searches through search/jql paged by nextPageToken and fetches the whole
+// changelogs of many issues at once through changelog/bulkfetch. Jira Data
+// Center (and Server) speaks REST v2, searches through search paged by
+// startAt/total, and returns an issue's whole changelog with GET
+// /issue/{key}?expand=changelog.
 const (
 	restCloud     = "/rest/api/3"
 	restDC        = "/rest/api/2"
 	pathBoards    = "/rest/agile/1.0/board"
 	agilePageSize = 50  // Agile API's maximum for boards and sprints
 	searchPage    = 100 // Jira may return fewer (it caps pages with changelogs)
-	changelogPage = 100
+	// pathBulkChangelogs takes up to bulkIssues issues a request and pages
+	// their histories by nextPageToken; Jira may return fewer than
+	// bulkPage a page.
+	pathBulkChangelogs = restCloud + "/changelog/bulkfetch"
+	bulkIssues         = 1000
+	bulkPage           = 1000
 	// listPage is the page size of an id listing (fields=id): Cloud
 	// returns up to 5000 keys-only issues a page, Data Center up to its
 	// jira.search.views.default.max (1000 by default); either may return
@@ -35,11 +42,6 @@ const (
 
 func pathSprints(boardID int64) string {
 	return pathBoards + "/" + strconv.FormatInt(boardID, 10) + "/sprint"
-}
-
-// pathChangelog is Cloud's paged changelog of an issue.
-func pathChangelog(key string) string {
-	return restCloud + "/issue/" + url.PathEscape(key) + "/changelog"
 }
 
 // client speaks to one Jira site. Errors name the endpoint: transport and
@@ -67,9 +69,14 @@ func (c client) pathSearch() string {
 	return restCloud + "/search/jql"
 }
 
-// endpointError prefixes err with the source and endpoint, as httpx does.
+// endpointError prefixes err with the source and GET endpoint, as httpx does.
 func (c client) endpointError(path string, err error) error {
 	return fmt.Errorf("%s: GET %s: %w", c.http.Source(), path, err)
+}
+
+// postError is endpointError for a POST endpoint.
+func (c client) postError(path string, err error) error {
+	return fmt.Errorf("%s: POST %s: %w", c.http.Source(), path, err)
 }
 
 func (c client) fields(ctx context.Context) ([]field, error) {
@@ -110,7 +117,7 @@ func (c client) timeZone(ctx context.Context) (string, error) {
 	return me.TimeZone, err
 }
 
-// page is the Agile API's and the changelog endpoint's offset paging.
+// page is the offset paging of the Agile API and of project versions.
 type page[T any] struct {
 	StartAt    int  `json:"startAt"`
 	MaxResults int  `json:"maxResults"`
@@ -241,40 +248,101 @@ func (c client) search(ctx context.Context, jql string, fields []string, fn func
 	}
 }
 
-// changelog fetches an issue's whole changelog, in the server's order
-// (the mapper sorts it). Cloud pages through /issue/{key}/changelog.
-// Data Center (most versions have no such endpoint) returns every history,
-// oldest first, with GET /issue/{key}?expand=changelog.
+// changelog fetches an issue's whole changelog on Data Center (most
+// versions have no bulk endpoint): GET /issue/{key}?expand=changelog
+// returns every history, oldest first.
 func (c client) changelog(ctx context.Context, key string) ([]history, error) {
-	if c.dc {
-		path := c.rest("/issue/" + url.PathEscape(key))
-		var is struct {
-			Changelog *changelog `json:"changelog"`
+	path := c.rest("/issue/" + url.PathEscape(key))
+	var is struct {
+		Changelog *changelog `json:"changelog"`
+	}
+	// One cheap field: the changelog is what is wanted.
+	q := url.Values{"expand": {"changelog"}, "fields": {"updated"}}
+	if _, err := c.http.GetJSON(ctx, path, q, &is); err != nil {
+		return nil, err
+	}
+	switch cl := is.Changelog; {
+	case cl == nil || cl.Histories == nil:
+		return nil, c.endpointError(path, errors.New("issue without changelog"))
+	case cl.incomplete():
+		return nil, c.endpointError(path, fmt.Errorf("changelog has %d of %d histories", len(cl.Histories), cl.Total))
+	}
+	for i, h := range is.Changelog.Histories {
+		if h.ID == "" {
+			return nil, c.endpointError(path, fmt.Errorf("changelog history #%d: missing id", i))
 		}
-		// One cheap field: the changelog is what is wanted.
-		q := url.Values{"expand": {"changelog"}, "fields": {"updated"}}
-		if _, err := c.http.GetJSON(ctx, path, q, &is); err != nil {
+	}
+	return is.Changelog.Histories, nil
+}
+
+// bulkChangelogs fetches the whole changelogs of the issues with the given
+// ids on Cloud, by issue id, in the server's order (the mapper sorts them).
+// Each is asked for because its embedded changelog is truncated, so each
+// has histories: one missing from the answer is an error, not an empty
+// changelog.
+func (c client) bulkChangelogs(ctx context.Context, ids []string) (map[string][]history, error) {
+	out := make(map[string][]history, len(ids))
+	for chunk := range slices.Chunk(ids, bulkIssues) {
+		if err := c.bulkChangelogChunk(ctx, chunk, out); err != nil {
 			return nil, err
 		}
-		switch cl := is.Changelog; {
-		case cl == nil || cl.Histories == nil:
-			return nil, c.endpointError(path, errors.New("issue without changelog"))
-		case cl.incomplete():
-			return nil, c.endpointError(path, fmt.Errorf("changelog has %d of %d histories", len(cl.Histories), cl.Total))
-		}
-		for i, h := range is.Changelog.Histories {
-			if h.ID == "" {
-				return nil, c.endpointError(path, fmt.Errorf("changelog history #%d: missing id", i))
-			}
-		}
-		return is.Changelog.Histories, nil
 	}
-	var out []history
-	err := pageAll(ctx, c, pathChangelog(key), nil, changelogPage, func(hs []history) error {
-		out = append(out, hs...)
-		return nil
-	})
-	return out, err
+	for _, id := range ids {
+		if _, ok := out[id]; !ok {
+			return nil, c.postError(pathBulkChangelogs, fmt.Errorf("issue %s: missing from the answer", id))
+		}
+	}
+	return out, nil
+}
+
+// bulkChangelogChunk adds the histories of up to bulkIssues issues to out,
+// page by page: an issue's histories may go on over the next page.
+func (c client) bulkChangelogChunk(ctx context.Context, ids []string, out map[string][]history) error {
+	path := pathBulkChangelogs
+	asked := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		asked[id] = true
+	}
+	req := struct {
+		IssueIDsOrKeys []string `json:"issueIdsOrKeys"`
+		MaxResults     int      `json:"maxResults"`
+		NextPageToken  string   `json:"nextPageToken,omitempty"`
+	}{IssueIDsOrKeys: ids, MaxResults: bulkPage}
+	seen := map[string]bool{}
+	for {
+		var p struct {
+			IssueChangeLogs []struct {
+				IssueID         string    `json:"issueId"`
+				ChangeHistories []history `json:"changeHistories"`
+			} `json:"issueChangeLogs"`
+			NextPageToken string `json:"nextPageToken"`
+		}
+		if _, err := c.http.PostJSON(ctx, path, nil, req, &p); err != nil {
+			return err
+		}
+		if p.IssueChangeLogs == nil {
+			return c.postError(path, errors.New("page without issueChangeLogs"))
+		}
+		for _, l := range p.IssueChangeLogs {
+			if !asked[l.IssueID] {
+				return c.postError(path, fmt.Errorf("issue %q: not asked for", l.IssueID))
+			}
+			for i, h := range l.ChangeHistories {
+				if h.ID == "" {
+					return c.postError(path, fmt.Errorf("issue %s: changelog history #%d: missing id", l.IssueID, len(out[l.IssueID])+i))
+				}
+			}
+			out[l.IssueID] = append(out[l.IssueID], l.ChangeHistories...)
+		}
+		switch {
+		case p.NextPageToken == "":
+			return nil
+		case seen[p.NextPageToken]:
+			return c.postError(path, errors.New("nextPageToken repeats: paging would not end"))
+		}
+		seen[p.NextPageToken] = true
+		req.NextPageToken = p.NextPageToken
+	}
 }
 
 // searchIDs returns the ids of the first page of a search (fields=id, no

@@ -24,18 +24,19 @@ type simFlavour struct {
 	name   string
 	cfg    config.Source // credentials for newHarness
 	search string        // search path
-	// fullChangelog reports whether a path fetches an issue's full changelog.
+	// fullChangelog reports whether a path fetches full changelogs: Cloud's
+	// bulk fetch, Data Center's GET issue.
 	fullChangelog func(path string) bool
 	other         string // the other flavour's REST prefix: never requested
 }
 
 const simPAT = "dc-personal-access-token"
 
+func (fl simFlavour) dc() bool { return fl.name == simDC.name }
+
 var (
 	simCloud = simFlavour{name: "cloud", search: simulate.PathSearch, other: restDC + "/",
-		fullChangelog: func(p string) bool {
-			return strings.HasPrefix(p, simulate.PathIssue) && strings.HasSuffix(p, "/changelog")
-		}}
+		fullChangelog: func(p string) bool { return p == simulate.PathBulkFetch }}
 	simDC = simFlavour{name: "datacenter", cfg: config.Source{Token: simPAT}, search: simulate.PathSearchDC, other: restCloud + "/",
 		fullChangelog: func(p string) bool { return strings.HasPrefix(p, simulate.PathIssueDC) }}
 )
@@ -83,7 +84,8 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone st
 	site.FailNext(fl.search, http.StatusTooManyRequests, 1, "1")
 	site.FailNext(simulate.PathBoard, http.StatusInternalServerError, 1, "")
 
-	h := newHarness(t, site, fl.cfg, now)
+	bulk := &bulkLog{next: site}
+	h := newHarness(t, bulk, fl.cfg, now)
 	if h.src.api.dc != (fl.cfg.Token != "") {
 		t.Fatalf("flavour: dc = %v", h.src.api.dc)
 	}
@@ -103,9 +105,16 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone st
 		if strings.HasPrefix(p, fl.other) {
 			t.Errorf("%s: %d requests to the other flavour's API", p, n)
 		}
+		if strings.HasSuffix(p, "/changelog") {
+			t.Errorf("%s: %d requests for one issue's changelog", p, n)
+		}
 	}
 	if changelogs == 0 {
 		t.Error("no changelog was fetched: the embed limit should truncate some")
+	}
+	bulk.checkOnePerPage(t)
+	if fetches := len(bulk.fetches()); fl.dc() == (fetches > 0) {
+		t.Errorf("%d bulk fetches on %s", fetches, fl.name)
 	}
 	if h.Stats.Retries.Load() != 2 || !slices.Contains(h.Sleeps(), time.Second) {
 		t.Errorf("retries %d, sleeps %v: want the 429 (Retry-After: 1s) and the 500 retried", h.Stats.Retries.Load(), h.Sleeps())
@@ -141,6 +150,7 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone st
 	mu.Unlock()
 	touched := org.Touch(later, 6)
 	site.ResetRequests()
+	bulk.reset()
 	h.Clock.Set(later)
 	second := collectortest.NewMemSink(map[string]string{CursorIssues: cursor})
 	if err := h.src.Collect(context.Background(), second); err != nil {
@@ -180,13 +190,20 @@ func testCollectSimulatedOrg(t *testing.T, fl simFlavour, now time.Time, zone st
 	if n := site.Requests()[fl.search]; n != (len(want)+24)/25 {
 		t.Errorf("incremental run made %d search requests for %d issues", n, len(want))
 	}
-	// Full changelogs are fetched only for the issues the search returned.
+	// Full changelogs are fetched only for the issues the search returned:
+	// Data Center's by key, Cloud's in bulk by id.
+	var fetched []string
 	for p := range site.Requests() {
-		if !fl.fullChangelog(p) {
-			continue
+		if fl.dc() && fl.fullChangelog(p) {
+			fetched = append(fetched, p[strings.LastIndex(p, "/")+1:])
 		}
-		p = strings.TrimSuffix(p, "/changelog")
-		k := p[strings.LastIndex(p, "/")+1:]
+	}
+	for _, ids := range bulk.fetches() {
+		for _, id := range ids {
+			fetched = append(fetched, org.Issue(id).Key)
+		}
+	}
+	for _, k := range fetched {
 		if !slices.Contains(want, k) {
 			t.Errorf("incremental run fetched the changelog of %s, not updated since the cursor", k)
 		}
@@ -405,8 +422,8 @@ func TestCollectSimulatedCorruption(t *testing.T) {
 		}
 	}
 	for _, fl := range []simFlavour{simCloud, simDC} {
-		api := client{dc: fl.name == simDC.name}
-		full := pathChangelog(withChangelog)
+		api := client{dc: fl.dc()}
+		full := simulate.PathBulkFetch
 		if api.dc {
 			full = api.rest("/issue/" + withChangelog)
 		}
@@ -429,8 +446,12 @@ func TestCollectSimulatedCorruption(t *testing.T) {
 					if err == nil {
 						t.Fatal("Collect succeeded on a corrupted response")
 					}
-					if !strings.Contains(err.Error(), "GET "+ep) {
-						t.Errorf("error %q does not name GET %s", err, ep)
+					method := "GET "
+					if ep == simulate.PathBulkFetch {
+						method = "POST "
+					}
+					if !strings.Contains(err.Error(), method+ep) {
+						t.Errorf("error %q does not name %s%s", err, method, ep)
 					}
 					if len(sink.Set()) != 0 {
 						t.Errorf("cursor set: %v", sink.Set())

@@ -63,8 +63,8 @@ func deleted(t *testing.T, db warehouse.DB, table, idColumn string) []string {
 }
 
 // listingRequests counts the id listings among the run's searches, the GET
-// issue requests by id (changelogs are fetched by key) and the GET sprint
-// requests.
+// issue requests by id (Data Center fetches changelogs by key, Cloud in
+// bulk) and the GET sprint requests.
 func listingRequests(s *slice, fl flavour) (listings, issueGets, sprintGets int) {
 	for _, q := range s.site.SearchJQLs() {
 		if strings.Contains(q, "ORDER BY id ASC") {

@@ -24,13 +24,13 @@ type harness struct {
 }
 
 // newHarness builds the source named acme-jira unless cfg names it, at now.
-func newHarness(t *testing.T, h http.Handler, cfg config.Source, now time.Time) *harness {
+func newHarness(t testing.TB, h http.Handler, cfg config.Source, now time.Time) *harness {
 	t.Helper()
 	return newHarnessWith(t, h, cfg, collectortest.HarnessOptions{Now: now})
 }
 
 // newHarnessWith is newHarness with the harness's options in full.
-func newHarnessWith(t *testing.T, h http.Handler, cfg config.Source, opts collectortest.HarnessOptions) *harness {
+func newHarnessWith(t testing.TB, h http.Handler, cfg config.Source, opts collectortest.HarnessOptions) *harness {
 	t.Helper()
 	if cfg.Name == "" {
 		cfg.Name = "acme-jira"

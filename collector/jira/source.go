@@ -225,16 +225,9 @@ type issueRun struct {
 func (r *issueRun) search(ctx context.Context, projects []string, from time.Time) error {
 	jql, _ := buildJQL(projects, from, r.loc)
 	return r.s.api.search(ctx, jql, r.fields, func(raws []json.RawMessage) (string, error) {
-		var first, last time.Time
-		for i, raw := range raws {
-			updated, err := r.collect(ctx, raw)
-			if err != nil {
-				return "", err
-			}
-			if i == 0 {
-				first = updated
-			}
-			last = updated
+		first, last, err := r.collect(ctx, raws)
+		if err != nil {
+			return "", err
 		}
 		r.sink.Progress("issues", r.done, 0)
 		if r.pages++; r.checkpoint != nil && r.s.checkpointPages > 0 && r.pages%r.s.checkpointPages == 0 {
@@ -255,39 +248,93 @@ func (r *issueRun) search(ctx context.Context, projects []string, from time.Time
 	})
 }
 
-// collect writes the rows of one issue of a search page, unless this run
-// collected it already as it is, and returns its updated time.
-func (r *issueRun) collect(ctx context.Context, raw json.RawMessage) (time.Time, error) {
+// pageIssue is an issue of a search page to collect.
+type pageIssue struct {
+	is      issue
+	updated time.Time
+}
+
+// collect writes the rows of a search page's issues, but those this run
+// collected already as they are, and returns the updated times of the
+// page's first and last issues. The page is decoded in full first, so that
+// its truncated changelogs are completed together (fullChangelogs).
+func (r *issueRun) collect(ctx context.Context, raws []json.RawMessage) (first, last time.Time, err error) {
 	api := r.s.api
-	is, err := decodeIssue(raw, r.done)
-	if err != nil {
-		return time.Time{}, api.endpointError(api.pathSearch(), err)
-	}
-	updated, err := is.updated()
-	if err != nil {
-		return time.Time{}, api.endpointError(api.pathSearch(), err)
-	}
-	if at, ok := r.seen[is.ID]; ok && !updated.After(at) {
-		return updated, nil
-	}
-	if is.Changelog.incomplete() {
-		full, err := api.changelog(ctx, is.Key)
+	var todo []pageIssue
+	for i, raw := range raws {
+		is, err := decodeIssue(raw, r.done+len(todo))
 		if err != nil {
-			return time.Time{}, err
+			return first, last, api.endpointError(api.pathSearch(), err)
 		}
-		is.Changelog.Histories = mergeHistories(is.Changelog.Histories, full)
+		updated, err := is.updated()
+		if err != nil {
+			return first, last, api.endpointError(api.pathSearch(), err)
+		}
+		if i == 0 {
+			first = updated
+		}
+		last = updated
+		if at, ok := r.seen[is.ID]; ok && !updated.After(at) {
+			continue
+		}
+		// Marked now, so that an issue listed twice in the page is
+		// collected once; a failure below fails the run anyway.
+		r.seen[is.ID] = updated
+		todo = append(todo, pageIssue{is, updated})
 	}
-	rows, err := r.m.issue(is)
+	if err := r.fullChangelogs(ctx, todo); err != nil {
+		return first, last, err
+	}
+	for _, p := range todo {
+		rows, err := r.m.issue(p.is)
+		if err != nil {
+			return first, last, api.endpointError(api.pathSearch(), err)
+		}
+		r.sink.Write(rows.all()...)
+		if p.updated.After(r.maxUpdated) {
+			r.maxUpdated = p.updated
+		}
+		r.done++
+	}
+	return first, last, nil
+}
+
+// fullChangelogs completes the truncated embedded changelogs of a page's
+// issues: on Cloud with one bulk fetch for the whole page, on Data Center
+// issue by issue.
+func (r *issueRun) fullChangelogs(ctx context.Context, page []pageIssue) error {
+	api := r.s.api
+	var ids []string
+	for _, p := range page {
+		cl := p.is.Changelog
+		if !cl.incomplete() {
+			continue
+		}
+		if !api.dc {
+			if !slices.Contains(ids, p.is.ID) { // listed twice, edited in between
+				ids = append(ids, p.is.ID)
+			}
+			continue
+		}
+		full, err := api.changelog(ctx, p.is.Key)
+		if err != nil {
+			return err
+		}
+		cl.Histories = mergeHistories(cl.Histories, full)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	full, err := api.bulkChangelogs(ctx, ids)
 	if err != nil {
-		return time.Time{}, api.endpointError(api.pathSearch(), err)
+		return err
 	}
-	r.sink.Write(rows.all()...)
-	r.seen[is.ID] = updated
-	if updated.After(r.maxUpdated) {
-		r.maxUpdated = updated
+	for _, p := range page {
+		if cl := p.is.Changelog; cl.incomplete() {
+			cl.Histories = mergeHistories(cl.Histories, full[p.is.ID])
+		}
 	}
-	r.done++
-	return updated, nil
+	return nil
 }
 
 // boards lists the boards to collect: the configured ids, else the boards of

@@ -34,7 +34,7 @@ func days(n int) time.Time { return day0.Add(time.Duration(n) * 24 * time.Hour) 
 // boards (3 pages of 2) in three projects, a kanban one among them and a
 // team-managed ("simple") one; 5+2 sprints on two boards (sprint 15 shown
 // on both); 6 issues (3 search pages), one of which has a 5-history
-// changelog (2 embedded, fetched in 3 pages). Edit it before acmeJira
+// changelog (2 embedded, bulk-fetched in 3 pages). Edit it before acmeJira
 // serves it.
 func org() *simulate.Org {
 	o := &simulate.Org{Now: runAt,
@@ -115,12 +115,12 @@ func acmeJira(t *testing.T, o *simulate.Org, opts simulate.JiraOptions) *simulat
 // makes per path, given its search requests: one each for fields, statuses
 // and the user's zone, 3 board pages, 3+1+1+1 sprint pages (board 4, kanban,
 // is not asked), one version page per project, and WEB-1's changelog (3
-// pages).
+// pages of the bulk fetch).
 func acmeRequests(searches int) map[string]int {
 	return map[string]int{simulate.PathField: 1, simulate.PathStatus: 1, simulate.PathMyself: 1,
 		pathBoards: 3, pathSprints(1): 3, pathSprints(2): 1, pathSprints(3): 1, pathSprints(6): 1,
 		"/rest/api/3/project/PLAT/version": 1, "/rest/api/3/project/WEB/version": 1,
-		simulate.PathSearch: searches, pathChangelog("WEB-1"): 3}
+		simulate.PathSearch: searches, simulate.PathBulkFetch: 3}
 }
 
 func TestCollectPagingAndRows(t *testing.T) {
@@ -169,7 +169,7 @@ func TestCollectPagingAndRows(t *testing.T) {
 	check(t, "progress", sink.ProgressOf("issues"), [2]int{6, 0})
 	check(t, "cursor", sink.Set(), map[string]string{CursorIssues: "2024-01-21T09:00:00Z", CursorProjects: "PLAT,WEB"})
 
-	// WEB-1's history came from the changelog endpoint: the sprint-11 entry
+	// WEB-1's history came from the bulk fetch: the sprint-11 entry
 	// (history 501) is older than anything embedded.
 	var web []string
 	for _, iv := range collectortest.RowsOf[warehouse.MembershipIntervalRow](sink) {
@@ -230,7 +230,7 @@ func TestCollectMalformedPayloads(t *testing.T) {
 	corrupt := func(path, mode string) func(*simulate.Jira) {
 		return func(site *simulate.Jira) { site.CorruptNext(path, mode) }
 	}
-	search := simulate.PathSearch
+	search, bulk := simulate.PathSearch, simulate.PathBulkFetch
 	cases := []struct {
 		name       string
 		org        func(*simulate.Org)  // edits the org before it is served
@@ -273,14 +273,30 @@ func TestCollectMalformedPayloads(t *testing.T) {
 				OriginBoardID: 5, Created: days(0)})
 			o.Issues[2].InitialSprints = []int{0}
 		}, want: []string{"GET " + search, "issue PLAT-3: field customfield_10020 (Sprint): sprint #0: bad id 0"}},
-		{name: "truncated changelog", site: corrupt(pathChangelog("WEB-1"), simulate.CorruptTruncate),
-			want: []string{"GET " + pathChangelog("WEB-1"), "decoding response"}},
-		{name: "changelog created wrong type", path: pathChangelog("WEB-1"),
-			body: `{"isLast":true,"values":[{"id":"501","created":5,"items":[]}]}`,
-			want: []string{"GET " + pathChangelog("WEB-1"), "created"}},
-		{name: "changelog history without created", path: pathChangelog("WEB-1"),
-			body: `{"isLast":true,"values":[{"id":"499","items":[]}]}`,
+		{name: "truncated bulk changelogs", site: corrupt(bulk, simulate.CorruptTruncate),
+			want: []string{"POST " + bulk, "decoding response"}},
+		{name: "bulk changelogs not JSON", site: corrupt(bulk, simulate.CorruptHTML),
+			want: []string{"POST " + bulk, "decoding response"}},
+		{name: "bulk changelogs without issueChangeLogs", path: bulk, body: `{"nextPageToken":null}`,
+			want: []string{"POST " + bulk, "page without issueChangeLogs"}},
+		{name: "bulk history created wrong type", path: bulk,
+			body: `{"issueChangeLogs":[{"issueId":"20001","changeHistories":[{"id":"501","created":5,"items":[]}]}]}`,
+			want: []string{"POST " + bulk, "decoding response", "created"}},
+		{name: "bulk history without id", site: corrupt(bulk, simulate.CorruptMissingFields),
+			want: []string{"POST " + bulk, "issue 20001: changelog history #0: missing id"}},
+		{name: "bulk history without created", path: bulk,
+			body: `{"issueChangeLogs":[{"issueId":"20001","changeHistories":[{"id":"499","items":[]}]}]}`,
 			want: []string{"GET " + search, "issue WEB-1: changelog history 499: missing created"}},
+		{name: "bulk answer without the issue", path: bulk, body: `{"issueChangeLogs":[]}`,
+			want: []string{"POST " + bulk, "issue 20001: missing from the answer"}},
+		{name: "bulk answer with an issue not asked for", path: bulk,
+			body: `{"issueChangeLogs":[{"issueId":"20001","changeHistories":[]},{"issueId":"10001","changeHistories":[]}]}`,
+			want: []string{"POST " + bulk, `issue "10001": not asked for`}},
+		{name: "bulk nextPageToken repeats", path: bulk,
+			body: `{"issueChangeLogs":[{"issueId":"20001","changeHistories":[]}],"nextPageToken":"again"}`,
+			want: []string{"POST " + bulk, "nextPageToken repeats"}},
+		{name: "bulk changelogs rejected", site: func(site *simulate.Jira) { site.FailNext(bulk, http.StatusBadRequest, 1, "") },
+			want: []string{"POST " + bulk, "400"}},
 		{name: "truncated versions page", path: "/rest/api/3/project/PLAT/version",
 			body: `{"startAt":0,"maxResults":50,"isLast":false,"values":[{"id":"10000","name":"v1"`,
 			want: []string{"GET /rest/api/3/project/PLAT/version", "decoding response"}},
@@ -368,7 +384,7 @@ func TestCollectIncremental(t *testing.T) {
 	}
 	// WEB-1 (updated at the cursor, re-read by the overlap) and PLAT-2.
 	check(t, "issues", keys, []string{"WEB-1", "PLAT-2"})
-	// 1 search page and WEB-1's changelog again: nothing else.
+	// 1 search page and WEB-1's changelog (3 bulk pages) again: nothing else.
 	check(t, "second run's requests", site.Requests(), acmeRequests(1))
 	check(t, "second cursor", second.Set(), map[string]string{CursorIssues: "2024-01-26T09:07:00Z", CursorProjects: "PLAT,WEB"})
 	var removed []string

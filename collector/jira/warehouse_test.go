@@ -202,11 +202,13 @@ func testSprintReportsEqualGeneratorTruth(t *testing.T, fl flavour, now time.Tim
 		if n := s.site.Requests()[fl.search]; n < 4 {
 			t.Errorf("%d search requests: want ≥ 3 pages plus the 429", n)
 		}
-		fetched := 0 // full changelogs of issues whose embedded one is truncated
+		fetched := 0 // requests for the full changelogs of issues whose embedded one is truncated
 		for p, n := range s.site.Requests() {
-			if fl == dataCenter && strings.HasPrefix(p, simulate.PathIssueDC) ||
-				fl == cloud && strings.HasPrefix(p, simulate.PathIssue) && strings.HasSuffix(p, "/changelog") {
+			if fl == dataCenter && strings.HasPrefix(p, simulate.PathIssueDC) || fl == cloud && p == simulate.PathBulkFetch {
 				fetched += n
+			}
+			if strings.HasSuffix(p, "/changelog") {
+				t.Errorf("%s: %d requests for one issue's changelog", p, n)
 			}
 		}
 		// The org's ping-pong issue has more histories than a page embeds.
