@@ -17,25 +17,12 @@ import (
 // configured for a ClickHouse server runs where no libchdb exists.
 //
 // This file holds the handle (chdbDB) and its DSN. chdb_lib.go loads the
-// library, chdb_engine.go runs the process's one engine, chdb_insert.go
-// encodes INSERTs, chdb_rows.go and chdb_json.go decode query results.
+// library, chdb_engine.go runs the process's one engine on a pool of
+// connections (chdb_pool.go), chdb_insert.go encodes INSERTs, and
+// chdb_native*.go and chdb_rows.go decode query results.
 
 // chdbDefaultDatabase is the database a chdb:// DSN uses without ?database=.
 const chdbDefaultDatabase = "runway"
-
-// queryFormat is the output format Query asks for: one JSON array per row
-// after a names line and a types line, so values can be converted per
-// ClickHouse type.
-const queryFormat = "JSONCompactEachRowWithNamesAndTypes"
-
-// Insert chunking: one INSERT per chunk keeps memory bounded, and each chunk
-// becomes one part, so chunks should be large. On the narrow rows of
-// BenchmarkInsert (whtest; ~65 bytes a row) 200k-row chunks ran at ~1M rows/s
-// against ~550k rows/s for 20k-row chunks.
-const (
-	insertChunkRows  = 200_000
-	insertChunkBytes = 16 << 20
-)
 
 // chdbDB is one handle on the shared engine, bound to one database.
 type chdbDB struct {
@@ -111,27 +98,28 @@ func parseEmbeddedDSN(dsn string) (path, db string, err error) {
 func (d *chdbDB) Backend() string  { return "chdb" }
 func (d *chdbDB) Database() string { return d.db }
 
-// run runs one rendered statement under the handle's read lock. op names
-// the operation for errors ("exec CREATE (table db.t)"); template is the
-// statement before binding, whose names an engine error may mention.
-func (d *chdbDB) run(ctx context.Context, op, template, stmt, format string, wantOutput bool) ([]byte, error) {
+// do runs fn, a statement on the engine, under the handle's read lock, so
+// Close waits for it. op names the operation for errors ("exec CREATE
+// (table db.t)"); template is the statement before binding, whose names an
+// engine error may mention.
+func (d *chdbDB) do(ctx context.Context, op, template string, fn func() error) error {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.closed {
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	out, err := d.eng.query(stmt, format, wantOutput)
-	if err != nil {
-		var msg engineMessage
-		if errors.As(err, &msg) {
-			err = parseEngineMessage(string(msg), template)
-		}
-		return nil, &opError{msg: "chdb: " + op + ": " + err.Error(), err: err}
+	err := fn()
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
 	}
-	return out, nil
+	var msg engineMessage
+	if errors.As(err, &msg) {
+		err = parseEngineMessage(string(msg), template)
+	}
+	return &opError{msg: "chdb: " + op + ": " + err.Error(), err: err}
 }
 
 // statement qualifies query, binds args and names the operation for errors.
@@ -150,8 +138,9 @@ func (d *chdbDB) Exec(ctx context.Context, query string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	_, err = d.run(ctx, op, template, stmt, "TabSeparated", false)
-	return err
+	return d.do(ctx, op, template, func() error {
+		return d.eng.query(ctx, stmt, "Null", nil)
+	})
 }
 
 func (d *chdbDB) Query(ctx context.Context, query string, args ...any) (Rows, error) {
@@ -159,13 +148,15 @@ func (d *chdbDB) Query(ctx context.Context, query string, args ...any) (Rows, er
 	if err != nil {
 		return nil, err
 	}
-	out, err := d.run(ctx, op, template, stmt, queryFormat, true)
+	var rows *nativeRows
+	err = d.do(ctx, op, template, func() error {
+		return d.eng.query(ctx, stmt, "Native", func(out []byte) (err error) {
+			rows, err = newNativeRows(out)
+			return err
+		})
+	})
 	if err != nil {
 		return nil, err
-	}
-	rows, err := newJSONRows(out)
-	if err != nil {
-		return nil, fmt.Errorf("chdb: %s: %w", op, err)
 	}
 	return rows, nil
 }
@@ -187,16 +178,15 @@ func (d *chdbDB) Close() error {
 	return nil
 }
 
-// Insert writes rows as INSERT ... VALUES statements of up to
-// insertChunkRows rows or insertChunkBytes bytes each. Chunks are not atomic
-// together: an error leaves earlier chunks written, which is harmless for
-// Runway's idempotent (ReplacingMergeTree) tables.
+// Insert writes rows as one streaming INSERT of Native blocks. Blocks are
+// not atomic together: an error can leave earlier blocks written, which is
+// harmless for Runway's idempotent (ReplacingMergeTree) tables.
 func (d *chdbDB) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
 	head, err := insertHead(d.db, table, columns)
 	if err != nil {
 		return fmt.Errorf("chdb: %w", err)
 	}
-	// Every row is checked before the first chunk is sent, exactly as the
+	// Every row is checked before the first block is sent, exactly as the
 	// server backend does.
 	if err := checkInsertRows(table, columns, rows); err != nil {
 		return fmt.Errorf("chdb: %w", err)
@@ -204,40 +194,8 @@ func (d *chdbDB) Insert(ctx context.Context, table string, columns []string, row
 	if len(rows) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	n := 0
-	flush := func() error {
-		if n == 0 {
-			return nil
-		}
-		_, err := d.run(ctx, "insert into "+table, head, b.String(), "TabSeparated", false)
-		b.Reset()
-		n = 0
-		return err
-	}
-	for i, row := range rows {
-		if n == 0 {
-			b.Grow(min(insertChunkBytes+insertChunkBytes/8, 64*len(columns)*(len(rows)-i)))
-			b.WriteString(head)
-		} else {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for j, v := range row {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			if err := appendInsertValue(&b, v); err != nil {
-				return fmt.Errorf("chdb: insert into %s: row %d column %s: %w", table, i, columns[j], err)
-			}
-		}
-		b.WriteByte(')')
-		n++
-		if n >= insertChunkRows || b.Len() >= insertChunkBytes {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	return flush()
+	enc := &nativeEncoder{columns: columns, rows: rows}
+	return d.do(ctx, "insert into "+table, head, func() error {
+		return d.eng.insert(ctx, head, enc.next)
+	})
 }

@@ -1,29 +1,26 @@
 package warehouse
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"unsafe"
-
-	"github.com/ebitengine/purego"
 )
 
-// The process's one chDB engine: the registry, the C calls and the signal
-// guards around them.
+// The process's one chDB engine: the registry, its connections and the C
+// calls that run statements on them.
 
-// chdbEngine is the process's one ClickHouse engine: one chDB connection to
-// one data folder, shared by every handle opened on that folder.
+// chdbEngine is the process's one ClickHouse engine: a pool of chDB
+// connections on one data folder, shared by every handle opened on it.
 type chdbEngine struct {
-	reg  *engineRegistry
-	lib  *chdbLib
-	path string
-	conn *uintptr // chdb_connection *, what chdb_close_conn takes
-	refs int      // open handles; guarded by reg.mu
+	reg   *engineRegistry
+	lib   *chdbLib
+	path  string
+	conns *connPool
+	refs  int // open handles; guarded by reg.mu
 }
 
 // engineRegistry tracks open engines by absolute data path, with a count of
@@ -38,20 +35,17 @@ type engineRegistry struct {
 // engines is the process's registry.
 var engines engineRegistry
 
-// engineArgs are the startup arguments of the engine. Query-level settings
-// given here apply to the connection, as if SET on it.
+// engineArgs are the startup arguments of every connection. Query-level
+// settings given here apply to that connection, as if SET on it.
 func engineArgs(path string) []string {
 	return []string{
 		"clickhouse",
 		"--path=" + path,
-		// DateTime text in statements and results is UTC whatever the
-		// process's TZ. (The engine's serverTimezone() still follows TZ: a
-		// --timezone argument is ignored. Every DateTime without an explicit
-		// zone follows the session zone, and Runway's columns name 'UTC'.)
+		// DateTime text in statements is UTC whatever the process's TZ.
+		// (The engine's serverTimezone() still follows TZ: a --timezone
+		// argument is ignored. Every DateTime without an explicit zone
+		// follows the session zone, and Runway's columns name 'UTC'.)
 		"--session_timezone=UTC",
-		// nan and ±inf as "nan"/"inf" strings rather than null, which would
-		// be indistinguishable from NULL in a Nullable(Float64).
-		"--output_format_json_quote_denormals=1",
 		// The query profiler drives per-thread SIGUSR1/SIGUSR2 timers; those
 		// signals belong to the Go runtime in this process.
 		"--query_profiler_real_time_period_ns=0",
@@ -71,11 +65,15 @@ func (r *engineRegistry) acquire(lib *chdbLib, path string) (*chdbEngine, error)
 		return nil, fmt.Errorf("chdb: cannot open %s: the embedded engine is already open on %s in this process "+
 			"(chDB runs one engine per process; close every handle on it first)", path, other)
 	}
-	conn, err := lib.open(engineArgs(path))
+	// The first connection boots the engine, so its failure is reported
+	// here rather than by the first statement.
+	args := engineArgs(path)
+	first, err := lib.open(args)
 	if err != nil {
 		return nil, fmt.Errorf("chdb: open %s: %w", path, err)
 	}
-	e := &chdbEngine{reg: r, lib: lib, path: path, conn: conn, refs: 1}
+	e := &chdbEngine{reg: r, lib: lib, path: path, refs: 1,
+		conns: newConnPool(maxConns(), first, func() (*uintptr, error) { return lib.open(args) }, lib.closeConn)}
 	if r.byPath == nil {
 		r.byPath = make(map[string]*chdbEngine)
 	}
@@ -84,6 +82,8 @@ func (r *engineRegistry) acquire(lib *chdbLib, path string) (*chdbEngine, error)
 }
 
 // release drops one handle's reference; the last one closes the engine.
+// Every handle waits for its statements before releasing, so no connection
+// is in use then.
 func (e *chdbEngine) release() {
 	e.reg.mu.Lock()
 	defer e.reg.mu.Unlock()
@@ -92,12 +92,13 @@ func (e *chdbEngine) release() {
 		return
 	}
 	delete(e.reg.byPath, e.path)
-	e.lib.closeConn(e.conn)
-	e.conn = nil
+	e.conns.closeAll()
 }
 
 // open calls chdb_connect with args.
 func (l *chdbLib) open(args []string) (*uintptr, error) {
+	l.openMu.Lock()
+	defer l.openMu.Unlock()
 	l.signalsOnce.Do(l.disableSignalHandlers)
 	bufs := make([][]byte, len(args))
 	argv := make([]*byte, len(args)+1) // NULL-terminated, like a real argv
@@ -129,42 +130,102 @@ func (l *chdbLib) disableSignalHandlers() {
 	restore()
 }
 
-// query runs one statement. With wantOutput it returns a Go copy of the
-// result buffer. The C call cannot be interrupted: a context cancelled while
-// it runs takes effect only once it returns.
-func (e *chdbEngine) query(query, format string, wantOutput bool) ([]byte, error) {
+// query runs one statement on a pooled connection. With read it asks for
+// output in format and passes read the result buffer, which is C memory
+// valid only during the call. The C call cannot be interrupted: a context
+// cancelled while it runs takes effect only once it returns.
+func (e *chdbEngine) query(ctx context.Context, query, format string, read func([]byte) error) error {
 	if query == "" {
-		return nil, errors.New("empty statement")
+		return errors.New("empty statement")
+	}
+	conn, err := e.conns.get(ctx)
+	if err != nil {
+		return err
 	}
 	// The statement is passed by pointer and length (chdb_query_n), so it is
 	// neither copied nor truncated at a NUL; Go keeps it alive for the call.
-	res := e.lib.queryN(*e.conn, unsafe.StringData(query), uintptr(len(query)),
+	res := e.lib.queryN(*conn, unsafe.StringData(query), uintptr(len(query)),
 		unsafe.StringData(format), uintptr(len(format)))
 	runtime.KeepAlive(query)
 	runtime.KeepAlive(format)
+	e.conns.put(conn) // the result outlives the statement's hold on conn
 	if res == 0 {
-		return nil, errors.New("chdb_query_n returned no result")
+		return errors.New("chdb_query_n returned no result")
 	}
 	defer e.lib.destroyResult(res)
 	if msg := e.lib.resultError(res); msg != nil {
-		return nil, engineMessage(strings.TrimSpace(cString(msg)))
+		return engineMessage(strings.TrimSpace(cString(msg)))
 	}
-	if !wantOutput {
-		return nil, nil
+	if read == nil {
+		return nil
 	}
-	n := e.lib.resultLength(res)
-	if n == 0 {
-		return nil, nil
+	var out []byte
+	if n := e.lib.resultLength(res); n > 0 {
+		if buf := e.lib.resultBuffer(res); buf != nil {
+			out = unsafe.Slice(buf, int(n))
+		}
 	}
-	buf := e.lib.resultBuffer(res)
-	if buf == nil {
-		return nil, nil
+	return read(out)
+}
+
+// insert runs head (INSERT INTO t (c1, c2)) on a pooled connection as a
+// streaming INSERT of Native data, appending each piece next returns until
+// it returns nil. ctx is checked between pieces; a cancelled or failed
+// insert is abandoned, leaving what the engine already wrote.
+func (e *chdbEngine) insert(ctx context.Context, head string, next func() ([]byte, error)) error {
+	conn, err := e.conns.get(ctx)
+	if err != nil {
+		return err
 	}
-	return bytes.Clone(unsafe.Slice(buf, int(n))), nil
+	defer e.conns.put(conn)
+	const format = "Native"
+	stream := e.lib.streamInsertN(*conn, unsafe.StringData(head), uintptr(len(head)),
+		unsafe.StringData(format), uintptr(len(format)))
+	runtime.KeepAlive(head)
+	if stream == 0 {
+		return errors.New("chdb_stream_insert_n returned no stream")
+	}
+	defer e.lib.destroyInsertStream(stream)
+	if msg := e.lib.streamInsertError(stream); msg != nil {
+		return engineMessage(strings.TrimSpace(cString(msg)))
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		data, err := next()
+		if err != nil {
+			return err
+		}
+		if data == nil {
+			break
+		}
+		if e.lib.streamAppend(stream, unsafe.SliceData(data), uintptr(len(data))) != 0 {
+			return engineMessage(e.streamError(stream))
+		}
+		runtime.KeepAlive(data)
+	}
+	res := e.lib.streamDone(stream)
+	if res == 0 {
+		return errors.New("chdb_stream_done returned no result")
+	}
+	defer e.lib.destroyResult(res)
+	if msg := e.lib.resultError(res); msg != nil {
+		return engineMessage(strings.TrimSpace(cString(msg)))
+	}
+	return nil
+}
+
+// streamError is the error text of a failed insert stream.
+func (e *chdbEngine) streamError(stream uintptr) string {
+	if msg := e.lib.streamInsertError(stream); msg != nil {
+		return strings.TrimSpace(cString(msg))
+	}
+	return "chdb_stream_append failed"
 }
 
 // engineMessage is libchdb's error text for a statement. It quotes the
-// statement, values included, so chdbDB.run reduces it to an engineError
+// statement, values included, so chdbDB.do reduces it to an engineError
 // and never passes it on.
 type engineMessage string
 
@@ -177,68 +238,4 @@ func cString(p *byte) string {
 		n++
 	}
 	return string(unsafe.Slice(p, n))
-}
-
-// Signal handlers. libchdb (ClickHouse) installs process-wide handlers for
-// crash signals when it starts, and chdb_set_signal_handlers_enabled(0)
-// resets some of them to SIG_DFL as a side effect. The Go runtime owns these
-// signals (nil dereferences become panics through SIGSEGV, goroutines are
-// preempted with SIGURG), so around the calls that may touch them the
-// runtime's handlers are saved and restored through libc's sigaction.
-
-// guardedSignals are the signals whose handlers are kept: every standard
-// signal (1-31; SIGKILL and SIGSTOP cannot be caught and are skipped). With
-// handlers left enabled, chdb_connect takes SIGILL, SIGTRAP, SIGABRT, SIGBUS,
-// SIGFPE, SIGSEGV, SIGTSTP and SIGSYS. Real-time signals are left to the
-// engine: it installs a SIGRTMIN handler to collect thread stack traces and
-// sends that signal to its own threads only.
-var guardedSignals = func() []syscall.Signal {
-	var out []syscall.Signal
-	for s := syscall.Signal(1); s <= 31; s++ {
-		if s != syscall.SIGKILL && s != syscall.SIGSTOP {
-			out = append(out, s)
-		}
-	}
-	return out
-}()
-
-// sigactionSize holds a struct sigaction on any supported libc (152 bytes on
-// glibc/amd64); the buffer is opaque here.
-const sigactionSize = 256
-
-var libcSignals struct {
-	once      sync.Once
-	sigaction func(sig int32, act, oact unsafe.Pointer) int32
-}
-
-func loadSigaction() {
-	for _, name := range []string{"libc.so.6", "libc.so", "/usr/lib/libSystem.B.dylib"} {
-		h, err := purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL)
-		if err != nil {
-			continue
-		}
-		if _, err := purego.Dlsym(h, "sigaction"); err != nil {
-			continue
-		}
-		purego.RegisterLibFunc(&libcSignals.sigaction, h, "sigaction")
-		return
-	}
-}
-
-// guardSignals saves the handlers of guardedSignals and returns the function
-// that restores them.
-func guardSignals() (restore func()) {
-	libcSignals.once.Do(loadSigaction)
-	if libcSignals.sigaction == nil {
-		return func() {}
-	}
-	saved := make([][sigactionSize]byte, len(guardedSignals))
-	for i, sig := range guardedSignals {
-		libcSignals.sigaction(int32(sig), nil, unsafe.Pointer(&saved[i][0]))
-	}
-	return func() {
-		for i, sig := range guardedSignals {
-			libcSignals.sigaction(int32(sig), unsafe.Pointer(&saved[i][0]), nil)
-		}
-	}
 }

@@ -42,11 +42,30 @@ type chdbLib struct {
 	resultError func(result uintptr) *byte
 	// void chdb_destroy_query_result(chdb_result * result)
 	destroyResult func(result uintptr)
+
+	// The write side of a streaming INSERT: begin it on a connection, push
+	// data in the named input format, then finish it.
+	//
+	// chdb_insert_stream chdb_stream_insert_n(chdb_connection conn,
+	//     const char * query, size_t query_len, const char * format, size_t format_len)
+	streamInsertN func(conn uintptr, query *byte, queryLen uintptr, format *byte, formatLen uintptr) uintptr
+	// chdb_state chdb_stream_append(chdb_insert_stream stream, const void * data, size_t len)
+	streamAppend func(stream uintptr, data *byte, n uintptr) int32
+	// chdb_result * chdb_stream_done(chdb_insert_stream stream)
+	streamDone func(stream uintptr) uintptr
+	// const char * chdb_stream_insert_error(chdb_insert_stream stream)
+	streamInsertError func(stream uintptr) *byte
+	// void chdb_destroy_insert_stream(chdb_insert_stream stream); it
+	// cancels a stream that was not finished.
+	destroyInsertStream func(stream uintptr)
 	// void chdb_set_signal_handlers_enabled(int enabled); nil when the
 	// library predates it.
 	setSignalHandlersEnabled func(enabled int32)
 
 	signalsOnce sync.Once
+	// openMu serializes chdb_connect: the signal handlers saved and put
+	// back around it are process-wide.
+	openMu sync.Mutex
 }
 
 // loadLibrary dlopens the libchdb at path and binds its C API. It touches no
@@ -61,7 +80,9 @@ func loadLibrary(path string) (*chdbLib, error) {
 	// initializers have run, and unloading ClickHouse is not something it
 	// supports.
 	for _, name := range []string{"chdb_connect", "chdb_close_conn", "chdb_query_n",
-		"chdb_result_buffer", "chdb_result_length", "chdb_result_error", "chdb_destroy_query_result"} {
+		"chdb_result_buffer", "chdb_result_length", "chdb_result_error", "chdb_destroy_query_result",
+		"chdb_stream_insert_n", "chdb_stream_append", "chdb_stream_done", "chdb_stream_insert_error",
+		"chdb_destroy_insert_stream"} {
 		if _, err := purego.Dlsym(h, name); err != nil {
 			return nil, fmt.Errorf("%s does not export %s (libchdb %s or later is needed)", path, name, chdbVersion)
 		}
@@ -74,6 +95,11 @@ func loadLibrary(path string) (*chdbLib, error) {
 	purego.RegisterLibFunc(&lib.resultLength, h, "chdb_result_length")
 	purego.RegisterLibFunc(&lib.resultError, h, "chdb_result_error")
 	purego.RegisterLibFunc(&lib.destroyResult, h, "chdb_destroy_query_result")
+	purego.RegisterLibFunc(&lib.streamInsertN, h, "chdb_stream_insert_n")
+	purego.RegisterLibFunc(&lib.streamAppend, h, "chdb_stream_append")
+	purego.RegisterLibFunc(&lib.streamDone, h, "chdb_stream_done")
+	purego.RegisterLibFunc(&lib.streamInsertError, h, "chdb_stream_insert_error")
+	purego.RegisterLibFunc(&lib.destroyInsertStream, h, "chdb_destroy_insert_stream")
 	if _, err := purego.Dlsym(h, "chdb_set_signal_handlers_enabled"); err == nil {
 		purego.RegisterLibFunc(&lib.setSignalHandlersEnabled, h, "chdb_set_signal_handlers_enabled")
 	}

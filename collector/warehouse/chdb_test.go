@@ -123,7 +123,7 @@ func queryRow(t *testing.T, db DB, query string, args []any, dest ...any) {
 	}
 }
 
-// nastyStrings must survive Insert, Bind and the JSON result decoding.
+// nastyStrings must survive Insert, Bind and the Native result decoding.
 var nastyStrings = []string{
 	"", "plain", "it's", `back\slash`, `\'`, `\\'`, `'; DROP TABLE x; --`, "?", "'?'",
 	"a\x00b", "\x00", "line1\nline2", "tab\there", "cr\r\n", "\x01\x1f\x7f", "\x1b[31mred",
@@ -474,8 +474,8 @@ func TestEmbeddedErrors(t *testing.T) {
 func TestEmbeddedInsertChunks(t *testing.T) {
 	db := openTestDB(t, "chdb_chunks")
 	mustExec(t, db, "CREATE TABLE {db}.c (id Int64, s String) ENGINE = MergeTree ORDER BY id")
-	// More rows than one chunk holds, and rows big enough to hit the byte limit.
-	n := insertChunkRows*2 + 17
+	// More rows than one block holds, and rows big enough to hit the byte limit.
+	n := insertBlockRows*3 + 17
 	rows := make([][]any, n)
 	for i := range rows {
 		s := "x"
@@ -574,14 +574,15 @@ func TestEmbeddedClosed(t *testing.T) {
 	}
 }
 
-// TestEmbeddedConcurrency mixes inserts and selects from 4 goroutines on one
-// handle, then closes a second handle while it is in use (run with -race).
+// TestEmbeddedConcurrency mixes inserts and selects from 8 goroutines on one
+// handle, more than the engine has connections, then closes a second
+// handle while it is in use (run with -race).
 func TestEmbeddedConcurrency(t *testing.T) {
 	db := openTestDB(t, "chdb_concurrency")
 	mustExec(t, db, `CREATE TABLE {db}.events (source String, id Int64, at DateTime('UTC'), v Float64, version UInt64)
 		ENGINE = ReplacingMergeTree(version) ORDER BY (source, id)`)
 	ctx := context.Background()
-	const workers, rounds, batch = 4, 25, 200
+	const workers, rounds, batch = 8, 20, 200
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
 	for w := range workers {

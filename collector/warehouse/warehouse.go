@@ -45,6 +45,8 @@ type DB interface {
 type Rows interface {
 	Next() bool
 	Scan(dest ...any) error
+	// Columns names the result's columns; the embedded backend knows them
+	// only from the first block, so an empty result may have none.
 	Columns() []string
 	Err() error
 	Close() error
