@@ -46,6 +46,10 @@ type ingestResult struct {
 	Rows       int64   `json:"rows"`
 	Seconds    float64 `json:"seconds"`
 	RowsPerSec float64 `json:"rows_per_second"`
+	// On the server backend: clickhouse-client's time for the same rows
+	// from a TabSeparated file, and Runway's rows/s over its.
+	ClientSeconds float64 `json:"client_seconds,omitempty"`
+	Ratio         float64 `json:"ratio_to_client,omitempty"`
 }
 
 type metricsResult struct {
@@ -103,8 +107,32 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, _ en
 			progressbar.OptionShowCount(), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
 	}
-	if rep.Ingest, err = benchIngest(ctx, db, rep.Size, now, *seed, bar); err != nil {
+	var tsv *tsvFiles
+	if db.Backend() == "clickhouse" {
+		dir, err := os.MkdirTemp("", "runway-bench-tsv-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		tsv = newTSVFiles(dir)
+	}
+	if rep.Ingest, err = benchIngest(ctx, db, rep.Size, now, *seed, bar, tsv); err != nil {
 		return err
+	}
+	if tsv != nil {
+		if err := tsv.close(); err != nil {
+			return err
+		}
+		took, err := clientIngest(ctx, *dsn, tsv)
+		if err != nil {
+			return err
+		}
+		for i := range rep.Ingest {
+			in := &rep.Ingest[i]
+			if d := took[in.Table]; d > 0 && in.Seconds > 0 {
+				in.ClientSeconds, in.Ratio = d.Seconds(), d.Seconds()/in.Seconds
+			}
+		}
 	}
 	if rep.Endpoints, rep.Metrics, err = benchLoad(ctx, db, now, clients, *requests); err != nil {
 		return err
@@ -138,7 +166,7 @@ func parseClients(s string) ([]int, error) {
 // benchIngest generates the org and writes it in batches of up to 50,000
 // rows a table, timing each table's writes.
 func benchIngest(ctx context.Context, db warehouse.DB, size benchSize, now time.Time, seed int64,
-	bar func(int64, string) *progressbar.ProgressBar) ([]ingestResult, error) {
+	bar func(int64, string) *progressbar.ProgressBar, tsv *tsvFiles) ([]ingestResult, error) {
 	const batch = 50_000
 	pending := map[string][]warehouse.Row{}
 	took := map[string]time.Duration{}
@@ -159,6 +187,11 @@ func benchIngest(ctx context.Context, db warehouse.DB, size benchSize, now time.
 	}
 	add := func(rs []warehouse.Row) error {
 		for _, r := range rs {
+			if tsv != nil {
+				if err := tsv.add(r); err != nil {
+					return err
+				}
+			}
 			t := r.Table()
 			pending[t] = append(pending[t], r)
 			if len(pending[t]) >= batch {
@@ -218,9 +251,13 @@ func printBench(w io.Writer, r benchReport) {
 	fmt.Fprintf(w, "runway bench: scale %g on %s: %d boards × %d sprints, %d issues, %d milestones, %d tickets\n\n",
 		r.Scale, r.Backend, r.Size.Boards, r.Size.SprintsPerBoard, r.Size.Boards*r.Size.IssuesPerBoard,
 		r.Size.Boards*r.Size.MilestonesPerBoard, r.Size.Tickets)
-	fmt.Fprintln(tw, "ingest\trows\tseconds\trows/s\t")
+	fmt.Fprintln(tw, "ingest\trows\tseconds\trows/s\tclickhouse-client s\tratio\t")
 	for _, i := range r.Ingest {
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t\n", i.Table, i.Rows, i.Seconds, i.RowsPerSec)
+		client, ratio := "-", "-"
+		if i.Ratio > 0 {
+			client, ratio = fmt.Sprintf("%.2f", i.ClientSeconds), fmt.Sprintf("%.2f", i.Ratio)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%s\t%s\t\n", i.Table, i.Rows, i.Seconds, i.RowsPerSec, client, ratio)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)

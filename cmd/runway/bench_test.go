@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/runway-analytics/runway/collector/warehouse"
+	"github.com/runway-analytics/runway/collector/warehouse/whtest"
 )
 
 // TestBenchSmall runs `runway bench` on a tiny org (one board, the
@@ -62,5 +67,49 @@ func TestBenchSmall(t *testing.T) {
 	}
 	if rep.Metrics.Series == 0 || rep.Metrics.ColdMs <= 0 || rep.PeakRSSMB <= 0 {
 		t.Errorf("metrics %+v, peak RSS %v MB", rep.Metrics, rep.PeakRSSMB)
+	}
+}
+
+// TestBenchServerRatio runs the smallest bench on the ClickHouse server:
+// clickhouse-client inserts the same rows from TabSeparated files into a
+// copy of the schema, which then holds exactly the rows Runway wrote, and
+// every table with rows gets a ratio.
+func TestBenchServerRatio(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "bench.json")
+	dsn := serverDSN(t)
+	code, stdout, stderr := runway(t, cleanEnv(t), "bench", "--dsn", dsn, "--scale", "0.0005", "--clients", "1",
+		"--requests", "1", "--quiet", "--json", out)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep benchReport
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path += "_client"
+	db, err := warehouse.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, i := range rep.Ingest {
+		if i.Ratio <= 0 || i.ClientSeconds <= 0 {
+			t.Errorf("%s: no ratio: %+v", i.Table, i)
+		}
+		if n := whtest.Count(t, db, i.Table); int64(n) != i.Rows {
+			t.Errorf("%s: clickhouse-client wrote %d rows, Runway %d", i.Table, n, i.Rows)
+		}
+	}
+	if len(rep.Ingest) < 10 {
+		t.Errorf("%d tables ingested", len(rep.Ingest))
 	}
 }
