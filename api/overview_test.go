@@ -201,5 +201,19 @@ func TestOverviewNumbers(t *testing.T) {
 		if _, ok := got["sprint-scope-change acme-jira/107"]; ok {
 			t.Error("the future sprint is charted")
 		}
+
+		// A board the warehouse has a name for shows it; one without keeps
+		// its id.
+		if err := warehouse.InsertMixed(context.Background(), db, []warehouse.Row{warehouse.BoardRow{
+			Source: gaugestest.Source, BoardID: "12", Name: "Checkout team", Type: "scrum", Project: "CHK", Version: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		_, _, page = overviewGet(t, overviewServer(t, db, false, gaugestest.Now), "/", "")
+		for _, want := range []string{`<h3>Checkout team <span class="muted">board 12 · acme-jira</span></h3>`,
+			`<h3>Board 34 <span class="muted">acme-jira</span></h3>`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("page lacks %s", want)
+			}
+		}
 	})
 }

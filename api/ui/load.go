@@ -26,7 +26,7 @@ type Source struct {
 func Load(ctx context.Context, src Source) (*Overview, error) {
 	var (
 		r    reports
-		errs [6]error
+		errs [7]error
 		wg   sync.WaitGroup
 	)
 	db, now := src.DB, src.Now
@@ -51,6 +51,9 @@ func Load(ctx context.Context, src Source) (*Overview, error) {
 	wg.Go(func() {
 		r.load, errs[5] = analytics.SupportLoad(ctx, db, analytics.SupportLoadFilter{
 			GroupBy: analytics.SupportByProject, SLA: src.SLA, Now: now})
+	})
+	wg.Go(func() {
+		r.boardNames, errs[6] = analytics.BoardNames(ctx, db)
 	})
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {

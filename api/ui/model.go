@@ -56,6 +56,7 @@ type StatusCount struct {
 // sprint, a chart of its last closed sprints, and its active ones.
 type Board struct {
 	Source, ID string
+	Name       string // "" when the warehouse has none
 	Total      *analytics.ScopeChangeGroup
 	Chart      Chart
 	Active     []analytics.SprintReport
@@ -75,6 +76,7 @@ type reports struct {
 	boards     []analytics.ScopeChangeGroup
 	tickets    []analytics.TicketGroup
 	load       []analytics.SupportLoadGroup // by project
+	boardNames map[[2]string]string         // by source and board id
 }
 
 // arrange builds the overview. Archived milestones are left out (upstream
@@ -112,6 +114,9 @@ func arrange(now time.Time, r reports) *Overview {
 		o.Projects = append(o.Projects, Project{Milestones: loose})
 	}
 	o.Boards = arrangeBoards(r.sprints, r.boards)
+	for i := range o.Boards {
+		o.Boards[i].Name = r.boardNames[[2]string{o.Boards[i].Source, o.Boards[i].ID}]
+	}
 	o.Support = Support{Priorities: slices.Clone(r.tickets)}
 	slices.SortStableFunc(o.Support.Priorities, func(x, y analytics.TicketGroup) int {
 		return cmp.Compare(priorityRank(x.Group), priorityRank(y.Group))
