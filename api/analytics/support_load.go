@@ -63,22 +63,11 @@ const supportProjectsSQL = "SELECT project_key, name, jira_projects, gitlab_proj
 // without to), and n, how many. That is all the months' sums need, so a
 // desk of any size comes back in a few hundred rows.
 func buildTicketLoad(sla map[string]time.Duration, now, end time.Time, to *time.Time) frag {
-	prios := slices.Sorted(func(yield func(string) bool) {
-		for p := range sla {
-			if !yield(p) {
-				return
-			}
-		}
-	})
-	targets := make([]int64, len(prios))
-	for i, p := range prios {
-		targets[i] = int64(sla[p] / time.Minute)
-	}
 	var q query
 	q.add("SELECT group_name, toInt64(toYYYYMM(created)) AS cm, toInt64(if(isNull(solved), 0, toYYYYMM(assumeNotNull(solved)))) AS sm,\n" +
 		"    toUInt8(status IN ('solved', 'closed') AND NOT has(tags, 'closed_by_merge')) AS solved_work,\n" +
-		"    toUInt8(breaches > 0 OR (applied = 0 AND target > 0 AND waited > target)) AS breached,\n" +
-		"    toUInt8(applied > 0 OR target > 0) AS with_sla,\n")
+		"    toUInt8(" + exprBreached + ") AS breached,\n" +
+		"    toUInt8(" + exprWithSLA + ") AS with_sla,\n")
 	q.add("    toUInt8(created > ?) AS c_end, toUInt8(ifNull(solved > ?, 0)) AS s_end,\n", end, end)
 	if to != nil {
 		q.add("    toUInt8(created > ?) AS c_to, toUInt8(ifNull(solved > ?, 0)) AS s_to,\n", to.UTC(), to.UTC())
@@ -88,24 +77,13 @@ func buildTicketLoad(sla map[string]time.Duration, now, end time.Time, to *time.
 	q.add("    toInt64(count()) AS n\n" +
 		"FROM (\n" +
 		"    SELECT source, ticket_id, group_name, created, solved, status, tags, breaches, applied,\n")
-	if len(prios) > 0 {
-		q.add("        toFloat64(transform(priority, ?, ?, 0)) AS target,\n", prios, targets)
-	} else {
-		q.add("        toFloat64(0) AS target,\n")
-	}
-	q.add("        if(isNotNull(first_reply_minutes), ifNull(first_reply_minutes, 0),\n"+
-		"            if(has(?, status), (toInt64(toUInt32(?)) - toInt64(toUInt32(created))) / 60, 0)) AS waited\n", ticketOpen, now)
+	addSLAColumns(&q, sla, now, "isNotNull(first_reply_minutes)")
 	q.add("    FROM (\n" +
 		"        SELECT source, ticket_id, group_name, priority, created, solved, status, tags, first_reply_minutes\n" +
 		"        FROM {db}.tickets FINAL\n" +
 		"        WHERE status != 'deleted'\n" +
 		"    ) AS t\n" +
-		"    ANY LEFT JOIN (\n" +
-		"        SELECT source, ticket_id, toInt64(countIf(type = 'breach')) AS breaches,\n" +
-		"            toInt64(countIf(type = 'apply_sla')) AS applied\n" +
-		"        FROM {db}.ticket_metric_events FINAL\n" +
-		"        GROUP BY source, ticket_id\n" +
-		"    ) AS e USING (source, ticket_id)\n" +
+		ticketEventsJoin +
 		") AS x\n" +
 		"GROUP BY group_name, cm, sm, solved_work, breached, with_sla, c_end, s_end, c_to, s_to")
 	return q.frag()

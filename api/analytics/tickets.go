@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -70,17 +71,6 @@ func buildTicketGroups(f TicketFilter, bySource bool) frag {
 	if grp == "" {
 		grp = "priority"
 	}
-	prios := slices.Sorted(func(yield func(string) bool) {
-		for p := range f.SLA {
-			if !yield(p) {
-				return
-			}
-		}
-	})
-	targets := make([]int64, len(prios)) // whole minutes
-	for i, p := range prios {
-		targets[i] = int64(f.SLA[p] / time.Minute)
-	}
 	src, by := "", "grp"
 	if bySource {
 		src, by = "source AS src, ", "src, grp"
@@ -93,8 +83,8 @@ func buildTicketGroups(f TicketFilter, bySource bool) frag {
 		"    toFloat64(quantileIf(0.5)(res, solved_work)) AS res50, toFloat64(quantileIf(0.9)(res, solved_work)) AS res90,\n" +
 		"    toFloat64(quantileIf(0.5)(frb, has_frb)) AS frb50, toFloat64(quantileIf(0.9)(frb, has_frb)) AS frb90,\n" +
 		"    toFloat64(quantileIf(0.5)(resb, solved_work_b)) AS resb50, toFloat64(quantileIf(0.9)(resb, solved_work_b)) AS resb90,\n" +
-		"    toInt64(countIf(breaches > 0 OR (applied = 0 AND target > 0 AND waited > target))) AS breaches,\n" +
-		"    toInt64(countIf(applied > 0 OR target > 0)) AS with_sla\n" +
+		"    toInt64(countIf(" + exprBreached + ")) AS breaches,\n" +
+		"    toInt64(countIf(" + exprWithSLA + ")) AS with_sla\n" +
 		"FROM (\n" +
 		"    SELECT source, " + grp + " AS grp, status, merged, breaches, applied,\n" +
 		"        isNotNull(first_reply_minutes) AS has_fr, ifNull(first_reply_minutes, 0) / 60 AS fr,\n" +
@@ -103,13 +93,7 @@ func buildTicketGroups(f TicketFilter, bySource bool) frag {
 		"        isNotNull(first_reply_business_minutes) AS has_frb, ifNull(first_reply_business_minutes, 0) / 60 AS frb,\n" +
 		"        ifNull(resolution_business_minutes, 0) / 60 AS resb,\n" +
 		"        status IN ('solved', 'closed') AND NOT merged AND isNotNull(resolution_business_minutes) AS solved_work_b,\n")
-	if len(prios) > 0 {
-		q.add("        toFloat64(transform(priority, ?, ?, 0)) AS target,\n", prios, targets)
-	} else {
-		q.add("        toFloat64(0) AS target,\n")
-	}
-	q.add("        if(has_fr, ifNull(first_reply_minutes, 0),\n"+
-		"            if(has(?, status), (toInt64(toUInt32(?)) - toInt64(toUInt32(created))) / 60, 0)) AS waited\n", ticketOpen, f.Now)
+	addSLAColumns(&q, f.SLA, f.Now, "has_fr")
 	q.add("    FROM (\n" +
 		"        SELECT source, ticket_id, priority, status, group_name, created, first_reply_minutes, resolution_minutes,\n" +
 		"            first_reply_business_minutes, resolution_business_minutes, has(tags, 'closed_by_merge') AS merged\n" +
@@ -125,16 +109,48 @@ func buildTicketGroups(f TicketFilter, bySource bool) frag {
 		q.add(" AND created <= ?", f.To.UTC())
 	}
 	q.add("\n    ) AS t\n" +
-		"    ANY LEFT JOIN (\n" +
-		"        SELECT source, ticket_id, toInt64(countIf(type = 'breach')) AS breaches,\n" +
-		"            toInt64(countIf(type = 'apply_sla')) AS applied\n" +
-		"        FROM {db}.ticket_metric_events FINAL\n" +
-		"        GROUP BY source, ticket_id\n" +
-		"    ) AS e USING (source, ticket_id)\n" +
+		ticketEventsJoin +
 		") AS s\n" +
 		"GROUP BY " + by + "\n" +
 		"ORDER BY " + by)
 	return q.frag()
+}
+
+// The SLA rules the summary and the support load share (DESIGN §5): a
+// ticket breached when a breach event came for it, or, when no policy
+// applied to it, when its first reply (or, still unanswered, its age)
+// passed its priority's configured target.
+const (
+	exprBreached = "breaches > 0 OR (applied = 0 AND target > 0 AND waited > target)"
+	exprWithSLA  = "applied > 0 OR target > 0"
+	// ticketEventsJoin adds each ticket's breach and apply_sla event
+	// counts (breaches, applied) to the tickets selected as t.
+	ticketEventsJoin = "    ANY LEFT JOIN (\n" +
+		"        SELECT source, ticket_id, toInt64(countIf(type = 'breach')) AS breaches,\n" +
+		"            toInt64(countIf(type = 'apply_sla')) AS applied\n" +
+		"        FROM {db}.ticket_metric_events FINAL\n" +
+		"        GROUP BY source, ticket_id\n" +
+		"    ) AS e USING (source, ticket_id)\n"
+)
+
+// addSLAColumns adds the columns exprBreached reads: target, the
+// configured first-reply target of the ticket's priority in whole minutes
+// (0 without one), and waited, its first reply in minutes, or while open
+// and unanswered its age at now. answered is the expression saying the
+// ticket has a first reply.
+func addSLAColumns(q *query, sla map[string]time.Duration, now time.Time, answered string) {
+	prios := slices.Sorted(maps.Keys(sla))
+	targets := make([]int64, len(prios))
+	for i, p := range prios {
+		targets[i] = int64(sla[p] / time.Minute)
+	}
+	if len(prios) > 0 {
+		q.add("        toFloat64(transform(priority, ?, ?, 0)) AS target,\n", prios, targets)
+	} else {
+		q.add("        toFloat64(0) AS target,\n")
+	}
+	q.add("        if("+answered+", ifNull(first_reply_minutes, 0),\n"+
+		"            if(has(?, status), (toInt64(toUInt32(?)) - toInt64(toUInt32(created))) / 60, 0)) AS waited\n", ticketOpen, now)
 }
 
 // TicketSourceGroup is a TicketGroup of one source.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -218,13 +219,7 @@ func benchIngest(ctx context.Context, db warehouse.DB, size benchSize, now time.
 		_ = pb.Add(to - from)
 	}
 	var out []ingestResult
-	for _, t := range slices.Sorted(func(yield func(string) bool) {
-		for t := range pending {
-			if !yield(t) {
-				return
-			}
-		}
-	}) {
+	for _, t := range slices.Sorted(maps.Keys(pending)) {
 		if err := flush(t); err != nil {
 			return nil, err
 		}

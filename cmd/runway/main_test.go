@@ -171,6 +171,7 @@ sources:
 		time.Sleep(100 * time.Millisecond)
 	}
 	// Once listening, serve prints where the overview page is, first.
+	// A bound on the wait (wall time), not a date: nothing depends on the day.
 	for wait := time.Now().Add(5 * time.Second); !strings.Contains(out.String(), "\n") && time.Now().Before(wait); {
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -349,7 +349,7 @@ func overviewDemo(t *testing.T) (base, first string) {
 	}
 
 	base = "http://" + addr
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(3 * time.Minute) // a bound on the wait, not a date
 	for {
 		var c struct {
 			Items []struct {
