@@ -51,6 +51,9 @@ type RunnerOptions struct {
 	HTTPClient *http.Client
 	// Now is the clock (tests).
 	Now func() time.Time
+	// AfterRun, when set, is called after each successful run with the
+	// run's context (serve makes the API's readings of the new data).
+	AfterRun func(ctx context.Context, source string)
 }
 
 // Runner schedules sources, runs them and records every run.
@@ -418,6 +421,9 @@ func (r *Runner) runID(ctx context.Context, name, trigger, runID string, progres
 	}
 	log.Info("collection finished", "duration", dur.Round(time.Millisecond), "requests", res.Requests,
 		"retries", res.Retries, "rows", res.TotalRows())
+	if r.opts.AfterRun != nil {
+		r.opts.AfterRun(ctx, name)
+	}
 	return res, nil
 }
 

@@ -78,7 +78,12 @@ func TestRunnerCheckpoints(t *testing.T) {
 				return nil
 			},
 		}}
-		r := collector.NewRunner(db, nil, collector.NewMetrics(prometheus.NewRegistry()), collector.RunnerOptions{})
+		// AfterRun follows successful runs only, once their rows are in.
+		var after []string
+		r := collector.NewRunner(db, nil, collector.NewMetrics(prometheus.NewRegistry()), collector.RunnerOptions{
+			AfterRun: func(ctx context.Context, source string) {
+				after = append(after, fmt.Sprintf("%s:%d", source, whtest.Count(t, db, "boards")))
+			}})
 		if err := r.AddSource(src, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -100,6 +105,9 @@ func TestRunnerCheckpoints(t *testing.T) {
 		cur, _ = collector.LoadCursors(ctx, db, "src")
 		if n := whtest.Count(t, db, "boards"); n != 4 || cur["page"] != "3" || strings.Join(src.seen, ",") != ",1" {
 			t.Fatalf("after resuming: %d boards, cursors %v, runs started from %v", n, cur, src.seen)
+		}
+		if got := strings.Join(after, ","); got != "src:4" {
+			t.Errorf("AfterRun calls %q, want one after the successful run, with its 4 boards in", got)
 		}
 	})
 }

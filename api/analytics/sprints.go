@@ -144,6 +144,9 @@ type sprintSel struct {
 	// recent > 0 selects the active sprints and each board's recent most
 	// recently completed closed ones (the gauges' set).
 	recent int
+	// chunk {i, n} with n > 1 selects the boards whose hash is i modulo n
+	// (a reading counts the org in n statements).
+	chunk [2]int
 }
 
 // epoch is the sort position of sprints without any date.
@@ -204,6 +207,9 @@ func sprintWhere(q *query, s sprintSel) {
 	if s.to != nil {
 		cond("t0 <= ?", s.to.UTC())
 	}
+	if s.chunk[1] > 1 {
+		cond("cityHash64(source, board_id) % ? = ?", uint64(s.chunk[1]), uint64(s.chunk[0]))
+	}
 	if s.recent > 0 {
 		cond("(state = '" + StateActive + "' OR (source, sprint_id) IN (\n" +
 			"        SELECT source, sprint_id FROM {db}.sprints FINAL\n" +
@@ -229,7 +235,7 @@ func sprintWhere(q *query, s sprintSel) {
 // limit).
 func (s sprintSel) everySprint() bool {
 	return s.source == "" && s.id == "" && s.board == "" && s.state == "" &&
-		s.from == nil && s.to == nil && s.after == nil && s.limit == 0 && s.recent == 0
+		s.from == nil && s.to == nil && s.after == nil && s.limit == 0 && s.recent == 0 && s.chunk[1] <= 1
 }
 
 // windowedIntervals renders every sprint membership interval of the
@@ -374,11 +380,12 @@ func buildSprintMetrics(ws []sprintWindow) (string, []any) {
 }
 
 // buildRecentSprintMetrics renders the metrics of buildSprintMetrics for
-// the started sprints of a selection without a limit (the gauges' recent
-// sprints), their windows computed from the sprints table inside the
-// statement: however many boards there are, one statement of a fixed
-// size, where binding the windows would take one statement per ~1,200
-// sprints (max_query_size) and pay for parsing them.
+// the started sprints of a selection without a limit (a chunk of the
+// org's boards, for the sprint reading; the gauges' recent sprints), their
+// windows computed from the sprints table inside the statement: however
+// many boards there are, one statement of a fixed size, where binding the
+// windows would take one statement per ~1,200 sprints (max_query_size)
+// and pay for parsing them.
 func buildRecentSprintMetrics(s sprintSel) (string, []any) {
 	var sel query
 	sel.add("SELECT source, sprint_id, carry_over_grace, " + exprT0 + " AS t0,\n")
@@ -549,16 +556,16 @@ func querySprints(ctx context.Context, db warehouse.DB, sel sprintSel) ([]Sprint
 	if err != nil || len(ws) == 0 {
 		return reports, ws, err
 	}
-	var metrics map[[2]string]sprintMetrics
-	if sel.recent > 0 && sel.limit == 0 {
-		metrics = make(map[[2]string]sprintMetrics, len(ws))
-		sql, args := buildRecentSprintMetrics(sel)
-		err = readSprintMetrics(ctx, db, sql, args, metrics)
-	} else {
-		metrics, err = querySprintMetrics(ctx, db, ws, maxBoundBytes)
-	}
+	whole := sel.limit == 0 || sel.limit > wholeOrgLimit
+	metrics, ok, err := cachedSprintMetrics(ctx, db, sel.now, whole)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !ok {
+		metrics, err = querySprintMetrics(ctx, db, ws, maxBoundBytes)
+		if err != nil {
+			return nil, nil, err
+		}
 	}
 	for i := range reports {
 		r := &reports[i]

@@ -65,8 +65,8 @@ func TestBenchSmall(t *testing.T) {
 			t.Errorf("endpoint %+v", e)
 		}
 	}
-	if rep.Metrics.Series == 0 || rep.Metrics.ColdMs <= 0 || rep.PeakRSSMB <= 0 {
-		t.Errorf("metrics %+v, peak RSS %v MB", rep.Metrics, rep.PeakRSSMB)
+	if rep.Metrics.Series == 0 || rep.Metrics.ColdMs <= 0 || rep.PeakRSSMB <= 0 || rep.IngestPeakRSSMB <= 0 || rep.ReadingsSeconds <= 0 {
+		t.Errorf("metrics %+v, peak RSS %v MB (ingest %v MB), readings %v s", rep.Metrics, rep.PeakRSSMB, rep.IngestPeakRSSMB, rep.ReadingsSeconds)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,6 +36,9 @@ type app struct {
 	runner *collector.Runner
 	kinds  analytics.KindRules
 	now    func() time.Time // the runner's clock; nil: the wall's
+	// serving: the API is up, so each run is followed by the readings
+	// its first requests need (a one-off collect does not pay for them).
+	serving atomic.Bool
 }
 
 // open connects to the warehouse, applies migrations, records the
@@ -77,7 +81,8 @@ func (a *app) init(ctx context.Context, only []string) error {
 	a.reg.MustRegister(bi, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		gauges.New(a.db, a.log.With("component", "gauges"), time.Now, gauges.DefaultTimeout,
 			gauges.WithSLA(slaTargets(a.cfg.SLA))))
-	a.runner = collector.NewRunner(a.db, a.log, collector.NewMetrics(a.reg), collector.RunnerOptions{Jitter: 30 * time.Second, Now: a.now})
+	a.runner = collector.NewRunner(a.db, a.log, collector.NewMetrics(a.reg), collector.RunnerOptions{Jitter: 30 * time.Second, Now: a.now,
+		AfterRun: a.warm})
 
 	want := map[string]bool{}
 	for _, n := range only {
@@ -132,7 +137,25 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 // serve runs the scheduler and the HTTP listener until ctx is cancelled,
 // then shuts both down gracefully. ready, if set, receives the bound
 // address once the listener is up.
+// warm makes the API's readings of the data a run just committed.
+func (a *app) warm(ctx context.Context, source string) {
+	if !a.serving.Load() {
+		return
+	}
+	now := time.Now
+	if a.now != nil {
+		now = a.now
+	}
+	start := time.Now() // elapsed time only
+	if err := analytics.Warm(ctx, a.db, now()); err != nil {
+		a.log.Warn("could not prepare the reports of the new data; the first requests will", "source", source, "err", err)
+		return
+	}
+	a.log.Debug("reports prepared for the new data", "source", source, "took", time.Since(start).Round(time.Millisecond))
+}
+
 func (a *app) serve(ctx context.Context, ready func(addr string)) error {
+	a.serving.Store(true)
 	ln, err := net.Listen("tcp", a.cfg.API.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", a.cfg.API.Listen, err)

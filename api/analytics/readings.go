@@ -1,0 +1,154 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/runway-analytics/runway/collector/warehouse"
+)
+
+// Whole-org reports (every milestone, every sprint's scope metrics) are
+// computed from readings: a few statements over every row, whose result
+// changes only when the warehouse does. A collection runs every few
+// minutes while the API is read many times a minute, so a reading is
+// kept per warehouse and reused while the warehouse holds the same data:
+// the fingerprint of its data parts (one statement over system.parts,
+// ~3 ms) changes with every insert. It does not change with merges (a
+// merge keeps the block numbers its parts cover), so a reading made right
+// after a collection is not thrown away when the parts merge a second
+// later. Runway never mutates rows (ALTER UPDATE/DELETE): a tombstone is
+// an insert.
+
+// partsFingerprintSQL identifies the data a warehouse holds: per table and
+// partition, the newest block number of its active parts. An insert makes
+// a part with a new block number; a merge makes a part covering the same
+// numbers; a dropped partition or table goes missing.
+const partsFingerprintSQL = "SELECT toString(count()), toString(sum(cityHash64(table, partition_id, top)))\n" +
+	"FROM (\n" +
+	"    SELECT table, partition_id, max(max_block_number) AS top\n" +
+	"    FROM system.parts\n" +
+	"    WHERE database = ? AND active\n" +
+	"    GROUP BY table, partition_id\n" +
+	") AS p"
+
+// partsFingerprint identifies the data db holds now.
+func partsFingerprint(ctx context.Context, db warehouse.DB) (string, error) {
+	var n, sum string
+	err := each(ctx, db, "warehouse parts", frag{sql: partsFingerprintSQL, args: []any{db.Database()}},
+		func(r warehouse.Rows) error { return r.Scan(&n, &sum) })
+	if err != nil {
+		return "", err
+	}
+	return n + "/" + sum, nil
+}
+
+// maxCachedWarehouses bounds the warehouses a readingCache keeps (tests
+// open many).
+const maxCachedWarehouses = 4
+
+// readingCache keeps one reading per warehouse, each behind its own
+// single flight: concurrent requests share one reading rather than each
+// running its statements.
+type readingCache[T any] struct {
+	mu    sync.Mutex
+	by    map[warehouse.DB]*readingCell[T]
+	order []warehouse.DB // least recently added first
+}
+
+type readingCell[T any] struct {
+	turn chan struct{} // a one-slot semaphore: the holder reads
+	last *cachedReading[T]
+}
+
+// cachedReading is a reading and what it was read under: the parts, and
+// the clock (the open sprints' t1, the throughput window).
+type cachedReading[T any] struct {
+	parts string
+	now   time.Time
+	data  T
+}
+
+// serves reports whether a reading made under (parts, at) answers for
+// the clock now.
+type servesFunc[T any] func(r *cachedReading[T], now time.Time) bool
+
+// get returns the cached reading when the parts are unchanged and serves
+// says it answers for now, else reads a new one and keeps it. When the
+// parts cannot be fingerprinted (no access to system.parts), every call
+// reads afresh. peek only looks: with no usable reading it returns ok
+// false without reading.
+func (c *readingCache[T]) get(ctx context.Context, db warehouse.DB, now time.Time, peek bool,
+	serves servesFunc[T], read func(context.Context) (T, error)) (data T, ok bool, err error) {
+	parts, err := partsFingerprint(ctx, db)
+	if err != nil {
+		if peek {
+			return data, false, nil
+		}
+		data, err = read(ctx)
+		return data, err == nil, err
+	}
+	cell := c.cell(db)
+	if peek {
+		select {
+		case cell.turn <- struct{}{}:
+		default:
+			return data, false, nil // a reading is being made: do not wait for it
+		}
+	} else {
+		select {
+		case cell.turn <- struct{}{}:
+		case <-ctx.Done():
+			return data, false, fmt.Errorf("reading: %w", ctx.Err())
+		}
+	}
+	defer func() { <-cell.turn }()
+	if r := cell.last; r != nil && r.parts == parts && serves(r, now) {
+		return r.data, true, nil
+	}
+	if peek {
+		return data, false, nil
+	}
+	if data, err = read(ctx); err != nil {
+		return data, false, err
+	}
+	// The parts may have changed while reading: then the next call's
+	// fingerprint differs from this one, and it reads again.
+	cell.last = &cachedReading[T]{parts: parts, now: now, data: data}
+	return data, true, nil
+}
+
+func (c *readingCache[T]) cell(db warehouse.DB) *readingCell[T] {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cell, ok := c.by[db]; ok {
+		return cell
+	}
+	if c.by == nil {
+		c.by = map[warehouse.DB]*readingCell[T]{}
+	}
+	if len(c.order) >= maxCachedWarehouses {
+		delete(c.by, c.order[0])
+		c.order = c.order[1:]
+	}
+	cell := &readingCell[T]{turn: make(chan struct{}, 1)}
+	c.by[db] = cell
+	c.order = append(c.order, db)
+	return cell
+}
+
+// Warm makes the readings for the warehouse's current data as of now
+// (every milestone, every sprint's metrics), so that the first requests
+// after a collection find them ready: serve calls it after each run.
+func Warm(ctx context.Context, db warehouse.DB, now time.Time) error {
+	now, err := reportNow(now)
+	if err != nil {
+		return err
+	}
+	if _, err := allMilestoneData(ctx, db, now); err != nil {
+		return err
+	}
+	_, _, err = cachedSprintMetrics(ctx, db, now, true)
+	return err
+}
