@@ -3,6 +3,7 @@ package analytics
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -91,11 +92,37 @@ func ForecastAccuracy(ctx context.Context, db warehouse.DB, f AccuracyFilter) ([
 	if err != nil {
 		return nil, err
 	}
-	if len(c.ms) == 0 {
-		return []AccuracyGroup{}, nil
+	backtests, err := c.backtests(ctx, db, now)
+	if err != nil {
+		return nil, err
+	}
+	outcomes := map[[2]string][]forecast.Outcome{}
+	for _, m := range c.reports(f.Kinds, now) {
+		o, ok := backtests[[2]string{m.Source, m.ID}]
+		if !ok || !inRange(m.Closed, f.From, f.To) {
+			continue
+		}
+		g, name := milestoneGroup(m, cmp.Or(f.GroupBy, GroupByProject), nil)
+		outcomes[[2]string{g, name}] = append(outcomes[[2]string{g, name}], o)
+	}
+	out := []AccuracyGroup{}
+	for _, k := range slices.SortedFunc(maps.Keys(outcomes), func(a, b [2]string) int { return cmp.Compare(a[0], b[0]) }) {
+		out = append(out, AccuracyGroup{Group: k[0], Name: k[1], Accuracy: forecast.Aggregate(outcomes[k])})
+	}
+	return out, nil
+}
+
+// backtests returns the backtest of every closed milestone of the
+// reading, computed once per reading (on every core): a backtest depends
+// only on history before the milestone closed, which the reading holds.
+func (c *milestoneData) backtests(ctx context.Context, db warehouse.DB, now time.Time) (map[[2]string]forecast.Outcome, error) {
+	c.btMu.Lock()
+	defer c.btMu.Unlock()
+	if c.bt != nil {
+		return c.bt, nil
 	}
 	stays := map[[2]string][]stay{}
-	err = each(ctx, db, "milestone stays", buildMilestoneStays(milestoneSel{}), func(r warehouse.Rows) error {
+	err := each(ctx, db, "milestone stays", buildMilestoneStays(milestoneSel{}), func(r warehouse.Rows) error {
 		var src, id string
 		var s stay
 		var res int64
@@ -112,21 +139,15 @@ func ForecastAccuracy(ctx context.Context, db warehouse.DB, f AccuracyFilter) ([
 		return nil, err
 	}
 	// The project fallback throughput, from the earliest baseline on.
-	type closedMS struct {
-		rep   MilestoneReport
-		key   [2]string
-		upKey [2]string
-	}
-	var closed []closedMS
+	var closed []MilestoneReport
 	since := now
 	need := map[[2]string]bool{}
-	for _, m := range c.reports(f.Kinds, now) {
-		if m.State != MilestoneClosed || m.Closed == nil || !inRange(m.Closed, f.From, f.To) {
+	for _, m := range c.reports(nil, now) {
+		if m.State != MilestoneClosed || m.Closed == nil {
 			continue
 		}
-		cm := closedMS{rep: m, key: [2]string{m.Source, m.ID}, upKey: [2]string{m.Source, m.Project}}
-		closed = append(closed, cm)
-		need[cm.upKey] = true
+		closed = append(closed, m)
+		need[[2]string{m.Source, m.Project}] = true
 		start := m.Closed.Add(-2 * forecast.SampleWeeks * 7 * 24 * time.Hour)
 		if m.Start != nil && m.Start.Before(start) {
 			start = *m.Start
@@ -135,12 +156,15 @@ func ForecastAccuracy(ctx context.Context, db warehouse.DB, f AccuracyFilter) ([
 			since = start
 		}
 	}
-	if err := c.loadProjectClosures(ctx, db, need, since); err != nil {
+	projClosures, err := loadProjectClosures(ctx, db, need, since)
+	if err != nil {
 		return nil, err
 	}
-	outcomes := map[[2]string][]forecast.Outcome{}
-	for _, cm := range closed {
-		ss := stays[cm.key]
+	out := make([]forecast.Outcome, len(closed))
+	errs := make([]error, len(closed))
+	onEveryCore(len(closed), func(i int) {
+		m := closed[i]
+		ss := stays[[2]string{m.Source, m.ID}]
 		var closures []time.Time
 		for _, s := range ss {
 			if s.resolved != nil && s.exited == nil {
@@ -148,21 +172,22 @@ func ForecastAccuracy(ctx context.Context, db warehouse.DB, f AccuracyFilter) ([
 			}
 		}
 		slices.SortFunc(closures, time.Time.Compare)
-		h := forecast.History{Closed: *cm.rep.Closed, Closures: closures, ProjectClosures: c.projClosures[cm.upKey],
-			OpenAt: func(t time.Time) int { return openAt(ss, t) }, Seed: forecast.Seed(cm.rep.Source, cm.rep.ID)}
-		if cm.rep.Start != nil {
-			h.Baseline = *cm.rep.Start
+		h := forecast.History{Closed: *m.Closed, Closures: closures, ProjectClosures: projClosures[[2]string{m.Source, m.Project}],
+			OpenAt: func(t time.Time) int { return openAt(ss, t) }, Seed: forecast.Seed(m.Source, m.ID), Forecast: memoForecast}
+		if m.Start != nil {
+			h.Baseline = *m.Start
 		}
-		o, err := forecast.Backtest(h, forecast.DefaultTrials)
-		if err != nil {
-			return nil, fmt.Errorf("backtest of milestone %s/%s: %w", cm.rep.Source, cm.rep.ID, err)
+		out[i], errs[i] = forecast.Backtest(h, forecast.DefaultTrials)
+		if errs[i] != nil {
+			errs[i] = fmt.Errorf("backtest of milestone %s/%s: %w", m.Source, m.ID, errs[i])
 		}
-		g, name := milestoneGroup(cm.rep, cmp.Or(f.GroupBy, GroupByProject), nil)
-		outcomes[[2]string{g, name}] = append(outcomes[[2]string{g, name}], o)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	out := []AccuracyGroup{}
-	for _, k := range slices.SortedFunc(maps.Keys(outcomes), func(a, b [2]string) int { return cmp.Compare(a[0], b[0]) }) {
-		out = append(out, AccuracyGroup{Group: k[0], Name: k[1], Accuracy: forecast.Aggregate(outcomes[k])})
+	c.bt = make(map[[2]string]forecast.Outcome, len(closed))
+	for i, m := range closed {
+		c.bt[[2]string{m.Source, m.ID}] = out[i]
 	}
-	return out, nil
+	return c.bt, nil
 }

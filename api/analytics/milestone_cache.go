@@ -27,12 +27,24 @@ var milestoneReadings readingCache[*milestoneData]
 // cached one when the warehouse's data is unchanged and it was made at
 // most maxReadingAge before now, else a new one.
 func allMilestoneData(ctx context.Context, db warehouse.DB, now time.Time) (*milestoneData, error) {
-	data, _, err := milestoneReadings.get(ctx, db, now, false,
-		func(r *cachedReading[*milestoneData], now time.Time) bool {
-			return !now.Before(r.now) && now.Sub(r.now) <= maxReadingAge
-		},
+	data, _, err := milestoneReadings.get(ctx, db, now, false, milestoneReadingServes,
 		func(ctx context.Context) (*milestoneData, error) {
 			return collectMilestones(ctx, db, milestoneSel{}, now)
 		})
 	return data, err
+}
+
+// milestoneDataOf returns the reading when one serves now, else reads
+// the milestones sel selects (one milestone's report does not wait for
+// the whole org).
+func milestoneDataOf(ctx context.Context, db warehouse.DB, sel milestoneSel, now time.Time) (*milestoneData, error) {
+	data, ok, err := milestoneReadings.get(ctx, db, now, true, milestoneReadingServes, nil)
+	if err != nil || ok {
+		return data, err
+	}
+	return collectMilestones(ctx, db, sel, now)
+}
+
+func milestoneReadingServes(r *cachedReading[*milestoneData], now time.Time) bool {
+	return !now.Before(r.now) && now.Sub(r.now) <= maxReadingAge
 }

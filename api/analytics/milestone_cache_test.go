@@ -82,9 +82,29 @@ func TestMilestoneReadingCache(t *testing.T) {
 		if len(first) != 5 {
 			t.Fatalf("%d milestones, want the fixture's 5", len(first))
 		}
+		// A milestone's detail comes from the reading when one serves (the
+		// fingerprint and its events: two statements) and equals the one
+		// read on its own (db has no reading: cdb holds it).
+		at := msNow.Add(2 * maxReadingAge)
+		for _, m := range first {
+			before := cdb.calls.Load()
+			got, err := Milestone(ctx, cdb, m.Source, m.ID, kinds, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := cdb.calls.Load() - before; n != 2 {
+				t.Errorf("detail of %s from the reading: %d statements, want 2", m.ID, n)
+			}
+			want, err := Milestone(ctx, db, m.Source, m.ID, kinds, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("detail of %s from the reading:\n%+v\nread on its own:\n%+v", m.ID, got, want)
+			}
+		}
 
 		// A milestone written after the reading is listed by the next one.
-		at := msNow.Add(2 * maxReadingAge)
 		if err := warehouse.InsertMixed(ctx, db, []warehouse.Row{warehouse.MilestoneRow{Source: "jira", MilestoneID: "M7",
 			Project: "PLAT", Title: "Late addition", State: "open", Created: msNow, Version: 1}}); err != nil {
 			t.Fatal(err)

@@ -249,16 +249,15 @@ func Milestone(ctx context.Context, db warehouse.DB, source, id string, kinds Ki
 	if err != nil {
 		return MilestoneDetail{}, err
 	}
-	sel := milestoneSel{source: source, id: id}
-	c, err := collectMilestones(ctx, db, sel, now)
+	c, err := milestoneDataOf(ctx, db, milestoneSel{source: source, id: id}, now)
 	if err != nil {
 		return MilestoneDetail{}, err
 	}
-	reports := c.reports(kinds, now)
-	if len(reports) == 0 {
+	i := slices.IndexFunc(c.ms, func(m storedMilestone) bool { return m.source == source && m.id == id })
+	if i < 0 {
 		return MilestoneDetail{}, fmt.Errorf("%w: milestone %s/%s", ErrNotFound, source, id)
 	}
-	d := MilestoneDetail{MilestoneReport: reports[0], DueHistory: c.dueHistory(source, id), Events: []MilestoneEvent{}}
+	d := MilestoneDetail{MilestoneReport: c.report(c.ms[i], kinds, now), DueHistory: c.dueHistory(source, id), Events: []MilestoneEvent{}}
 	ev := buildMilestoneEvents(source, id)
 	rows, err := db.Query(ctx, ev.sql, ev.args...)
 	if err != nil {

@@ -25,6 +25,10 @@ type milestoneData struct {
 	// projClosures are the closures of the upstream projects whose open
 	// milestones have too few of their own, keyed by (source, project).
 	projClosures map[[2]string][]time.Time
+
+	// bt is the backtest of every closed milestone, made on first use.
+	btMu sync.Mutex
+	bt   map[[2]string]forecast.Outcome
 }
 
 type storedMilestone struct {
@@ -141,14 +145,17 @@ func (c *milestoneData) readProjectClosures(ctx context.Context, db warehouse.DB
 			since = b
 		}
 	}
-	return c.loadProjectClosures(ctx, db, need, since)
+	var err error
+	c.projClosures, err = loadProjectClosures(ctx, db, need, since)
+	return err
 }
 
 // loadProjectClosures reads the closures since since of the upstream
-// projects in need, keyed (source, project), into c.projClosures.
-func (c *milestoneData) loadProjectClosures(ctx context.Context, db warehouse.DB, need map[[2]string]bool, since time.Time) error {
+// projects in need, keyed (source, project).
+func loadProjectClosures(ctx context.Context, db warehouse.DB, need map[[2]string]bool, since time.Time) (map[[2]string][]time.Time, error) {
+	closures := map[[2]string][]time.Time{}
 	if len(need) == 0 {
-		return nil
+		return closures, nil
 	}
 	var sources, projects []string
 	for _, k := range slices.SortedFunc(maps.Keys(need), func(a, b [2]string) int {
@@ -156,7 +163,7 @@ func (c *milestoneData) loadProjectClosures(ctx context.Context, db warehouse.DB
 	}) {
 		sources, projects = append(sources, k[0]), append(projects, k[1])
 	}
-	return each(ctx, db, "project closures", buildProjectClosures(sources, projects, since), func(r warehouse.Rows) error {
+	return closures, each(ctx, db, "project closures", buildProjectClosures(sources, projects, since), func(r warehouse.Rows) error {
 		var src, p string
 		var ts []int64
 		if err := r.Scan(&src, &p, &ts); err != nil {
@@ -167,7 +174,7 @@ func (c *milestoneData) loadProjectClosures(ctx context.Context, db warehouse.DB
 			out = append(out, time.Unix(t, 0).UTC())
 		}
 		slices.SortFunc(out, time.Time.Compare)
-		c.projClosures[[2]string{src, p}] = out
+		closures[[2]string{src, p}] = out
 		return nil
 	})
 }
@@ -212,24 +219,30 @@ func ptrF(f float64) *float64        { return &f }
 // cold refresh. report only reads c, and the forecast memo locks.
 func (c *milestoneData) reports(kinds KindRules, now time.Time) []MilestoneReport {
 	out := make([]MilestoneReport, len(c.ms))
-	workers := min(runtime.GOMAXPROCS(0), len(c.ms)/parallelReportsMin)
+	onEveryCore(len(c.ms), func(i int) { out[i] = c.report(c.ms[i], kinds, now) })
+	return out
+}
+
+// onEveryCore calls fn(i) for every i in [0, n), on every core when n is
+// large enough to be worth the workers; fn must only write its own i.
+func onEveryCore(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/parallelReportsMin)
 	if workers <= 1 {
-		for i, m := range c.ms {
-			out[i] = c.report(m, kinds, now)
+		for i := range n {
+			fn(i)
 		}
-		return out
+		return
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(c.ms); i = int(next.Add(1) - 1) {
-				out[i] = c.report(c.ms[i], kinds, now)
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
 			}
 		})
 	}
 	wg.Wait()
-	return out
 }
 
 // parallelReportsMin is how many milestones make a worker worth starting.
@@ -366,7 +379,14 @@ type forecastWeeks struct {
 }
 
 func cachedForecast(remaining int, samples []int, asOf time.Time, seed uint64) (forecast.Result, bool) {
+	return memoForecast(remaining, samples, asOf, seed, forecast.DefaultTrials)
+}
+
+// memoForecast is forecast.Forecast through the memo.
+func memoForecast(remaining int, samples []int, asOf time.Time, seed uint64, trials int) (forecast.Result, bool) {
 	var b strings.Builder
+	b.WriteString(strconv.Itoa(trials))
+	b.WriteByte('/')
 	b.WriteString(strconv.FormatUint(seed, 36))
 	b.WriteByte('/')
 	b.WriteString(strconv.Itoa(remaining))
@@ -379,7 +399,7 @@ func cachedForecast(remaining int, samples []int, asOf time.Time, seed uint64) (
 	w, hit := forecasts.m[key]
 	forecasts.Unlock()
 	if !hit {
-		res, ok := forecast.Forecast(remaining, samples, asOf, seed, forecast.DefaultTrials)
+		res, ok := forecast.Forecast(remaining, samples, asOf, seed, trials)
 		w = forecastWeeks{p50: res.P50Weeks, p85: res.P85Weeks, ok: ok}
 		forecasts.Lock()
 		if len(forecasts.m) >= forecastCacheSize {

@@ -139,14 +139,19 @@ func (c *readingCache[T]) cell(db warehouse.DB) *readingCell[T] {
 }
 
 // Warm makes the readings for the warehouse's current data as of now
-// (every milestone, every sprint's metrics), so that the first requests
-// after a collection find them ready: serve calls it after each run.
+// (every milestone with the closed ones' backtests, every sprint's
+// metrics), so that the first requests after a collection find them
+// ready: serve calls it after each run.
 func Warm(ctx context.Context, db warehouse.DB, now time.Time) error {
 	now, err := reportNow(now)
 	if err != nil {
 		return err
 	}
-	if _, err := allMilestoneData(ctx, db, now); err != nil {
+	c, err := allMilestoneData(ctx, db, now)
+	if err != nil {
+		return err
+	}
+	if _, err := c.backtests(ctx, db, now); err != nil {
 		return err
 	}
 	_, _, err = cachedSprintMetrics(ctx, db, now, true)

@@ -28,6 +28,9 @@ type History struct {
 	// Seed is the milestone's Seed, so a backtest forecast is the one the
 	// live report would have served then.
 	Seed uint64
+	// Forecast computes each horizon's forecast; nil is Forecast (a caller
+	// may memoise it: the answer depends only on its arguments).
+	Forecast func(remaining int, samples []int, asOf time.Time, seed uint64, trials int) (Result, bool)
 }
 
 // Check is the forecast made at one horizon and how it fared.
@@ -75,7 +78,11 @@ func check(h History, weeks, trials int) Check {
 		return c
 	}
 	tp := MeasureThroughput(h.Closures, h.ProjectClosures, h.Baseline, asOf)
-	fc, ok := Forecast(h.OpenAt(asOf), tp.Samples, asOf, h.Seed, trials)
+	run := h.Forecast
+	if run == nil {
+		run = Forecast
+	}
+	fc, ok := run(h.OpenAt(asOf), tp.Samples, asOf, h.Seed, trials)
 	if !ok {
 		return c
 	}
