@@ -3,7 +3,6 @@ package github_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -22,14 +21,21 @@ import (
 //   - unchanged-requests: a run a minute after that, nothing changed
 //     (target: one per repository plus one per milestone page, the 304s
 //     included).
-func BenchmarkCollect50Repos(b *testing.B) {
+func BenchmarkCollect50Repos(b *testing.B) { benchRepos(b, 50, 0) }
+
+// BenchmarkCollect10ReposDistant is BenchmarkCollect50Repos over 10
+// repositories with every request answered after 50 ms, as a distant
+// site would: the run's wall time is its sequential round trips.
+func BenchmarkCollect10ReposDistant(b *testing.B) { benchRepos(b, 10, 50*time.Millisecond) }
+
+func benchRepos(b *testing.B, n int, latency time.Duration) {
 	var projects []string
-	for i := range 50 {
+	for i := range n {
 		projects = append(projects, fmt.Sprintf("R%02d", i))
 	}
 	now := simNow
 	for b.Loop() {
-		org := simulate.Generate(simulate.Options{Seed: 3, Now: now, Teams: 50, Months: 3, IssuesPerSprint: 8,
+		org := simulate.Generate(simulate.Options{Seed: 3, Now: now, Teams: n, Months: 3, IssuesPerSprint: 8,
 			Projects: projects, Vendor: simulate.VendorGitHub})
 		clock := collectortest.NewClock(now)
 		site := simulate.NewGitHub(org, simulate.GitHubOptions{Token: simToken, Now: clock.Now})
@@ -38,7 +44,7 @@ func BenchmarkCollect50Repos(b *testing.B) {
 			repos = append(repos, site.FullName(p.Key))
 		}
 		h := collectortest.NewHarness(b, github.SourceType, config.Source{Name: "gh", Token: simToken,
-			Settings: &github.Config{Repos: repos}, Since: config.Span(400 * 24 * time.Hour)}, http.Handler(site),
+			Settings: &github.Config{Repos: repos}, Since: config.Span(400 * 24 * time.Hour)}, collectortest.Distant(site, latency),
 			collectortest.HarnessOptions{Now: now})
 		run := func(at time.Time, sink *collectortest.MemSink) (requests int64, d time.Duration) {
 			clock.Set(at)

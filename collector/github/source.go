@@ -16,6 +16,7 @@ import (
 
 	"github.com/runway-analytics/runway/collector"
 	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/fanout"
 	"github.com/runway-analytics/runway/collector/httpx"
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
@@ -242,6 +243,9 @@ func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, rep
 	from := cur.at
 	unresolved, done := 0, 0
 	err := s.api.issuesSince(ctx, repo, from, func(items []issue, hasNext bool) (time.Time, error) {
+		// The issues of the page this run has not seen at this update
+		// time; their events are fetched a few at a time, used in order.
+		var fresh []issue
 		for _, is := range items {
 			id := strconv.FormatInt(is.ID, 10)
 			up := is.UpdatedAt.UTC()
@@ -249,22 +253,37 @@ func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, rep
 				continue
 			}
 			seen[id] = up
-			if is.PullRequest == nil {
-				evs, err := s.api.events(ctx, repo, is.Number)
-				if err != nil {
-					return time.Time{}, err
+			fresh = append(fresh, is)
+		}
+		err := fanout.Ordered(ctx, len(fresh), fanout.Workers,
+			func(ctx context.Context, i int) ([]event, error) {
+				if fresh[i].PullRequest != nil {
+					return nil, nil
 				}
-				rows := m.issue(is, repo, evs, titles)
-				sink.Write(rows.all()...)
-				unresolved += rows.unresolved
-				done++
-			}
-			switch {
-			case up.After(next.at):
-				next = issueCursor{at: up, ids: []string{id}}
-			case up.Equal(next.at) && !slices.Contains(next.ids, id):
-				next.ids = append(next.ids, id)
-			}
+				return s.api.events(ctx, repo, fresh[i].Number)
+			},
+			func(i int, evs []event, err error) error {
+				if err != nil {
+					return err
+				}
+				is := fresh[i]
+				if is.PullRequest == nil {
+					rows := m.issue(is, repo, evs, titles)
+					sink.Write(rows.all()...)
+					unresolved += rows.unresolved
+					done++
+				}
+				id, up := strconv.FormatInt(is.ID, 10), is.UpdatedAt.UTC()
+				switch {
+				case up.After(next.at):
+					next = issueCursor{at: up, ids: []string{id}}
+				case up.Equal(next.at) && !slices.Contains(next.ids, id):
+					next.ids = append(next.ids, id)
+				}
+				return nil
+			})
+		if err != nil {
+			return time.Time{}, err
 		}
 		sink.Progress("issues "+repo, done, 0)
 		if !hasNext || len(items) == 0 {

@@ -20,20 +20,27 @@ import (
 // one a minute after that with nothing changed (unchanged-requests: the
 // group, its project list, and per project its milestones and an empty
 // issue list).
-func BenchmarkCollect50Projects(b *testing.B) {
+func BenchmarkCollect50Projects(b *testing.B) { benchProjects(b, 50, 0) }
+
+// BenchmarkCollect10ProjectsDistant is BenchmarkCollect50Projects over 10
+// projects with every request answered after 50 ms, as a distant site
+// would: the run's wall time is its sequential round trips.
+func BenchmarkCollect10ProjectsDistant(b *testing.B) { benchProjects(b, 10, 50*time.Millisecond) }
+
+func benchProjects(b *testing.B, n int, latency time.Duration) {
 	var projects []string
-	for i := range 50 {
+	for i := range n {
 		projects = append(projects, fmt.Sprintf("R%02d", i))
 	}
 	now := simNow
 	for b.Loop() {
-		org := simulate.Generate(simulate.Options{Seed: 3, Now: now, Teams: 50, Months: 3, IssuesPerSprint: 8,
+		org := simulate.Generate(simulate.Options{Seed: 3, Now: now, Teams: n, Months: 3, IssuesPerSprint: 8,
 			Projects: projects, Vendor: simulate.VendorGitLab})
 		clock := collectortest.NewClock(now)
 		site := simulate.NewGitLab(org, simulate.GitLabOptions{Token: simToken, Now: clock.Now})
 		h := collectortest.NewHarness(b, gitlab.SourceType, config.Source{Name: "gl", Token: simToken,
 			Settings: &gitlab.Config{Groups: []string{simulate.DefaultGitLabGroup}, TokenType: gitlab.TokenPrivate},
-			Since:    config.Span(400 * 24 * time.Hour)}, site, collectortest.HarnessOptions{Now: now, BasePath: simulate.PathGitLabAPI})
+			Since:    config.Span(400 * 24 * time.Hour)}, collectortest.Distant(site, latency), collectortest.HarnessOptions{Now: now, BasePath: simulate.PathGitLabAPI})
 		run := func(at time.Time, sink *collectortest.MemSink) (int64, time.Duration) {
 			clock.Set(at)
 			h.Clock.Set(at)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/runway-analytics/runway/collector"
 	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/fanout"
 	"github.com/runway-analytics/runway/collector/httpx"
 )
 
@@ -213,7 +214,13 @@ func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, p p
 		seen[id] = from
 	}
 	newest, newestIDs := from, slices.Clone(atCursor)
+	// An issue's events, fetched a few issues at a time.
+	type issueEvents struct {
+		milestone []resourceEvent
+		its       *issueIterations
+	}
 	err := s.api.issuesSince(ctx, p, from, func(page []issue) (time.Time, error) {
+		var fresh []issue
 		for _, is := range page {
 			id := strconv.FormatInt(is.ID, 10)
 			up := is.UpdatedAt.UTC()
@@ -221,27 +228,42 @@ func (s *source) issues(ctx context.Context, sink collector.Sink, m *mapper, p p
 				continue
 			}
 			seen[id] = up
-			evs, err := s.api.events(ctx, p, is.IID, eventsMilestone)
-			if err != nil {
-				return time.Time{}, err
-			}
-			var its *issueIterations
-			if s.settings.Iterations {
-				its = &issueIterations{}
-				if its.events, err = s.api.events(ctx, p, is.IID, eventsIteration); err != nil {
-					return time.Time{}, err
+			fresh = append(fresh, is)
+		}
+		err := fanout.Ordered(ctx, len(fresh), fanout.Workers,
+			func(ctx context.Context, i int) (ev issueEvents, err error) {
+				is := fresh[i]
+				if ev.milestone, err = s.api.events(ctx, p, is.IID, eventsMilestone); err != nil {
+					return ev, err
 				}
-				if its.states, err = s.api.events(ctx, p, is.IID, eventsState); err != nil {
-					return time.Time{}, err
+				if s.settings.Iterations {
+					ev.its = &issueIterations{}
+					if ev.its.events, err = s.api.events(ctx, p, is.IID, eventsIteration); err != nil {
+						return ev, err
+					}
+					if ev.its.states, err = s.api.events(ctx, p, is.IID, eventsState); err != nil {
+						return ev, err
+					}
 				}
-			}
-			sink.Write(m.issue(is, p.PathWithNamespace, evs, its)...)
-			switch {
-			case up.After(newest):
-				newest, newestIDs = up, []string{id}
-			case up.Equal(newest) && !slices.Contains(newestIDs, id):
-				newestIDs = append(newestIDs, id)
-			}
+				return ev, nil
+			},
+			func(i int, ev issueEvents, err error) error {
+				if err != nil {
+					return err
+				}
+				is := fresh[i]
+				sink.Write(m.issue(is, p.PathWithNamespace, ev.milestone, ev.its)...)
+				id, up := strconv.FormatInt(is.ID, 10), is.UpdatedAt.UTC()
+				switch {
+				case up.After(newest):
+					newest, newestIDs = up, []string{id}
+				case up.Equal(newest) && !slices.Contains(newestIDs, id):
+					newestIDs = append(newestIDs, id)
+				}
+				return nil
+			})
+		if err != nil {
+			return time.Time{}, err
 		}
 		if len(page) == 0 {
 			return time.Time{}, nil

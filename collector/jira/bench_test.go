@@ -51,3 +51,27 @@ func BenchmarkCollectTruncatedChangelogs(b *testing.B) {
 		b.ReportMetric(float64(changelogs), "changelog-requests")
 	}
 }
+
+// BenchmarkCollect40BoardsDistant: a full Jira Cloud collection of 40
+// boards (a month of work each), every request answered after 50 ms.
+// Each board's sprint list and each project's versions are a request of
+// their own, fetched a few at a time (fanout).
+func BenchmarkCollect40BoardsDistant(b *testing.B) {
+	org := simulate.Generate(simulate.Options{Seed: 1, Now: simNow, Teams: 40, Months: 1, IssuesPerSprint: 3})
+	site := simulate.NewJira(org, simulate.JiraOptions{Email: fakeUser, Token: fakeToken, PageSize: 100})
+	for range b.N {
+		site.ResetRequests()
+		h := newHarness(b, collectortest.Distant(site, 50*time.Millisecond), config.Source{}, simNow)
+		start := time.Now() // elapsed time only: the run's wall time
+		if err := h.src.Collect(context.Background(), collectortest.NewMemSink(nil)); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(time.Since(start).Milliseconds()), "full-ms")
+		all := 0
+		for _, n := range site.Requests() {
+			all += n
+		}
+		b.ReportMetric(float64(all), "requests")
+		b.ReportMetric(float64(len(org.Boards)), "boards")
+	}
+}

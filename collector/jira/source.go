@@ -17,6 +17,7 @@ import (
 
 	"github.com/runway-analytics/runway/collector"
 	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/fanout"
 	"github.com/runway-analytics/runway/collector/httpx"
 )
 
@@ -379,33 +380,44 @@ type sprintListing struct {
 func (s *source) sprints(ctx context.Context, sink collector.Sink, m *mapper, boards []board) (sprintListing, error) {
 	listed := sprintListing{boards: map[string]bool{}, sprints: map[string]bool{}}
 	seen := map[int64]bool{}
-	for i, b := range boards {
-		sink.Progress("sprints", i, len(boards))
-		if b.Type == "kanban" {
-			continue // kanban boards have no sprints (Jira answers 400)
-		}
-		ss, err := s.api.sprints(ctx, b.ID)
-		if err != nil {
-			if b.Type != "scrum" && httpx.IsStatus(err, http.StatusBadRequest) {
-				// A board type that may not support sprints ("simple").
-				s.log.DebugContext(ctx, "jira: board has no sprints", "board", b.ID, "error", err)
-				continue
+	err := fanout.Ordered(ctx, len(boards), fanout.Workers,
+		func(ctx context.Context, i int) ([]sprint, error) {
+			if boards[i].Type == "kanban" {
+				return nil, nil // kanban boards have no sprints (Jira answers 400)
 			}
-			return sprintListing{}, err
-		}
-		listed.boards[strconv.FormatInt(b.ID, 10)] = true
-		for _, sp := range ss {
-			if seen[sp.ID] && sp.ID > 0 {
-				continue
+			return s.api.sprints(ctx, boards[i].ID)
+		},
+		func(i int, ss []sprint, err error) error {
+			b := boards[i]
+			sink.Progress("sprints", i, len(boards))
+			if b.Type == "kanban" {
+				return nil
 			}
-			seen[sp.ID] = true
-			row, err := m.sprintRow(sp, b.ID)
 			if err != nil {
-				return sprintListing{}, s.api.endpointError(pathSprints(b.ID), err)
+				if b.Type != "scrum" && httpx.IsStatus(err, http.StatusBadRequest) {
+					// A board type that may not support sprints ("simple").
+					s.log.DebugContext(ctx, "jira: board has no sprints", "board", b.ID, "error", err)
+					return nil
+				}
+				return err
 			}
-			listed.sprints[row.SprintID] = true
-			sink.Write(row)
-		}
+			listed.boards[strconv.FormatInt(b.ID, 10)] = true
+			for _, sp := range ss {
+				if seen[sp.ID] && sp.ID > 0 {
+					continue
+				}
+				seen[sp.ID] = true
+				row, err := m.sprintRow(sp, b.ID)
+				if err != nil {
+					return s.api.endpointError(pathSprints(b.ID), err)
+				}
+				listed.sprints[row.SprintID] = true
+				sink.Write(row)
+			}
+			return nil
+		})
+	if err != nil {
+		return sprintListing{}, err
 	}
 	sink.Progress("sprints", len(boards), len(boards))
 	return listed, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/fanout"
 	"github.com/runway-analytics/runway/collector/httpx"
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
@@ -152,27 +153,33 @@ func (s *source) milestones(ctx context.Context, sink collector.Sink, m *mapper,
 		s.log.WarnContext(ctx, "jira: no project keys configured or found on boards; fix versions are not collected", "source", s.cfg.Name)
 		return listed, nil
 	}
-	for i, p := range projects {
-		vs, err := s.api.versions(ctx, p)
-		if err != nil {
-			if httpx.IsStatus(err, http.StatusNotFound) {
-				// The project is gone or hidden from the API user: list
-				// nothing for it, so reconcile tombstones none of it.
-				s.log.WarnContext(ctx, "jira: project not found; its versions are not collected", "source", s.cfg.Name, "project", p)
-				continue
-			}
-			return listed, err
-		}
-		listed.projects[p] = true
-		for _, v := range vs {
-			row, snap, err := m.milestoneRows(v, p, s.cfg.BaseURL)
+	err := fanout.Ordered(ctx, len(projects), fanout.Workers,
+		func(ctx context.Context, i int) ([]version, error) { return s.api.versions(ctx, projects[i]) },
+		func(i int, vs []version, err error) error {
+			p := projects[i]
 			if err != nil {
-				return listed, s.api.endpointError(s.api.pathVersions(p), err)
+				if httpx.IsStatus(err, http.StatusNotFound) {
+					// The project is gone or hidden from the API user: list
+					// nothing for it, so reconcile tombstones none of it.
+					s.log.WarnContext(ctx, "jira: project not found; its versions are not collected", "source", s.cfg.Name, "project", p)
+					return nil
+				}
+				return err
 			}
-			listed.versions[v.ID] = true
-			sink.Write(row, snap)
-		}
-		sink.Progress("versions", i+1, len(projects))
+			listed.projects[p] = true
+			for _, v := range vs {
+				row, snap, err := m.milestoneRows(v, p, s.cfg.BaseURL)
+				if err != nil {
+					return s.api.endpointError(s.api.pathVersions(p), err)
+				}
+				listed.versions[v.ID] = true
+				sink.Write(row, snap)
+			}
+			sink.Progress("versions", i+1, len(projects))
+			return nil
+		})
+	if err != nil {
+		return listed, err
 	}
 	return listed, nil
 }
