@@ -1,8 +1,12 @@
 package analytics
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/runway-analytics/runway/collector/warehouse"
@@ -114,7 +118,15 @@ func ScopeChange(ctx context.Context, db warehouse.DB, f ScopeChangeFilter) ([]S
 	if err != nil {
 		return nil, err
 	}
-	sql, args := buildScopeChange(g, sprintSel{source: f.Source, from: f.From, to: f.To, now: now})
+	sel := sprintSel{source: f.Source, from: f.From, to: f.To, now: now}
+	metrics, ok, err := cachedSprintMetrics(ctx, db, now, false)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return scopeChangeOf(ctx, db, g, sel, metrics)
+	}
+	sql, args := buildScopeChange(g, sel)
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("scope change: %w", err)
@@ -130,6 +142,57 @@ func ScopeChange(ctx context.Context, db warehouse.DB, f ScopeChangeFilter) ([]S
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("scope change: %w", err)
+	}
+	return out, nil
+}
+
+// buildSprintGroups renders the started sprints s selects with their
+// group. Columns: source, sprint_id, src, grp.
+func buildSprintGroups(g grouping, s sprintSel) frag {
+	var q query
+	q.add("SELECT source, sprint_id, " + g.src + " AS src, " + g.grp + " AS grp\n" +
+		"FROM (\n")
+	q.nest(sprintSet(s))
+	q.add("\n) AS p\n" +
+		"WHERE isNotNull(t0)")
+	return q.frag()
+}
+
+// scopeChangeOf is buildScopeChange's rollup with the sprints' metrics
+// taken from the reading: one statement names each sprint's group.
+func scopeChangeOf(ctx context.Context, db warehouse.DB, g grouping, sel sprintSel, metrics map[[2]string]sprintMetrics) ([]ScopeChangeGroup, error) {
+	groups := map[[2]string]*ScopeChangeGroup{}
+	err := each(ctx, db, "scope change", buildSprintGroups(g, sel), func(r warehouse.Rows) error {
+		var source, id, src, grp string
+		if err := r.Scan(&source, &id, &src, &grp); err != nil {
+			return err
+		}
+		k := [2]string{src, grp}
+		sg := groups[k]
+		if sg == nil {
+			sg = &ScopeChangeGroup{Source: src, Group: grp}
+			groups[k] = sg
+		}
+		m := metrics[[2]string{source, id}]
+		sg.Sprints++
+		sg.Committed += m.committed
+		sg.Added += m.added
+		sg.Removed += m.removed
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ScopeChangeGroup, 0, len(groups))
+	for _, k := range slices.SortedFunc(maps.Keys(groups), func(a, b [2]string) int {
+		return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1]))
+	}) {
+		sg := groups[k]
+		if sg.Committed != 0 {
+			rate := float64(sg.Added+sg.Removed) / float64(sg.Committed)
+			sg.ScopeChangeRate = &rate
+		}
+		out = append(out, *sg)
 	}
 	return out, nil
 }

@@ -99,6 +99,31 @@ func TestSprintReading(t *testing.T) {
 		}
 		check("after an insert", late.Add(24*time.Hour), 3)
 
+		// Scope-change rollups from the reading (the fingerprint and the
+		// sprints' groups) equal the statement's.
+		read(late)
+		for _, f := range []ScopeChangeFilter{
+			{GroupBy: GroupByBoard}, {GroupBy: GroupByMonth}, {GroupBy: GroupByBoard, Source: "other"},
+			{GroupBy: GroupByBoard, From: tp(ts(1, 10, 0, 0, 0)), To: tp(ts(1, 31, 0, 0, 0))},
+		} {
+			f.Now = late
+			before := cdb.calls.Load()
+			got, err := ScopeChange(ctx, cdb, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := cdb.calls.Load() - before; n != 2 {
+				t.Errorf("scope change %+v from the reading: %d statements, want 2", f, n)
+			}
+			want, err := ScopeChange(ctx, db, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("scope change %+v from the reading:\n got %s\nwant %s", f, show(got), show(want))
+			}
+		}
+
 		// Chunks of boards add up to the whole.
 		whole, chunked := map[[2]string]sprintMetrics{}, map[[2]string]sprintMetrics{}
 		sql, args := buildRecentSprintMetrics(sprintSel{now: late})
