@@ -509,7 +509,8 @@ func TestTicketSummarySQL(t *testing.T) {
     toFloat64(quantileIf(0.5)(frb, has_frb)) AS frb50, toFloat64(quantileIf(0.9)(frb, has_frb)) AS frb90,
     toFloat64(quantileIf(0.5)(resb, solved_work_b)) AS resb50, toFloat64(quantileIf(0.9)(resb, solved_work_b)) AS resb90,
     toInt64(countIf(breaches > 0 OR (applied = 0 AND target > 0 AND waited > target))) AS breaches,
-    toInt64(countIf(applied > 0 OR target > 0)) AS with_sla
+    toInt64(countIf(applied > 0 OR target > 0)) AS with_sla,
+    toInt64(min(sla_change_at)) AS next_change
 FROM (
     SELECT source, group_name AS grp, status, merged, breaches, applied,
         isNotNull(first_reply_minutes) AS has_fr, ifNull(first_reply_minutes, 0) / 60 AS fr,
@@ -520,7 +521,9 @@ FROM (
         status IN ('solved', 'closed') AND NOT merged AND isNotNull(resolution_business_minutes) AS solved_work_b,
         toFloat64(transform(priority, ?, ?, 0)) AS target,
         if(has_fr, ifNull(first_reply_minutes, 0),
-            if(has(?, status), (toInt64(toUInt32(?)) - toInt64(toUInt32(created))) / 60, 0)) AS waited
+            if(has(?, status), (toInt64(toUInt32(?)) - toInt64(toUInt32(created))) / 60, 0)) AS waited,
+        if(NOT (has_fr) AND has(?, status) AND applied = 0 AND target > 0 AND waited <= target,
+            toInt64(toUInt32(created)) + toInt64(target * 60) + 1, 4294967295) AS sla_change_at
     FROM (
         SELECT source, ticket_id, priority, status, group_name, created, first_reply_minutes, resolution_minutes,
             first_reply_business_minutes, resolution_business_minutes, has(tags, 'closed_by_merge') AS merged
@@ -535,7 +538,7 @@ FROM (
     ) AS e USING (source, ticket_id)
 ) AS s
 GROUP BY grp
-ORDER BY grp`, f.args, []any{open, []string{"high", "urgent"}, []int64{1440, 240}, open, bNow, "zd", bFrom})
+ORDER BY grp`, f.args, []any{open, []string{"high", "urgent"}, []int64{1440, 240}, open, bNow, open, "zd", bFrom})
 }
 
 func TestTicketDurationsSQL(t *testing.T) {

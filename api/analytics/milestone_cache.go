@@ -27,7 +27,7 @@ var milestoneReadings readingCache[*milestoneData]
 // cached one when the warehouse's data is unchanged and it was made at
 // most maxReadingAge before now, else a new one.
 func allMilestoneData(ctx context.Context, db warehouse.DB, now time.Time) (*milestoneData, error) {
-	data, _, err := milestoneReadings.get(ctx, db, now, false, milestoneReadingServes,
+	data, _, err := milestoneReadings.get(ctx, db, "", now, false, milestoneReadingServes,
 		func(ctx context.Context) (*milestoneData, error) {
 			return collectMilestones(ctx, db, milestoneSel{}, now)
 		})
@@ -38,7 +38,7 @@ func allMilestoneData(ctx context.Context, db warehouse.DB, now time.Time) (*mil
 // the milestones sel selects (one milestone's report does not wait for
 // the whole org).
 func milestoneDataOf(ctx context.Context, db warehouse.DB, sel milestoneSel, now time.Time) (*milestoneData, error) {
-	data, ok, err := milestoneReadings.get(ctx, db, now, true, milestoneReadingServes, nil)
+	data, ok, err := milestoneReadings.get(ctx, db, "", now, true, milestoneReadingServes, nil)
 	if err != nil || ok {
 		return data, err
 	}

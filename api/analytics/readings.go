@@ -44,17 +44,22 @@ func partsFingerprint(ctx context.Context, db warehouse.DB) (string, error) {
 	return n + "/" + sum, nil
 }
 
-// maxCachedWarehouses bounds the warehouses a readingCache keeps (tests
-// open many).
-const maxCachedWarehouses = 4
+// maxCachedCells bounds the readings a readingCache keeps (tests open
+// many warehouses; a reading per filter is kept for a few filters).
+const maxCachedCells = 16
 
-// readingCache keeps one reading per warehouse, each behind its own
-// single flight: concurrent requests share one reading rather than each
-// running its statements.
+// readingCache keeps one reading per warehouse and key (a filter, or ""),
+// each behind its own single flight: concurrent requests share one
+// reading rather than each running its statements.
 type readingCache[T any] struct {
 	mu    sync.Mutex
-	by    map[warehouse.DB]*readingCell[T]
-	order []warehouse.DB // least recently added first
+	by    map[cellKey]*readingCell[T]
+	order []cellKey // least recently added first
+}
+
+type cellKey struct {
+	db  warehouse.DB
+	key string
 }
 
 type readingCell[T any] struct {
@@ -79,7 +84,7 @@ type servesFunc[T any] func(r *cachedReading[T], now time.Time) bool
 // parts cannot be fingerprinted (no access to system.parts), every call
 // reads afresh. peek only looks: with no usable reading it returns ok
 // false without reading.
-func (c *readingCache[T]) get(ctx context.Context, db warehouse.DB, now time.Time, peek bool,
+func (c *readingCache[T]) get(ctx context.Context, db warehouse.DB, key string, now time.Time, peek bool,
 	serves servesFunc[T], read func(context.Context) (T, error)) (data T, ok bool, err error) {
 	parts, err := partsFingerprint(ctx, db)
 	if err != nil {
@@ -89,7 +94,7 @@ func (c *readingCache[T]) get(ctx context.Context, db warehouse.DB, now time.Tim
 		data, err = read(ctx)
 		return data, err == nil, err
 	}
-	cell := c.cell(db)
+	cell := c.cell(db, key)
 	if peek {
 		select {
 		case cell.turn <- struct{}{}:
@@ -119,22 +124,23 @@ func (c *readingCache[T]) get(ctx context.Context, db warehouse.DB, now time.Tim
 	return data, true, nil
 }
 
-func (c *readingCache[T]) cell(db warehouse.DB) *readingCell[T] {
+func (c *readingCache[T]) cell(db warehouse.DB, key string) *readingCell[T] {
+	k := cellKey{db, key}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cell, ok := c.by[db]; ok {
+	if cell, ok := c.by[k]; ok {
 		return cell
 	}
 	if c.by == nil {
-		c.by = map[warehouse.DB]*readingCell[T]{}
+		c.by = map[cellKey]*readingCell[T]{}
 	}
-	if len(c.order) >= maxCachedWarehouses {
+	if len(c.order) >= maxCachedCells {
 		delete(c.by, c.order[0])
 		c.order = c.order[1:]
 	}
 	cell := &readingCell[T]{turn: make(chan struct{}, 1)}
-	c.by[db] = cell
-	c.order = append(c.order, db)
+	c.by[k] = cell
+	c.order = append(c.order, k)
 	return cell
 }
 

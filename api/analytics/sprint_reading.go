@@ -58,7 +58,7 @@ const startedSprintsSQL = "SELECT toInt64(count())\n" +
 // now from the reading. With wait false it never reads: ok is false when
 // no reading serves now (the caller counts its own sprints).
 func cachedSprintMetrics(ctx context.Context, db warehouse.DB, now time.Time, wait bool) (map[[2]string]sprintMetrics, bool, error) {
-	r, ok, err := sprintReadings.get(ctx, db, now, !wait,
+	r, ok, err := sprintReadings.get(ctx, db, "", now, !wait,
 		func(r *cachedReading[*sprintReading], now time.Time) bool {
 			return now.Equal(r.now) || (now.After(r.now) && !r.data.lastEvent.After(r.now))
 		},

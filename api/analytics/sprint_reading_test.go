@@ -71,7 +71,7 @@ func TestSprintReading(t *testing.T) {
 			if _, ok, err := cachedSprintMetrics(ctx, cdb, now, true); err != nil || !ok {
 				t.Fatalf("reading at %s: ok %v, %v", now, ok, err)
 			}
-			return sprintReadings.cell(cdb).last.data
+			return sprintReadings.cell(cdb, "").last.data
 		}
 
 		// No reading yet: fingerprint, page, metrics.

@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -74,8 +75,13 @@ func buildTicketLoad(sla map[string]time.Duration, now, end time.Time, to *time.
 	} else {
 		q.add("    toUInt8(0) AS c_to, toUInt8(0) AS s_to,\n")
 	}
-	q.add("    toInt64(count()) AS n\n" +
-		"FROM (\n" +
+	q.add("    toInt64(count()) AS n,\n")
+	// The first instant a later clock could move a ticket to another
+	// class: a breach (sla_change_at), or a ticket created or solved after
+	// now (counted open or created after the range end until then).
+	q.add("    toInt64(min(least(sla_change_at, least(if(created > ?, toInt64(toUInt32(created)), "+noChange+"),\n"+
+		"        if(ifNull(solved > ?, 0), toInt64(toUInt32(assumeNotNull(solved))), "+noChange+"))))) AS next_change\n", now, now)
+	q.add("FROM (\n" +
 		"    SELECT source, ticket_id, group_name, created, solved, status, tags, breaches, applied,\n")
 	addSLAColumns(&q, sla, now, "isNotNull(first_reply_minutes)")
 	q.add("    FROM (\n" +
@@ -148,17 +154,16 @@ func supportAccumulate(ctx context.Context, db warehouse.DB, f SupportLoadFilter
 	}
 	endMonth := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, time.UTC)
 	yyyymm := func(v int64) time.Time { return time.Date(int(v/100), time.Month(v%100), 1, 0, 0, 0, 0, time.UTC) }
-	err = each(ctx, db, "support tickets", buildTicketLoad(f.SLA, now, end, f.To), func(r warehouse.Rows) error {
-		var grp string
-		var cm, sm int64
-		var solvedWork, breached, withSLA, cEnd, sEnd, cTo, sTo uint8
-		var n int64
-		if err := r.Scan(&grp, &cm, &sm, &solvedWork, &breached, &withSLA, &cEnd, &sEnd, &cTo, &sTo, &n); err != nil {
-			return err
-		}
+	classes, err := ticketClasses(ctx, db, f.SLA, now, end, f.To)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, tc := range classes {
+		grp, cm, sm, n := tc.grp, tc.cm, tc.sm, tc.n
+		solvedWork, breached, withSLA, cEnd, sEnd, cTo, sTo := tc.solvedWork, tc.breached, tc.withSLA, tc.cEnd, tc.sEnd, tc.cTo, tc.sTo
 		p, ok := owner(func(p project) bool { return slices.Contains(p.zendesk, grp) })
 		if !ok {
-			return nil
+			continue
 		}
 		c := yyyymm(cm)
 		if !c.Before(fromMonth) && cTo == 0 {
@@ -171,7 +176,7 @@ func supportAccumulate(ctx context.Context, db warehouse.DB, f SupportLoadFilter
 			get(key(p, yyyymm(sm))).solved += n
 		}
 		if cEnd == 1 {
-			return nil
+			continue
 		}
 		// Open at the end of each month it stayed open through (the last
 		// month ends at end), and at the end of the range.
@@ -186,10 +191,6 @@ func supportAccumulate(ctx context.Context, db warehouse.DB, f SupportLoadFilter
 		if sm == 0 || sEnd == 1 {
 			rangeOpen[p.key] += n
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, nil, err
 	}
 	boards := map[[2]string]string{} // (source, board) → upstream project
 	err = each(ctx, db, "boards", frag{sql: "SELECT source, board_id, project FROM {db}.boards FINAL"}, func(r warehouse.Rows) error {
@@ -323,4 +324,46 @@ func ProjectSupport(ctx context.Context, db warehouse.DB, sla map[string]time.Du
 		out[k[0]] = append(out[k[0]], groups[k].group(k[1]))
 	}
 	return out, nil
+}
+
+// ticketClass is a row of buildTicketLoad.
+type ticketClass struct {
+	grp                                                 string
+	cm, sm, n                                           int64
+	solvedWork, breached, withSLA, cEnd, sEnd, cTo, sTo uint8
+}
+
+// ticketLoadAnswer is buildTicketLoad's classes, kept like a ticket
+// summary (see ticketAnswer): per SLA targets and range end while the
+// data is unchanged, from the clock they were counted at until the first
+// instant a later clock could move a ticket to another class.
+type ticketLoadAnswer struct {
+	classes []ticketClass
+	until   int64
+}
+
+var ticketLoadReadings readingCache[ticketLoadAnswer]
+
+func ticketClasses(ctx context.Context, db warehouse.DB, sla map[string]time.Duration, now, end time.Time, to *time.Time) ([]ticketClass, error) {
+	key := TicketFilter{SLA: sla, To: to}.key(false)
+	a, _, err := ticketLoadReadings.get(ctx, db, key, now, false,
+		func(r *cachedReading[ticketLoadAnswer], now time.Time) bool {
+			return now.Unix() >= r.now.Unix() && now.Unix() < r.data.until
+		},
+		func(ctx context.Context) (ticketLoadAnswer, error) {
+			a := ticketLoadAnswer{until: math.MaxInt64}
+			err := each(ctx, db, "support tickets", buildTicketLoad(sla, now, end, to), func(r warehouse.Rows) error {
+				var c ticketClass
+				var next int64
+				if err := r.Scan(&c.grp, &c.cm, &c.sm, &c.solvedWork, &c.breached, &c.withSLA, &c.cEnd, &c.sEnd,
+					&c.cTo, &c.sTo, &c.n, &next); err != nil {
+					return err
+				}
+				a.until = min(a.until, next)
+				a.classes = append(a.classes, c)
+				return nil
+			})
+			return a, err
+		})
+	return a.classes, err
 }

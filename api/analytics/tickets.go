@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/runway-analytics/runway/collector/warehouse"
@@ -84,7 +85,8 @@ func buildTicketGroups(f TicketFilter, bySource bool) frag {
 		"    toFloat64(quantileIf(0.5)(frb, has_frb)) AS frb50, toFloat64(quantileIf(0.9)(frb, has_frb)) AS frb90,\n" +
 		"    toFloat64(quantileIf(0.5)(resb, solved_work_b)) AS resb50, toFloat64(quantileIf(0.9)(resb, solved_work_b)) AS resb90,\n" +
 		"    toInt64(countIf(" + exprBreached + ")) AS breaches,\n" +
-		"    toInt64(countIf(" + exprWithSLA + ")) AS with_sla\n" +
+		"    toInt64(countIf(" + exprWithSLA + ")) AS with_sla,\n" +
+		"    toInt64(min(sla_change_at)) AS next_change\n" +
 		"FROM (\n" +
 		"    SELECT source, " + grp + " AS grp, status, merged, breaches, applied,\n" +
 		"        isNotNull(first_reply_minutes) AS has_fr, ifNull(first_reply_minutes, 0) / 60 AS fr,\n" +
@@ -150,8 +152,17 @@ func addSLAColumns(q *query, sla map[string]time.Duration, now time.Time, answer
 		q.add("        toFloat64(0) AS target,\n")
 	}
 	q.add("        if("+answered+", ifNull(first_reply_minutes, 0),\n"+
-		"            if(has(?, status), (toInt64(toUInt32(?)) - toInt64(toUInt32(created))) / 60, 0)) AS waited\n", ticketOpen, now)
+		"            if(has(?, status), (toInt64(toUInt32(?)) - toInt64(toUInt32(created))) / 60, 0)) AS waited,\n", ticketOpen, now)
+	// The first instant the ticket's breach could change with the clock:
+	// open, unanswered, no policy applied and a target not yet passed, it
+	// breaches one second after created + target.
+	q.add("        if(NOT ("+answered+") AND has(?, status) AND applied = 0 AND target > 0 AND waited <= target,\n"+
+		"            toInt64(toUInt32(created)) + toInt64(target * 60) + 1, "+noChange+") AS sla_change_at\n", ticketOpen)
 }
+
+// noChange is the change time of what no clock changes (the last
+// DateTime).
+const noChange = "4294967295"
 
 // TicketSourceGroup is a TicketGroup of one source.
 type TicketSourceGroup struct {
@@ -165,16 +176,68 @@ func TicketsBySource(ctx context.Context, db warehouse.DB, f TicketFilter) ([]Ti
 	if err != nil {
 		return nil, err
 	}
-	out := []TicketSourceGroup{}
-	err = each(ctx, db, "tickets by source", buildTicketGroups(f, true), func(r warehouse.Rows) error {
-		var g TicketSourceGroup
-		if err := scanTicketGroup(r, &g.TicketGroup, &g.Source); err != nil {
-			return err
+	groups, err := ticketGroups(ctx, db, f, true)
+	return slices.Clone(groups), err
+}
+
+// A ticket summary is a pass over every ticket and its SLA events (~1 s
+// at 200,000 tickets on 2 cores), while its answer changes only with the
+// data or when an open, unanswered ticket passes its target: the answer
+// is kept per filter while the warehouse's data is unchanged, for clocks
+// from the one it was computed at until the first such passing (the
+// statement says when).
+type ticketAnswer struct {
+	groups []TicketSourceGroup
+	until  int64 // the answer holds for clocks before this (Unix seconds)
+}
+
+var ticketReadings readingCache[ticketAnswer]
+
+// ticketGroups runs buildTicketGroups through the cache.
+func ticketGroups(ctx context.Context, db warehouse.DB, f TicketFilter, bySource bool) ([]TicketSourceGroup, error) {
+	a, _, err := ticketReadings.get(ctx, db, f.key(bySource), f.Now, false, answerServes,
+		func(ctx context.Context) (ticketAnswer, error) {
+			a := ticketAnswer{groups: []TicketSourceGroup{}, until: math.MaxInt64}
+			err := each(ctx, db, "ticket summary", buildTicketGroups(f, bySource), func(r warehouse.Rows) error {
+				var g TicketSourceGroup
+				var next int64
+				src := &g.Source
+				if !bySource {
+					src = nil
+				}
+				if err := scanTicketGroup(r, &g.TicketGroup, src, &next); err != nil {
+					return err
+				}
+				a.until = min(a.until, next)
+				a.groups = append(a.groups, g)
+				return nil
+			})
+			return a, err
+		})
+	return a.groups, err
+}
+
+// answerServes: an answer computed at clock t holds for the clocks from t
+// (in whole seconds, as the statement binds them) up to its until.
+func answerServes(r *cachedReading[ticketAnswer], now time.Time) bool {
+	return now.Unix() >= r.now.Unix() && now.Unix() < r.data.until
+}
+
+// key identifies the filter, its clock left out.
+func (f TicketFilter) key(bySource bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%t|%q|%q", bySource, f.Source, f.GroupBy)
+	for _, t := range []*time.Time{f.From, f.To} {
+		if t == nil {
+			b.WriteString("|-")
+		} else {
+			fmt.Fprintf(&b, "|%d", t.Unix())
 		}
-		out = append(out, g)
-		return nil
-	})
-	return out, err
+	}
+	for _, p := range slices.Sorted(maps.Keys(f.SLA)) {
+		fmt.Fprintf(&b, "|%q=%d", p, f.SLA[p])
+	}
+	return b.String()
 }
 
 func (f TicketFilter) check() (TicketFilter, error) {
@@ -192,11 +255,11 @@ func (f TicketFilter) check() (TicketFilter, error) {
 }
 
 // scanTicketGroup reads a row of buildTicketGroups (src first when given).
-func scanTicketGroup(r warehouse.Rows, g *TicketGroup, src *string) error {
+func scanTicketGroup(r warehouse.Rows, g *TicketGroup, src *string, nextChange *int64) error {
 	var fr50, fr90, res50, res90, frb50, frb90, resb50, resb90 float64
 	var withSLA int64
 	dest := []any{&g.Group, &g.Created, &g.Solved, &g.Open, &fr50, &fr90, &res50, &res90,
-		&frb50, &frb90, &resb50, &resb90, &g.SLABreaches, &withSLA}
+		&frb50, &frb90, &resb50, &resb90, &g.SLABreaches, &withSLA, nextChange}
 	if src != nil {
 		dest = append([]any{src}, dest...)
 	}
@@ -219,16 +282,15 @@ func TicketSummary(ctx context.Context, db warehouse.DB, f TicketFilter) ([]Tick
 	if err != nil {
 		return nil, err
 	}
-	out := []TicketGroup{}
-	err = each(ctx, db, "ticket summary", buildTicketSummary(f), func(r warehouse.Rows) error {
-		var g TicketGroup
-		if err := scanTicketGroup(r, &g, nil); err != nil {
-			return err
-		}
-		out = append(out, g)
-		return nil
-	})
-	return out, err
+	groups, err := ticketGroups(ctx, db, f, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TicketGroup, len(groups))
+	for i, g := range groups {
+		out[i] = g.TicketGroup
+	}
+	return out, nil
 }
 
 // finite is f, or nil for the NaN a quantile of no value is.
