@@ -89,5 +89,33 @@ func TestTicketAnswerCache(t *testing.T) {
 			t.Fatal(err)
 		}
 		summary("after an insert", at(4, 0, 1), 2, 3)
+
+		// Ticket durations have no clock: kept until the data changes.
+		durations := func(wantStatements int64) int64 {
+			t.Helper()
+			before := cdb.calls.Load()
+			got, err := Durations(ctx, cdb, DurationFilter{Entity: EntityTicket, Now: at(5, 0, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := cdb.calls.Load() - before; n != wantStatements || len(got) != 1 {
+				t.Fatalf("ticket durations: %d statements, %d groups; want %d and 1", n, len(got), wantStatements)
+			}
+			return got[0].Count
+		}
+		// Solved work: T1, T2 (closed) and T4; T5 was merged, T6 deleted.
+		if n := durations(2); n != 3 {
+			t.Errorf("ticket durations count %d tickets, want 3", n)
+		}
+		first := durations(1)
+		solvedAt := 60.0
+		if err := warehouse.InsertMixed(ctx, db, []warehouse.Row{warehouse.TicketRow{Source: "zd", TicketID: "T8",
+			Priority: "low", Status: "solved", Group: "Billing", Tags: []string{}, Created: at(1, 0, 0), Updated: at(2, 0, 0),
+			ResolutionMinutes: &solvedAt, Version: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		if n := durations(2); n != first+1 {
+			t.Errorf("after a solved ticket: %d counted, want %d", n, first+1)
+		}
 	})
 }
