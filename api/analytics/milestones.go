@@ -286,13 +286,18 @@ func buildMilestoneEvents(source, id string) frag {
 		"    SELECT source, issue_id, at, action, event_id\n" +
 		"    FROM {db}.membership_events FINAL\n")
 	q.add("    WHERE source = ? AND kind = '"+warehouse.ContainerMilestone+"' AND container_id = ?\n", source, id)
-	q.add("        AND issue_id NOT IN (SELECT issue_id FROM {db}.issues FINAL WHERE source = ? AND deleted = 1)\n", source)
+	// Keys and tombstones of the milestone's issues only: a primary-key
+	// lookup, where every issue of the source would be a pass over all.
 	q.add(") AS e\n" +
 		"ANY LEFT JOIN (\n" +
-		"    SELECT source, issue_id, issue_key\n" +
+		"    SELECT source, issue_id, issue_key, deleted\n" +
 		"    FROM {db}.issues FINAL\n")
-	q.add("    WHERE source = ?\n", source)
+	q.add("    WHERE source = ? AND issue_id IN (\n"+
+		"        SELECT issue_id FROM {db}.membership_events\n"+
+		"        WHERE source = ? AND kind = '"+warehouse.ContainerMilestone+"' AND container_id = ?\n"+
+		"    )\n", source, source, id)
 	q.add(") AS k USING (source, issue_id)\n" +
+		"WHERE deleted = 0\n" +
 		"ORDER BY at, issue_id, event_id")
 	return q.frag()
 }

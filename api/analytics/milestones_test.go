@@ -298,6 +298,28 @@ func TestMilestoneReports(t *testing.T) {
 		if _, err := Milestone(ctx, db, "jira", "nope", testKinds(t), msNow); err == nil {
 			t.Error("want ErrNotFound")
 		}
+		// An issue deleted upstream (tombstoned) has no event any more.
+		gone, of := d.Events[0].IssueID, 0
+		for _, e := range d.Events {
+			if e.IssueID == gone {
+				of++
+			}
+		}
+		if err := warehouse.InsertMixed(ctx, db, []warehouse.Row{warehouse.IssueRow{Source: "jira", IssueID: gone,
+			Created: msNow, Updated: msNow, SprintIDs: []string{}, MilestoneIDs: []string{}, Labels: []string{},
+			Version: 1 << 40, Deleted: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		d, err = Milestone(ctx, db, "jira", "M1", testKinds(t), msNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, "M1 events without the tombstoned issue", len(d.Events), 24-of)
+		for _, e := range d.Events {
+			if e.IssueID == gone {
+				t.Errorf("tombstoned issue %s still has event %+v", gone, e)
+			}
+		}
 	})
 }
 

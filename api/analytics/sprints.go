@@ -178,9 +178,13 @@ const (
 )
 
 // liveIssue keeps the rows (membership intervals) of issues that are not
-// tombstoned: an issue deleted upstream counts in no sprint. The tombstoned
-// issues are few, so the set NOT IN builds is small.
-const liveIssue = "(source, issue_id) NOT IN (SELECT source, issue_id FROM {db}.issues FINAL WHERE deleted = 1)"
+// tombstoned: an issue deleted upstream counts in no sprint. The rows with
+// deleted = 1 are few: found first (a pass over one byte a row), then
+// their keys' newest versions decide (primary-key lookups), where a FINAL
+// over every issue cost ~100 ms at 2M issues.
+const liveIssue = "(source, issue_id) NOT IN (SELECT source, issue_id FROM {db}.issues" +
+	" WHERE (source, issue_id) IN (SELECT source, issue_id FROM {db}.issues WHERE deleted = 1)" +
+	" GROUP BY source, issue_id HAVING argMax(deleted, version) = 1)"
 
 // sprintWhere appends the WHERE, ORDER BY and LIMIT clauses of a sprint
 // selection to a select over {db}.sprints defining t0 and sort_at.
@@ -719,9 +723,8 @@ func buildSprintEvents(w sprintWindow) (string, []any) {
 		"        SELECT source, issue_id, entered, exited, done_at_leaving, points,\n")
 	q.add("            ? AS start_at, ? AS end_at, ? AS closing, ? AS grace\n", w.t0, w.t1, w.closing, w.grace)
 	q.add("        FROM {db}.membership_intervals FINAL\n"+
-		"        WHERE source = ? AND kind = 'sprint' AND container_id = ?\n"+
-		"            AND issue_id NOT IN (SELECT issue_id FROM {db}.issues FINAL WHERE source = ? AND deleted = 1)\n",
-		w.source, w.id, w.source)
+		"        WHERE source = ? AND kind = 'sprint' AND container_id = ?\n",
+		w.source, w.id)
 	q.add("    ) AS i\n" +
 		"    ANY LEFT JOIN (\n" +
 		"        SELECT source, issue_id, " + exprStatusHistory + " AS st\n" +
@@ -734,14 +737,15 @@ func buildSprintEvents(w sprintWindow) (string, []any) {
 		"    ) AS h USING (source, issue_id)\n" +
 		") AS e\n" +
 		"ANY LEFT JOIN (\n" +
-		"    SELECT source, issue_id, issue_key\n" +
+		"    SELECT source, issue_id, issue_key, deleted\n" +
 		"    FROM {db}.issues FINAL\n")
 	q.add("    WHERE source = ? AND issue_id IN (\n"+
 		"        SELECT issue_id FROM {db}.membership_intervals FINAL\n"+
 		"        WHERE source = ? AND kind = 'sprint' AND container_id = ?\n"+
 		"    )\n", w.source, w.source, w.id)
+	// A tombstoned issue has no event (one without an issue row is live).
 	q.add(") AS k USING (source, issue_id)\n" +
-		"WHERE is_added OR is_exit OR (in_t1 AND NOT done_t1)\n" +
+		"WHERE deleted = 0 AND (is_added OR is_exit OR (in_t1 AND NOT done_t1))\n" +
 		"ORDER BY issue_id, entered")
 	return q.sb.String(), q.args
 }

@@ -36,7 +36,7 @@ FROM (
             ) AS s
             WHERE isNotNull(t0)
         )
-            AND (source, issue_id) NOT IN (SELECT source, issue_id FROM {db}.issues FINAL WHERE deleted = 1)
+            AND (source, issue_id) NOT IN (SELECT source, issue_id FROM {db}.issues WHERE (source, issue_id) IN (SELECT source, issue_id FROM {db}.issues WHERE deleted = 1) GROUP BY source, issue_id HAVING argMax(deleted, version) = 1)
     ) AS i
     ALL INNER JOIN (
         SELECT source, sprint_id AS container_id, assumeNotNull(t0) AS start_at, t1 AS end_at,
