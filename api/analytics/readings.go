@@ -146,9 +146,11 @@ func (c *readingCache[T]) cell(db warehouse.DB, key string) *readingCell[T] {
 
 // Warm makes the readings for the warehouse's current data as of now
 // (every milestone with the closed ones' backtests, every sprint's
-// metrics), so that the first requests after a collection find them
-// ready: serve calls it after each run.
-func Warm(ctx context.Context, db warehouse.DB, now time.Time) error {
+// metrics, and the whole-desk ticket answers the overview, the gauges
+// and the support load ask for with the configured SLA targets), so that
+// the first requests after a collection find them ready: serve calls it
+// after each run.
+func Warm(ctx context.Context, db warehouse.DB, now time.Time, sla map[string]time.Duration) error {
 	now, err := reportNow(now)
 	if err != nil {
 		return err
@@ -160,6 +162,15 @@ func Warm(ctx context.Context, db warehouse.DB, now time.Time) error {
 	if _, err := c.backtests(ctx, db, now); err != nil {
 		return err
 	}
-	_, _, err = cachedSprintMetrics(ctx, db, now, true)
+	if _, _, err := cachedSprintMetrics(ctx, db, now, true); err != nil {
+		return err
+	}
+	f := TicketFilter{GroupBy: TicketsByPriority, SLA: sla, Now: now}
+	for _, bySource := range []bool{false, true} {
+		if _, err := ticketGroups(ctx, db, f, bySource); err != nil {
+			return err
+		}
+	}
+	_, err = ticketClasses(ctx, db, sla, now, now, nil)
 	return err
 }

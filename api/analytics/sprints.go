@@ -325,11 +325,14 @@ func checkRange(from, to *time.Time) error {
 // the caller's (the API's clock, a test's pinned one), never a default.
 var errNoClock = errors.New("analytics: the report clock (Now) is not set")
 
+// reportNow is the report clock in whole seconds, as the warehouse keeps
+// time: the statements bind it so, and the arithmetic in Go uses the same
+// instant.
 func reportNow(now time.Time) (time.Time, error) {
 	if now.IsZero() {
 		return time.Time{}, errNoClock
 	}
-	return now.UTC(), nil
+	return now.UTC().Truncate(time.Second), nil
 }
 
 // A sprint report is read in two statements: the page of sprints with

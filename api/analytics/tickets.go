@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -226,7 +227,7 @@ func answerServes(r *cachedReading[ticketAnswer], now time.Time) bool {
 // key identifies the filter, its clock left out.
 func (f TicketFilter) key(bySource bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%t|%q|%q", bySource, f.Source, f.GroupBy)
+	fmt.Fprintf(&b, "%t|%q|%q", bySource, f.Source, cmp.Or(f.GroupBy, TicketsByPriority)) // "" is priority
 	for _, t := range []*time.Time{f.From, f.To} {
 		if t == nil {
 			b.WriteString("|-")

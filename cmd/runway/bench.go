@@ -145,7 +145,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, _ en
 	rep.IngestPeakRSSMB = peakRSSMB()
 	resetPeakRSS()
 	start := time.Now() // elapsed time only
-	if err := analytics.Warm(ctx, db, now); err != nil {
+	if err := analytics.Warm(ctx, db, now, nil); err != nil {
 		return err
 	}
 	rep.ReadingsSeconds = time.Since(start).Seconds()

@@ -147,7 +147,7 @@ func (a *app) warm(ctx context.Context, source string) {
 		now = a.now
 	}
 	start := time.Now() // elapsed time only
-	if err := analytics.Warm(ctx, a.db, now()); err != nil {
+	if err := analytics.Warm(ctx, a.db, now(), slaTargets(a.cfg.SLA)); err != nil {
 		a.log.Warn("could not prepare the reports of the new data; the first requests will", "source", source, "err", err)
 		return
 	}
