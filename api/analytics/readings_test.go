@@ -50,5 +50,24 @@ func TestWarm(t *testing.T) {
 				}
 			}
 		}
+
+		// The support load is shared by the requests of one second.
+		support := func(at time.Time) int64 {
+			t.Helper()
+			before := cdb.calls.Load()
+			if _, err := SupportLoad(ctx, cdb, SupportLoadFilter{SLA: sla, Now: at}); err != nil {
+				t.Fatal(err)
+			}
+			return cdb.calls.Load() - before
+		}
+		if n := support(now.Add(2 * time.Second)); n < 3 {
+			t.Errorf("support load: %d statements, want it computed", n)
+		}
+		if n := support(now.Add(2*time.Second + 500*time.Millisecond)); n != 1 {
+			t.Errorf("support load in the same second: %d statements, want 1 (the fingerprint)", n)
+		}
+		if n := support(now.Add(3 * time.Second)); n < 3 {
+			t.Errorf("support load a second later: %d statements, want it computed again", n)
+		}
 	})
 }

@@ -95,9 +95,42 @@ func buildTicketLoad(sla map[string]time.Duration, now, end time.Time, to *time.
 	return q.frag()
 }
 
-// supportAccumulate reads tickets, sprints and milestones into their
-// (project, month) sums, and the projects' names.
+// supportAnswer is what accumulateSupport returns; callers only read it.
+type supportAnswer struct {
+	groups    map[[2]string]*supportAcc
+	names     map[string]string
+	rangeOpen map[string]int64
+}
+
+// supportReadings keep the last answer per filter: the support load
+// reads every closed sprint's report and every milestone's (~140 ms at
+// 26,000 sprints and 20,000 milestones), and the requests of one second
+// (report clocks are whole seconds) over unchanged data share it.
+var supportReadings readingCache[supportAnswer]
+
+// supportAccumulate is accumulateSupport through supportReadings.
 func supportAccumulate(ctx context.Context, db warehouse.DB, f SupportLoadFilter) (
+	groups map[[2]string]*supportAcc, names map[string]string, rangeOpen map[string]int64, err error) {
+	if err := checkRange(f.From, f.To); err != nil {
+		return nil, nil, nil, err
+	}
+	now, err := reportNow(f.Now)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	f.Now = now
+	a, _, err := supportReadings.get(ctx, db, TicketFilter{SLA: f.SLA, From: f.From, To: f.To}.key(false), now, false,
+		func(r *cachedReading[supportAnswer], now time.Time) bool { return now.Equal(r.now) },
+		func(ctx context.Context) (a supportAnswer, err error) {
+			a.groups, a.names, a.rangeOpen, err = accumulateSupport(ctx, db, f)
+			return a, err
+		})
+	return a.groups, a.names, a.rangeOpen, err
+}
+
+// accumulateSupport reads tickets, sprints and milestones into their
+// (project, month) sums, and the projects' names.
+func accumulateSupport(ctx context.Context, db warehouse.DB, f SupportLoadFilter) (
 	groups map[[2]string]*supportAcc, names map[string]string, rangeOpen map[string]int64, err error) {
 	if err := checkRange(f.From, f.To); err != nil {
 		return nil, nil, nil, err
