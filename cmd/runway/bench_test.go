@@ -65,7 +65,7 @@ func TestBenchSmall(t *testing.T) {
 			t.Errorf("endpoint %+v", e)
 		}
 	}
-	if rep.Metrics.Series == 0 || rep.Metrics.ColdMs <= 0 || rep.PeakRSSMB <= 0 || rep.IngestPeakRSSMB <= 0 || rep.ReadingsSeconds <= 0 {
+	if rep.Metrics.Series == 0 || rep.Metrics.ColdMs <= 0 || rep.PeakRSSMB <= 0 || rep.IngestPeakRSSMB <= 0 || rep.ReadingsPeakRSSMB <= 0 || rep.ReadingsSeconds <= 0 {
 		t.Errorf("metrics %+v, peak RSS %v MB (ingest %v MB), readings %v s", rep.Metrics, rep.PeakRSSMB, rep.IngestPeakRSSMB, rep.ReadingsSeconds)
 	}
 }
