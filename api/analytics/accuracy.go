@@ -96,14 +96,29 @@ func ForecastAccuracy(ctx context.Context, db warehouse.DB, f AccuracyFilter) ([
 	if err != nil {
 		return nil, err
 	}
-	outcomes := map[[2]string][]forecast.Outcome{}
+	// Grouped in two passes: an Outcome is large, so each group's slice
+	// is allocated once at its size rather than grown.
+	type picked struct {
+		group [2]string
+		o     *forecast.Outcome
+	}
+	var picks []picked
+	sizes := map[[2]string]int{}
 	for _, m := range c.reports(f.Kinds, now) {
 		o, ok := backtests[[2]string{m.Source, m.ID}]
 		if !ok || !inRange(m.Closed, f.From, f.To) {
 			continue
 		}
 		g, name := milestoneGroup(m, cmp.Or(f.GroupBy, GroupByProject), nil)
-		outcomes[[2]string{g, name}] = append(outcomes[[2]string{g, name}], o)
+		picks = append(picks, picked{[2]string{g, name}, o})
+		sizes[[2]string{g, name}]++
+	}
+	outcomes := make(map[[2]string][]forecast.Outcome, len(sizes))
+	for k, n := range sizes {
+		outcomes[k] = make([]forecast.Outcome, 0, n)
+	}
+	for _, p := range picks {
+		outcomes[p.group] = append(outcomes[p.group], *p.o)
 	}
 	out := []AccuracyGroup{}
 	for _, k := range slices.SortedFunc(maps.Keys(outcomes), func(a, b [2]string) int { return cmp.Compare(a[0], b[0]) }) {
@@ -115,7 +130,7 @@ func ForecastAccuracy(ctx context.Context, db warehouse.DB, f AccuracyFilter) ([
 // backtests returns the backtest of every closed milestone of the
 // reading, computed once per reading (on every core): a backtest depends
 // only on history before the milestone closed, which the reading holds.
-func (c *milestoneData) backtests(ctx context.Context, db warehouse.DB, now time.Time) (map[[2]string]forecast.Outcome, error) {
+func (c *milestoneData) backtests(ctx context.Context, db warehouse.DB, now time.Time) (map[[2]string]*forecast.Outcome, error) {
 	c.btMu.Lock()
 	defer c.btMu.Unlock()
 	if c.bt != nil {
@@ -185,9 +200,9 @@ func (c *milestoneData) backtests(ctx context.Context, db warehouse.DB, now time
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	c.bt = make(map[[2]string]forecast.Outcome, len(closed))
+	c.bt = make(map[[2]string]*forecast.Outcome, len(closed))
 	for i, m := range closed {
-		c.bt[[2]string{m.Source, m.ID}] = out[i]
+		c.bt[[2]string{m.Source, m.ID}] = &out[i]
 	}
 	return c.bt, nil
 }

@@ -28,7 +28,7 @@ type milestoneData struct {
 
 	// bt is the backtest of every closed milestone, made on first use.
 	btMu sync.Mutex
-	bt   map[[2]string]forecast.Outcome
+	bt   map[[2]string]*forecast.Outcome
 
 	// rep is the last reports computed, at repAt with repKinds.
 	repMu    sync.Mutex
@@ -41,6 +41,14 @@ type storedMilestone struct {
 	source, id, project, title, state, url string
 	archived                               uint8
 	start, due, closed                     *time.Time
+
+	// Resolved once per reading (resolve), so that computing 20,000
+	// reports looks nothing up by key: the owning project's index (-1:
+	// none), the due history and the scope.
+	owner    int
+	dues     []dueValue
+	scope    milestoneScope
+	hasScope bool
 }
 
 type dueValue struct{ d, firstSeen, lastSeen, closedSeen int64 }
@@ -55,8 +63,6 @@ type projectInfo struct {
 	key, name, typ string
 	matches        []string // upstream projects, repositories
 }
-
-func (p projectInfo) owns(upstream string) bool { return slices.Contains(p.matches, upstream) }
 
 // collectMilestones runs the statements of a milestone report. What it
 // returns is read-only from then on: the cache shares it between requests.
@@ -115,7 +121,28 @@ func collectMilestones(ctx context.Context, db warehouse.DB, sel milestoneSel, n
 	if err != nil {
 		return nil, err
 	}
+	c.resolve()
 	return c, c.readProjectClosures(ctx, db, now)
+}
+
+// resolve fills each milestone's owner, dues and scope.
+func (c *milestoneData) resolve() {
+	owners := map[string]int{}
+	for i := len(c.projects) - 1; i >= 0; i-- { // the first project owning one wins
+		for _, up := range c.projects[i].matches {
+			owners[up] = i
+		}
+	}
+	for i := range c.ms {
+		m := &c.ms[i]
+		key := [2]string{m.source, m.id}
+		m.owner = -1
+		if o, ok := owners[m.project]; ok {
+			m.owner = o
+		}
+		m.dues = c.dues[key]
+		m.scope, m.hasScope = c.scope[key]
+	}
 }
 
 // readProjects reads the configured projects.
@@ -226,18 +253,18 @@ func ptrF(f float64) *float64        { return &f }
 //
 // The last computation is kept: requests in the same second (report
 // clocks are whole seconds) with the same kind rules share it, so a burst
-// of requests over 20,000 milestones pays ~50 ms once, not each. Callers
-// get their own copy of the slice.
+// of requests over 20,000 milestones pays ~50 ms once, not each. The
+// slice is shared: callers only read it (a list filters into its own).
 func (c *milestoneData) reports(kinds KindRules, now time.Time) []MilestoneReport {
 	c.repMu.Lock()
 	defer c.repMu.Unlock()
 	if c.rep != nil && c.repAt.Equal(now) && sameRules(c.repKinds, kinds) {
-		return slices.Clone(c.rep)
+		return c.rep
 	}
 	out := make([]MilestoneReport, len(c.ms))
 	onEveryCore(len(c.ms), func(i int) { out[i] = c.report(c.ms[i], kinds, now) })
 	c.rep, c.repAt, c.repKinds = out, now, kinds
-	return slices.Clone(out)
+	return out
 }
 
 // sameRules reports whether a and b are the same rules (the same slice:
@@ -272,19 +299,15 @@ func onEveryCore(n int, fn func(i int)) {
 const parallelReportsMin = 256
 
 func (c *milestoneData) report(m storedMilestone, kinds KindRules, now time.Time) MilestoneReport {
-	key := [2]string{m.source, m.id}
 	r := MilestoneReport{Source: m.source, ID: m.id, Title: m.title, Project: m.project, Kind: kinds.Kind(m.title),
 		State: m.state, URL: m.url, Due: m.due}
 	if m.state == MilestoneOpen && m.archived == 1 {
 		r.State = MilestoneArchived
 	}
-	for _, p := range c.projects {
-		if p.owns(m.project) {
-			r.ProjectKey, r.ProjectName = p.key, p.name
-			break
-		}
+	if m.owner >= 0 {
+		r.ProjectKey, r.ProjectName = c.projects[m.owner].key, c.projects[m.owner].name
 	}
-	dues := c.dues[key]
+	dues := m.dues
 	r.DueChanges = max(len(dues)-1, 0)
 	for _, v := range dues {
 		if v.d > 0 {
@@ -296,7 +319,7 @@ func (c *milestoneData) report(m storedMilestone, kinds KindRules, now time.Time
 		r.Closed = closedAt(m, dues)
 	}
 
-	s, hasScope := c.scope[key]
+	s, hasScope := m.scope, m.hasScope
 	var baseline *time.Time
 	switch {
 	case hasScope && s.baseline > 0:
