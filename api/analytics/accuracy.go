@@ -92,6 +92,19 @@ func ForecastAccuracy(ctx context.Context, db warehouse.DB, f AccuracyFilter) ([
 	if err != nil {
 		return nil, err
 	}
+	// The answer depends on the reading and the filter only (a closed
+	// milestone's report does not move with the clock): kept per filter
+	// on the reading.
+	var first *KindRule
+	if len(f.Kinds) > 0 {
+		first = &f.Kinds[0]
+	}
+	key := fmt.Sprintf("%s|%v|%v|%d|%p", f.GroupBy, f.From, f.To, len(f.Kinds), first)
+	c.accMu.Lock()
+	defer c.accMu.Unlock()
+	if out, ok := c.acc[key]; ok {
+		return out, nil
+	}
 	backtests, err := c.backtests(ctx, db, now)
 	if err != nil {
 		return nil, err
@@ -124,6 +137,10 @@ func ForecastAccuracy(ctx context.Context, db warehouse.DB, f AccuracyFilter) ([
 	for _, k := range slices.SortedFunc(maps.Keys(outcomes), func(a, b [2]string) int { return cmp.Compare(a[0], b[0]) }) {
 		out = append(out, AccuracyGroup{Group: k[0], Name: k[1], Accuracy: forecast.Aggregate(outcomes[k])})
 	}
+	if c.acc == nil {
+		c.acc = map[string][]AccuracyGroup{}
+	}
+	c.acc[key] = out
 	return out, nil
 }
 

@@ -104,6 +104,28 @@ func TestMilestoneReadingCache(t *testing.T) {
 			}
 		}
 
+		// Forecast accuracy is kept on the reading per filter: at a later
+		// clock it equals one computed afresh (db has no reading).
+		for _, f := range []AccuracyFilter{{GroupBy: GroupByKind, Kinds: kinds}, {GroupBy: GroupByProject}} {
+			f.Now = at
+			kept, err := ForecastAccuracy(ctx, cdb, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Now = at.Add(time.Minute)
+			again, err := ForecastAccuracy(ctx, cdb, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh, err := ForecastAccuracy(ctx, db, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(kept) == 0 || !reflect.DeepEqual(kept, fresh) || !reflect.DeepEqual(again, fresh) {
+				t.Errorf("forecast accuracy by %s: kept %v, again %v, fresh %v", f.GroupBy, kept, again, fresh)
+			}
+		}
+
 		// A milestone written after the reading is listed by the next one.
 		if err := warehouse.InsertMixed(ctx, db, []warehouse.Row{warehouse.MilestoneRow{Source: "jira", MilestoneID: "M7",
 			Project: "PLAT", Title: "Late addition", State: "open", Created: msNow, Version: 1}}); err != nil {

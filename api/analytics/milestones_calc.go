@@ -30,6 +30,10 @@ type milestoneData struct {
 	btMu sync.Mutex
 	bt   map[[2]string]*forecast.Outcome
 
+	// acc is ForecastAccuracy's answer per filter.
+	accMu sync.Mutex
+	acc   map[string][]AccuracyGroup
+
 	// rep is the last reports computed, at repAt with repKinds.
 	repMu    sync.Mutex
 	rep      []MilestoneReport

@@ -158,15 +158,37 @@ func buildSprintGroups(g grouping, s sprintSel) frag {
 	return q.frag()
 }
 
+// sprintGroup is a row of buildSprintGroups.
+type sprintGroup struct{ source, id, src, grp string }
+
+// sprintGroupReadings keep the started sprints' groups per grouping and
+// filter while the data is unchanged: no clock is in them.
+var sprintGroupReadings readingCache[[]sprintGroup]
+
 // scopeChangeOf is buildScopeChange's rollup with the sprints' metrics
-// taken from the reading: one statement names each sprint's group.
+// taken from the reading and their groups from one statement (kept).
 func scopeChangeOf(ctx context.Context, db warehouse.DB, g grouping, sel sprintSel, metrics map[[2]string]sprintMetrics) ([]ScopeChangeGroup, error) {
+	key := g.src + "|" + g.grp + "|" + TicketFilter{Source: sel.source, From: sel.from, To: sel.to}.key(false)
+	rows, _, err := sprintGroupReadings.get(ctx, db, key, sel.now, false,
+		func(*cachedReading[[]sprintGroup], time.Time) bool { return true },
+		func(ctx context.Context) ([]sprintGroup, error) {
+			var out []sprintGroup
+			err := each(ctx, db, "scope change", buildSprintGroups(g, sel), func(r warehouse.Rows) error {
+				var sg sprintGroup
+				if err := r.Scan(&sg.source, &sg.id, &sg.src, &sg.grp); err != nil {
+					return err
+				}
+				out = append(out, sg)
+				return nil
+			})
+			return out, err
+		})
+	if err != nil {
+		return nil, err
+	}
 	groups := map[[2]string]*ScopeChangeGroup{}
-	err := each(ctx, db, "scope change", buildSprintGroups(g, sel), func(r warehouse.Rows) error {
-		var source, id, src, grp string
-		if err := r.Scan(&source, &id, &src, &grp); err != nil {
-			return err
-		}
+	for _, r := range rows {
+		source, id, src, grp := r.source, r.id, r.src, r.grp
 		k := [2]string{src, grp}
 		sg := groups[k]
 		if sg == nil {
@@ -178,10 +200,6 @@ func scopeChangeOf(ctx context.Context, db warehouse.DB, g grouping, sel sprintS
 		sg.Committed += m.committed
 		sg.Added += m.added
 		sg.Removed += m.removed
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	out := make([]ScopeChangeGroup, 0, len(groups))
 	for _, k := range slices.SortedFunc(maps.Keys(groups), func(a, b [2]string) int {
