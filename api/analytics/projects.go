@@ -47,6 +47,10 @@ const sprintStartsSQL = "SELECT project, toInt64(toUInt32(min(t0))) AS first\n" 
 	") AS b USING (source, board_id)\n" +
 	"GROUP BY project"
 
+// sprintStartReadings keep each upstream project's first sprint start
+// while the data is unchanged (no clock in it; callers only read it).
+var sprintStartReadings readingCache[map[string]time.Time]
+
 // Projects reports every configured project: its span from the first
 // sprint or milestone start to the last milestone closed (or now, or the
 // latest forecast while milestones are open), against its type's range.
@@ -88,16 +92,21 @@ func Portfolio(ctx context.Context, db warehouse.DB, closedWithin time.Duration,
 // projectReports computes the project reports from the milestone data and
 // every milestone's report.
 func (c *milestoneData) projectReports(ctx context.Context, db warehouse.DB, reports []MilestoneReport, now time.Time) ([]ProjectReport, error) {
-	firstSprint := map[string]time.Time{}
-	err := each(ctx, db, "project sprint starts", frag{sql: sprintStartsSQL}, func(r warehouse.Rows) error {
-		var p string
-		var t int64
-		if err := r.Scan(&p, &t); err != nil {
-			return err
-		}
-		firstSprint[p] = time.Unix(t, 0).UTC()
-		return nil
-	})
+	firstSprint, _, err := sprintStartReadings.get(ctx, db, "", now, false,
+		func(*cachedReading[map[string]time.Time], time.Time) bool { return true },
+		func(ctx context.Context) (map[string]time.Time, error) {
+			first := map[string]time.Time{}
+			err := each(ctx, db, "project sprint starts", frag{sql: sprintStartsSQL}, func(r warehouse.Rows) error {
+				var p string
+				var t int64
+				if err := r.Scan(&p, &t); err != nil {
+					return err
+				}
+				first[p] = time.Unix(t, 0).UTC()
+				return nil
+			})
+			return first, err
+		})
 	if err != nil {
 		return nil, err
 	}
