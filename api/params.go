@@ -130,8 +130,13 @@ func parseQuery(raw string, allowed ...string) (query, error) {
 
 // clip shortens a client-sent string for an error message or a log line,
 // so a 1 MiB value is not echoed back or written out whole.
+// Bytes that are not UTF-8 (a %80 in a name) become U+FFFD, so the
+// message stays valid text in JSON and in logs.
 func clip(s string) string {
 	const max = 64
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	if len(s) <= max {
 		return s
 	}

@@ -39,6 +39,13 @@ func decodeNative(data []byte) (names []string, blocks []nativeBlock, err error)
 		if err != nil {
 			return nil, nil, fmt.Errorf("block %d: %w", len(blocks), err)
 		}
+		// A corrupt result must not make us allocate what its counts
+		// claim: a column takes at least two bytes (the lengths of its name
+		// and type) and a row at least a byte of each column.
+		if ncols > uint64(len(data)) || (ncols > 0 && nrows > uint64(len(data))) {
+			return nil, nil, fmt.Errorf("block %d: %d columns of %d rows cannot fit in a result of %d bytes",
+				len(blocks), ncols, nrows, len(data))
+		}
 		if blocks == nil {
 			names, types = make([]string, ncols), make([]string, ncols)
 		} else if int(ncols) != len(names) {
@@ -46,11 +53,11 @@ func decodeNative(data []byte) (names []string, blocks []nativeBlock, err error)
 		}
 		b := nativeBlock{rows: int(nrows), cols: make([]nativeColumn, ncols)}
 		for i := range b.cols {
-			name, err := r.Str()
+			name, err := boundedStr(r, len(data))
 			if err != nil {
 				return nil, nil, fmt.Errorf("column %d name: %w", i, err)
 			}
-			typ, err := r.Str()
+			typ, err := boundedStr(r, len(data))
 			if err != nil {
 				return nil, nil, fmt.Errorf("column %s type: %w", name, err)
 			}
@@ -160,4 +167,21 @@ func splitType(s string) (string, []string) {
 		}
 	}
 	return name, append(args, strings.TrimSpace(inner[start:]))
+}
+
+// boundedStr reads a string whose length cannot exceed the result's size
+// (ch-go's Str allocates whatever length a corrupt prefix claims).
+func boundedStr(r *proto.Reader, size int) (string, error) {
+	n, err := r.StrLen()
+	if err != nil {
+		return "", err
+	}
+	if n > size {
+		return "", fmt.Errorf("a string of %d bytes in a result of %d", n, size)
+	}
+	b := make([]byte, n)
+	if err := r.ReadFull(b); err != nil {
+		return "", err
+	}
+	return string(b), nil
 }
