@@ -81,13 +81,16 @@ bench: deps libchdb build
 	./runway bench --scale $(BENCH_SCALE) --json bench.json
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./collector/warehouse/... ./api/analytics/ ./collector/jira/ ./collector/github/ ./collector/gitlab/ ./collector/zendesk/
 
-## fuzz: the value binder (no bound string may change a statement) and
-## the API's query parser (anything is parsed or a 400). Their seed corpora
-## (testdata/fuzz) run with every make test.
+## fuzz: the value binder (no bound string may change a statement), the
+## API's query parser (anything is parsed or a 400), the strict config
+## loader and Jira's issue decoder and mapper (an error, never a panic).
+## Their seeds (and testdata/fuzz) run with every make test.
 FUZZ_TIME ?= 60s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzBind -fuzztime $(FUZZ_TIME) ./collector/warehouse/
 	$(GO) test -run '^$$' -fuzz FuzzParseQuery -fuzztime $(FUZZ_TIME) ./api/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZ_TIME) ./collector/config/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeIssue -fuzztime $(FUZZ_TIME) ./collector/jira/
 
 clean:
 	rm -f runway
