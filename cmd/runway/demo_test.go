@@ -211,8 +211,7 @@ func TestDemoEndToEnd(t *testing.T) {
 			Running                              bool
 		}
 	}
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
+	done := eventually(3*time.Minute, 250*time.Millisecond, func() bool {
 		var c collectors
 		// The replayed past's runs are "manual"; the live ones the banner
 		// starts are the API's.
@@ -232,12 +231,12 @@ func TestDemoEndToEnd(t *testing.T) {
 					t.Fatalf("first collection: %+v\n%s", it, errOut.String())
 				}
 			}
-			break
+			return true
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the first collection did not finish within 3 minutes\n%s", errOut.String())
-		}
-		time.Sleep(250 * time.Millisecond)
+		return false
+	})
+	if !done {
+		t.Fatalf("the first collection did not finish within 3 minutes\n%s", errOut.String())
 	}
 	// Jira's sprints and GitLab's iterations.
 	for _, src := range []string{"sim-jira", "sim-gitlab"} {

@@ -155,26 +155,20 @@ sources:
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if code, _ := get("/healthz", ""); code == 200 {
-			break
-		}
+	healthy := eventually(30*time.Second, 100*time.Millisecond, func() bool {
 		select {
 		case err := <-exited:
 			t.Fatalf("serve exited early: %v\n%s", err, errOut.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve never answered /healthz\n%s", errOut.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+		code, _ := get("/healthz", "")
+		return code == 200
+	})
+	if !healthy {
+		t.Fatalf("serve never answered /healthz\n%s", errOut.String())
 	}
 	// Once listening, serve prints where the overview page is, first.
-	// A bound on the wait (wall time), not a date: nothing depends on the day.
-	for wait := time.Now().Add(5 * time.Second); !strings.Contains(out.String(), "\n") && time.Now().Before(wait); {
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(5*time.Second, 20*time.Millisecond, func() bool { return strings.Contains(out.String(), "\n") })
 	if got := out.String(); !strings.HasPrefix(got, "Runway overview: http://"+addr+"/\n") {
 		t.Errorf("stdout %q, want the overview URL first", got)
 	}

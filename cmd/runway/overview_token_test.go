@@ -179,14 +179,8 @@ func (d *devtools) eval(expr string) any {
 // waitFor waits until expr is true in the page.
 func (d *devtools) waitFor(what, expr string) {
 	d.t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); ; {
-		if d.eval(expr) == true {
-			return
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("waiting for %s (%s)", what, expr)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !eventually(15*time.Second, 50*time.Millisecond, func() bool { return d.eval(expr) == true }) {
+		d.t.Fatalf("waiting for %s (%s)", what, expr)
 	}
 }
 
