@@ -583,8 +583,12 @@ func (c cronLogger) Error(err error, msg string, kv ...any) {
 
 // LastRuns reads the latest recorded run of every source.
 func LastRuns(ctx context.Context, db warehouse.DB) (map[string]warehouse.RunRow, error) {
+	// Ordered outside the FINAL read: 18.16 cannot order one on a cluster.
 	rows, err := db.Query(ctx, `SELECT source, run_id, type, trigger, started, finished, status, error, requests, retries, bytes, rows
-FROM {db}.collector_runs FINAL
+FROM (
+    SELECT source, run_id, type, trigger, started, finished, status, error, requests, retries, bytes, rows, version
+    FROM {db}.collector_runs FINAL
+) AS r
 ORDER BY source, started DESC, version DESC
 LIMIT 1 BY source`)
 	if err != nil {

@@ -7,8 +7,9 @@ import (
 )
 
 // boardNamesSQL reads every board's current name.
+// (Ordered outside the FINAL read: 18.16 cannot order one on a cluster.)
 const boardNamesSQL = "SELECT source, board_id, name\n" +
-	"FROM {db}.boards FINAL\n" +
+	"FROM (SELECT source, board_id, name FROM {db}.boards FINAL) AS b\n" +
 	"ORDER BY source, board_id"
 
 // BoardNames returns each board's name by source and board id (sprint

@@ -86,8 +86,10 @@ WHERE deleted = 0`, f.args, []any{bNow, bNow})
 FROM {db}.sprints FINAL
 WHERE deleted = 0
     AND (state = 'active' OR (source, sprint_id) IN (
-        SELECT source, sprint_id FROM {db}.sprints FINAL
-        WHERE state = 'closed' AND deleted = 0
+        SELECT source, sprint_id FROM (
+            SELECT source, sprint_id, board_id, complete_date FROM {db}.sprints FINAL
+            WHERE state = 'closed' AND deleted = 0
+        ) AS c
         ORDER BY source, board_id, ifNull(complete_date, toDateTime(0, 'UTC')) DESC, sprint_id DESC
         LIMIT 3 BY source, board_id))`, f.args, []any{bNow, bNow})
 
@@ -422,11 +424,12 @@ func TestDurationsSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	sql, args := buildDurations(g, sprintSel{from: &bFrom, now: bNow})
-	checkSQL(t, "durations", sql, `SELECT src, grp, toInt64(count()) AS n, toFloat64(avg(days)) AS mean_days,
+	checkSQL(t, "durations", sql, `SELECT src, grp, toInt64(count()) AS n, toFloat64(sum(secs)) / count() / 86400 AS mean_days,
     toFloat64(quantile(0.5)(days)) AS p50_days, toFloat64(quantile(0.9)(days)) AS p90_days,
     toFloat64(max(days)) AS max_days
 FROM (
     SELECT '' AS src, 'all' AS grp,
+        toInt64(toUInt32(t1)) - toInt64(toUInt32(assumeNotNull(t0))) AS secs,
         (toFloat64(toUInt32(t1)) - toFloat64(toUInt32(assumeNotNull(t0)))) / 86400 AS days
     FROM (
         SELECT source, sprint_id, board_id, name, state, start_date, end_date, complete_date, carry_over_grace,
@@ -542,11 +545,11 @@ ORDER BY grp`, f.args, []any{open, []string{"high", "urgent"}, []int64{1440, 240
 
 func TestTicketDurationsSQL(t *testing.T) {
 	f := buildTicketDurations(TicketsByGroup, &bFrom, &bTo)
-	checkSQL(t, "ticket durations", f.sql, `SELECT source AS src, group_name AS grp, toInt64(count()) AS n, toFloat64(avg(days)) AS mean_days,
+	checkSQL(t, "ticket durations", f.sql, `SELECT source AS src, group_name AS grp, toInt64(count()) AS n, toFloat64(sum(minutes)) / count() / 1440 AS mean_days,
     toFloat64(quantile(0.5)(days)) AS p50_days, toFloat64(quantile(0.9)(days)) AS p90_days,
     toFloat64(max(days)) AS max_days
 FROM (
-    SELECT source, priority, group_name, assumeNotNull(resolution_minutes) / 1440 AS days
+    SELECT source, priority, group_name, assumeNotNull(resolution_minutes) AS minutes, minutes / 1440 AS days
     FROM {db}.tickets FINAL
     WHERE status IN ('solved', 'closed') AND NOT has(tags, 'closed_by_merge') AND isNotNull(resolution_minutes) AND created >= ? AND created <= ?
 ) AS t

@@ -53,4 +53,10 @@
 // aggregate reads, and
 // values bound through `?` only. Group-by and sort SQL comes from fixed
 // allow-lists.
+//
+// The same statements run on a cluster (storage.cluster), where every
+// table is Distributed: a FINAL read is never ordered or LIMIT BY'd at its
+// own level (18.16 then loses columns merging the shards' streams; order
+// it outside), and the cluster's DB makes every join and IN subquery
+// GLOBAL (warehouse.Globalize).
 package analytics

@@ -49,9 +49,12 @@ func buildMilestoneSet(s milestoneSel) frag {
 	w := s.where()
 	var q query
 	q.add("SELECT source, milestone_id, project, title, state, archived, url, start_date, due, closed\n" +
-		"FROM {db}.milestones FINAL\n")
-	q.add("WHERE "+w.sql+"\n", w.args...)
-	q.add("ORDER BY source, milestone_id")
+		"FROM (\n" +
+		"    SELECT source, milestone_id, project, title, state, archived, url, start_date, due, closed\n" +
+		"    FROM {db}.milestones FINAL\n")
+	q.add("    WHERE "+w.sql+"\n", w.args...)
+	q.add(") AS m\n" +
+		"ORDER BY source, milestone_id")
 	return q.frag()
 }
 
@@ -179,5 +182,5 @@ func buildProjectClosures(sources, projects []string, since time.Time) frag {
 
 // projectsSQL reads the configured projects with what they match.
 const projectsSQL = "SELECT project_key, name, type, jira_projects, github_repos, gitlab_projects\n" +
-	"FROM {db}.projects FINAL\n" +
+	"FROM (SELECT project_key, name, type, jira_projects, github_repos, gitlab_projects FROM {db}.projects FINAL) AS p\n" +
 	"ORDER BY project_key"

@@ -24,19 +24,29 @@ import (
 // partsFingerprintSQL identifies the data a warehouse holds: per table and
 // partition, the newest block number of its active parts. An insert makes
 // a part with a new block number; a merge makes a part covering the same
-// numbers; a dropped partition or table goes missing.
-const partsFingerprintSQL = "SELECT toString(count()), toString(sum(cityHash64(table, partition_id, top)))\n" +
-	"FROM (\n" +
-	"    SELECT table, partition_id, max(max_block_number) AS top\n" +
-	"    FROM system.parts\n" +
-	"    WHERE database = ? AND active\n" +
-	"    GROUP BY table, partition_id\n" +
-	") AS p"
+// numbers; a dropped partition or table goes missing. On a cluster the
+// parts are every shard's (one replica each), told apart by node (host
+// and data folder): each shard numbers its blocks on its own. A shard
+// answered by another replica than last time reads as a change, so a
+// reading is made again rather than ever served stale.
+func partsFingerprintSQL(cluster, database string) frag {
+	from, node, args := "system.parts", "''", []any{}
+	if cluster != "" {
+		from, node, args = "cluster(?, system, parts)", "concat(hostName(), substring(path, 1, position(path, '/data/')))", []any{cluster}
+	}
+	return frag{sql: "SELECT toString(count()), toString(sum(cityHash64(node, table, partition_id, top)))\n" +
+		"FROM (\n" +
+		"    SELECT " + node + " AS node, table, partition_id, max(max_block_number) AS top\n" +
+		"    FROM " + from + "\n" +
+		"    WHERE database = ? AND active\n" +
+		"    GROUP BY node, table, partition_id\n" +
+		") AS p", args: append(args, database)}
+}
 
 // partsFingerprint identifies the data db holds now.
 func partsFingerprint(ctx context.Context, db warehouse.DB) (string, error) {
 	var n, sum string
-	err := each(ctx, db, "warehouse parts", frag{sql: partsFingerprintSQL, args: []any{db.Database()}},
+	err := each(ctx, db, "warehouse parts", partsFingerprintSQL(db.Cluster(), db.Database()),
 		func(r warehouse.Rows) error { return r.Scan(&n, &sum) })
 	if err != nil {
 		return "", err

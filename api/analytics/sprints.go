@@ -216,8 +216,10 @@ func sprintWhere(q *query, s sprintSel) {
 	}
 	if s.recent > 0 {
 		cond("(state = '" + StateActive + "' OR (source, sprint_id) IN (\n" +
-			"        SELECT source, sprint_id FROM {db}.sprints FINAL\n" +
-			"        WHERE state = '" + StateClosed + "' AND deleted = 0\n" +
+			"        SELECT source, sprint_id FROM (\n" +
+			"            SELECT source, sprint_id, board_id, complete_date FROM {db}.sprints FINAL\n" +
+			"            WHERE state = '" + StateClosed + "' AND deleted = 0\n" +
+			"        ) AS c\n" +
 			"        ORDER BY source, board_id, ifNull(complete_date, toDateTime(0, 'UTC')) DESC, sprint_id DESC\n" +
 			"        LIMIT " + strconv.Itoa(s.recent) + " BY source, board_id))")
 	}

@@ -53,7 +53,7 @@ type SupportLoadGroup struct {
 
 // supportProjectsSQL reads what each project matches.
 const supportProjectsSQL = "SELECT project_key, name, jira_projects, gitlab_projects, zendesk_groups\n" +
-	"FROM {db}.projects FINAL\n" +
+	"FROM (SELECT project_key, name, jira_projects, gitlab_projects, zendesk_groups FROM {db}.projects FINAL) AS p\n" +
 	"ORDER BY project_key"
 
 // buildTicketLoad renders the tickets that are not deleted counted by

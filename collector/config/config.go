@@ -42,8 +42,12 @@ type Config struct {
 // Storage selects the warehouse backend by DSN.
 type Storage struct {
 	DSN string `yaml:"dsn"`
-	// Target is DSN parsed, by Validate: the one parse everything that
-	// opens or names the store uses.
+	// Cluster names the ClickHouse cluster (the servers' remote_servers)
+	// the tables are spread over: replicated local tables behind
+	// Distributed ones. Empty: one node.
+	Cluster string `yaml:"cluster"`
+	// Target is DSN parsed (with Cluster), by Validate: the one parse
+	// everything that opens or names the store uses.
 	Target warehouse.DSN `yaml:"-"`
 }
 
@@ -507,6 +511,8 @@ func (c *Config) Validate(types SourceTypes) error {
 		add("storage.dsn: required (chdb:///path or clickhouse://host:9000/db)")
 	} else if t, err := warehouse.ParseDSN(c.Storage.DSN); err != nil {
 		add("storage.dsn: %v", err) // the warehouse redacts passwords
+	} else if t, err = t.WithCluster(c.Storage.Cluster); err != nil {
+		add("storage.cluster: %v", err)
 	} else {
 		c.Storage.Target = t
 	}

@@ -96,6 +96,7 @@ func parseEmbeddedDSN(dsn string) (path, db string, err error) {
 }
 
 func (d *chdbDB) Backend() string  { return "chdb" }
+func (d *chdbDB) Cluster() string  { return "" }
 func (d *chdbDB) Database() string { return d.db }
 
 // do runs fn, a statement on the engine, under the handle's read lock, so

@@ -40,6 +40,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"reflect"
 	"sort"
@@ -73,11 +74,20 @@ type serverDB struct {
 	db       string // database all tables live in (Database())
 	password string // scrubbed from every error message
 	addr     string // server address(es), named when they cannot be reached
+	cluster  string // storage.cluster, "" on one node
 	closed   atomic.Bool
 }
 
-func openServer(ctx context.Context, opts *clickhouse.Options, db, shown string) (DB, error) {
+func openServer(ctx context.Context, opts *clickhouse.Options, db, shown, cluster string) (DB, error) {
 	password := opts.Auth.Password
+	if cluster != "" {
+		// An insert into a Distributed table returns once every shard has
+		// its rows, not when they are queued on this node: a run's cursors
+		// must never be committed before its rows are.
+		settings := clickhouse.Settings{"insert_distributed_sync": 1}
+		maps.Copy(settings, opts.Settings)
+		opts.Settings = settings
+	}
 	var stringSettings []string
 	for k, v := range opts.Settings {
 		switch v.(type) {
@@ -123,7 +133,7 @@ func openServer(ctx context.Context, opts *clickhouse.Options, db, shown string)
 			admin.Close()
 			return nil, serr
 		}
-		cerr := admin.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db)
+		cerr := admin.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db+onCluster(cluster))
 		admin.Close()
 		if cerr != nil {
 			return nil, wrapScrubbed("ClickHouse server "+shown+": creating database "+db, cerr, password)
@@ -153,7 +163,37 @@ func openServer(ctx context.Context, opts *clickhouse.Options, db, shown string)
 		conn.Close()
 		return nil, err
 	}
-	return &serverDB{conn: conn, db: db, password: password, addr: strings.Join(opts.Addr, ", ")}, nil
+	if cluster != "" {
+		if err := joinCluster(ctx, conn, db, cluster); err != nil {
+			conn.Close()
+			return nil, wrapScrubbed("ClickHouse server "+shown, err, password)
+		}
+	}
+	return &serverDB{conn: conn, db: db, password: password, addr: strings.Join(opts.Addr, ", "), cluster: cluster}, nil
+}
+
+// onCluster is the ON CLUSTER clause of DDL on cluster ("" on one node).
+func onCluster(cluster string) string {
+	if cluster == "" {
+		return ""
+	}
+	return " ON CLUSTER " + cluster
+}
+
+// joinCluster checks that the server knows cluster and creates db on every
+// node of it (the node connected to may have it while others do not).
+func joinCluster(ctx context.Context, conn driver.Conn, db, cluster string) error {
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM system.clusters WHERE cluster = '"+cluster+"'").Scan(&n); err != nil {
+		return fmt.Errorf("reading system.clusters: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("storage.cluster %s: the server defines no such cluster (remote_servers in its config)", cluster)
+	}
+	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db+onCluster(cluster)); err != nil {
+		return fmt.Errorf("creating database %s on cluster %s: %w", db, cluster, err)
+	}
+	return nil
 }
 
 // badOptionsError is a clickhouse.Open failure: the options themselves are
@@ -192,11 +232,15 @@ func isUnknownDatabase(err error) bool {
 
 func (s *serverDB) Backend() string  { return "clickhouse" }
 func (s *serverDB) Database() string { return s.db }
+func (s *serverDB) Cluster() string  { return s.cluster }
 
 // statement qualifies query, binds args (giving the exact SQL sent) and
 // names the operation for errors, as the embedded backend does.
 func (s *serverDB) statement(verb, query string, args []any) (op, template, sql string, err error) {
 	template = qualify(query, s.db)
+	if s.cluster != "" {
+		template = Globalize(template)
+	}
 	op = verb + " " + describeStatement(template)
 	sql, err = Bind(template, args...)
 	if err != nil {

@@ -73,7 +73,9 @@ func ListStored(ctx context.Context, db DB, source string, kind EntityKind) ([]S
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Query(ctx, "SELECT "+t.id+", "+t.scope+" FROM {db}."+t.table+" FINAL WHERE source = ? AND deleted = 0 ORDER BY "+t.id, source)
+	// Ordered outside the FINAL read: 18.16 cannot order one on a cluster.
+	rows, err := db.Query(ctx, "SELECT "+t.id+", "+t.scope+" FROM (SELECT "+t.id+", "+t.scope+" FROM {db}."+t.table+
+		" FINAL WHERE source = ? AND deleted = 0) AS s ORDER BY "+t.id, source)
 	if err != nil {
 		return nil, fmt.Errorf("listing stored %ss: %w", kind, err)
 	}

@@ -37,6 +37,10 @@ type DB interface {
 	Backend() string
 	// Database is the database all tables live in.
 	Database() string
+	// Cluster is the ClickHouse cluster the tables are spread over
+	// (storage.cluster), "" on a single node: migrations then create
+	// replicated local tables behind Distributed ones (see Render).
+	Cluster() string
 	Close() error
 }
 
@@ -75,6 +79,7 @@ type DSN struct {
 	database string
 	path     string              // chdb: the data folder, absolute
 	server   *clickhouse.Options // clickhouse: connection options
+	cluster  string              // clickhouse: storage.cluster, "" on one node
 }
 
 // ParseDSN parses a storage DSN exactly as Open uses it, without
@@ -107,6 +112,27 @@ func (d DSN) Database() string { return d.database }
 // Path is the embedded store's data folder ("" for a server DSN).
 func (d DSN) Path() string { return d.path }
 
+// Cluster is the cluster set by WithCluster ("" on one node).
+func (d DSN) Cluster() string { return d.cluster }
+
+// WithCluster is d on the ClickHouse cluster name (storage.cluster, which
+// the servers define in remote_servers). Only a server DSN can name one,
+// and the name must be a plain identifier: it is written into DDL.
+func (d DSN) WithCluster(name string) (DSN, error) {
+	if name == "" {
+		d.cluster = ""
+		return d, nil
+	}
+	if d.backend != "clickhouse" {
+		return DSN{}, fmt.Errorf("%w: a cluster needs a clickhouse:// server DSN, not %s://", ErrBadDSN, d.backend)
+	}
+	if !validIdentifier(name) {
+		return DSN{}, fmt.Errorf("%w: cluster name %q: want letters, digits and underscores", ErrBadDSN, name)
+	}
+	d.cluster = name
+	return d, nil
+}
+
 // String is the DSN with any password replaced.
 func (d DSN) String() string { return redactDSN(d.raw) }
 
@@ -128,7 +154,7 @@ func OpenDSN(ctx context.Context, d DSN) (DB, error) {
 	switch d.backend {
 	case "clickhouse":
 		opts := *d.server // the DSN stays as parsed
-		return openServer(ctx, &opts, d.database, d.String())
+		return openServer(ctx, &opts, d.database, d.String(), d.cluster)
 	case "chdb":
 		return openEmbedded(ctx, d.path, d.database)
 	}

@@ -29,8 +29,10 @@ FROM (
                 FROM {db}.sprints FINAL
                 WHERE deleted = 0
                     AND (state = 'active' OR (source, sprint_id) IN (
-                        SELECT source, sprint_id FROM {db}.sprints FINAL
-                        WHERE state = 'closed' AND deleted = 0
+                        SELECT source, sprint_id FROM (
+                            SELECT source, sprint_id, board_id, complete_date FROM {db}.sprints FINAL
+                            WHERE state = 'closed' AND deleted = 0
+                        ) AS c
                         ORDER BY source, board_id, ifNull(complete_date, toDateTime(0, 'UTC')) DESC, sprint_id DESC
                         LIMIT 3 BY source, board_id))
             ) AS s
@@ -47,8 +49,10 @@ FROM (
             FROM {db}.sprints FINAL
             WHERE deleted = 0
                 AND (state = 'active' OR (source, sprint_id) IN (
-                    SELECT source, sprint_id FROM {db}.sprints FINAL
-                    WHERE state = 'closed' AND deleted = 0
+                    SELECT source, sprint_id FROM (
+                        SELECT source, sprint_id, board_id, complete_date FROM {db}.sprints FINAL
+                        WHERE state = 'closed' AND deleted = 0
+                    ) AS c
                     ORDER BY source, board_id, ifNull(complete_date, toDateTime(0, 'UTC')) DESC, sprint_id DESC
                     LIMIT 3 BY source, board_id))
         ) AS s
@@ -71,8 +75,10 @@ ANY LEFT JOIN (
                     FROM {db}.sprints FINAL
                     WHERE deleted = 0
                         AND (state = 'active' OR (source, sprint_id) IN (
-                            SELECT source, sprint_id FROM {db}.sprints FINAL
-                            WHERE state = 'closed' AND deleted = 0
+                            SELECT source, sprint_id FROM (
+                                SELECT source, sprint_id, board_id, complete_date FROM {db}.sprints FINAL
+                                WHERE state = 'closed' AND deleted = 0
+                            ) AS c
                             ORDER BY source, board_id, ifNull(complete_date, toDateTime(0, 'UTC')) DESC, sprint_id DESC
                             LIMIT 3 BY source, board_id))
                 ) AS s
@@ -95,8 +101,10 @@ ANY LEFT JOIN (
                     FROM {db}.sprints FINAL
                     WHERE deleted = 0
                         AND (state = 'active' OR (source, sprint_id) IN (
-                            SELECT source, sprint_id FROM {db}.sprints FINAL
-                            WHERE state = 'closed' AND deleted = 0
+                            SELECT source, sprint_id FROM (
+                                SELECT source, sprint_id, board_id, complete_date FROM {db}.sprints FINAL
+                                WHERE state = 'closed' AND deleted = 0
+                            ) AS c
                             ORDER BY source, board_id, ifNull(complete_date, toDateTime(0, 'UTC')) DESC, sprint_id DESC
                             LIMIT 3 BY source, board_id))
                 ) AS s

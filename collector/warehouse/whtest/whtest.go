@@ -138,6 +138,8 @@ type ServerOption func(*serverSettings)
 
 type serverSettings struct {
 	timezone string
+	port     int    // native port; 0: a free one
+	extra    string // XML elements added to config.xml (a cluster's)
 }
 
 // WithTimezone sets the server's time zone (<timezone>, default UTC), the
@@ -185,7 +187,10 @@ func startServer(ctx context.Context, bin, parent string, settings serverSetting
 	if err != nil {
 		return nil, fmt.Errorf("whtest: %w", err)
 	}
-	port, err := freePort()
+	port := settings.port
+	if port == 0 {
+		port, err = freePort()
+	}
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("whtest: finding a free port: %w", err)
@@ -484,7 +489,7 @@ func serverConfig(dir string, port int, settings serverSettings) string {
     <max_table_size_to_drop>0</max_table_size_to_drop>
     <max_partition_size_to_drop>0</max_partition_size_to_drop>
     <mlock_executable>false</mlock_executable>
-</yandex>
+` + settings.extra + `</yandex>
 `
 }
 

@@ -1,0 +1,396 @@
+//go:build cluster
+
+// The cluster test starts ZooKeeper and three ClickHouse servers and runs
+// for minutes: `make test-cluster` runs it (CI does, after make test).
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runway-analytics/runway/api"
+	"github.com/runway-analytics/runway/collector/collectortest"
+	"github.com/runway-analytics/runway/collector/config"
+	"github.com/runway-analytics/runway/collector/simulate"
+	"github.com/runway-analytics/runway/collector/warehouse"
+	"github.com/runway-analytics/runway/collector/warehouse/whtest"
+)
+
+// clusterNow is when the cluster test's demo org ends.
+var clusterNow = collectortest.Now(time.Date(2026, 3, 16, 9, 0, 0, 0, time.UTC))
+
+// TestClusterAnswersEqualOneNode collects the demo's four simulated sites
+// (Jira, GitHub, GitLab, Zendesk, with their replayed past) into one
+// ClickHouse 18.16 server and into a real cluster of three (ZooKeeper; two
+// shards, the first with two replicas) under storage.cluster, and asks
+// both the same questions: every answer must be the same bytes. On the
+// cluster one replica is killed while the collection runs: the collection
+// and the API go on through the other replica, and once it is back the two
+// replicas hold the same rows.
+func TestClusterAnswersEqualOneNode(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cl, err := whtest.StartCluster(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop()
+	defer func() {
+		if t.Failed() {
+			for _, n := range cl.Nodes {
+				b, _ := os.ReadFile(filepath.Join(n.Dir(), "log", "server.err.log"))
+				t.Logf("node %d errors:\n%s", n.Port(), clip(string(b), 20000))
+			}
+		}
+	}()
+
+	phase := time.Now()
+	lap := func(what string) {
+		t.Logf("%s: %s", what, time.Since(phase).Round(time.Millisecond))
+		phase = time.Now()
+	}
+	one, _ := collectAndAsk(t, ctx, serverDSN(t), "", nil)
+	lap("one node: collected and asked")
+
+	db := whtest.DatabaseName(t)
+	var addrs []string
+	for _, n := range cl.Nodes {
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", n.Port()))
+	}
+	// Every node is named: the client fails over when the one it uses dies.
+	dsn := "clickhouse://default@" + strings.Join(addrs, ",") + "/" + db + "?dial_timeout=2s"
+	victim := cl.Nodes[1] // the second replica of the first shard
+	var down time.Time
+	var during []string
+	clustered, sites := collectAndAsk(t, ctx, dsn, whtest.ClusterName, func(step int, ask func(string) (int, string)) {
+		switch step {
+		case 1: // after the first past run: kill a replica mid-collection
+			victim.Kill()
+			down = time.Now()
+			t.Logf("killed replica 01/r2 (port %d)", victim.Port())
+		case 2: // the cluster keeps answering without it
+			for _, p := range []string{"/api/v1/sprints?limit=5", "/api/v1/milestones", "/api/v1/tickets/summary"} {
+				if code, body := ask(p); code != http.StatusOK {
+					during = append(during, fmt.Sprintf("%s: %d %s", p, code, body))
+				}
+			}
+		}
+	})
+	lap("cluster: collected and asked")
+	if len(during) > 0 {
+		t.Errorf("with a replica down the cluster did not answer:\n%s", strings.Join(during, "\n"))
+	}
+	compareAnswers(t, "cluster with a replica down", one, clustered)
+
+	restart := time.Now()
+	if err := victim.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("replica down %s; restarted in %s", time.Since(down).Round(time.Millisecond), time.Since(restart).Round(time.Millisecond))
+	// The replica catches up from ZooKeeper's log; then both hold the
+	// same rows, table by table.
+	caught := time.Now()
+	first, second := nodeDB(t, ctx, cl.Nodes[0], db), nodeDB(t, ctx, victim, db)
+	for _, tbl := range clusterTables(t, ctx, first) {
+		for _, n := range []warehouse.DB{first, second} {
+			if err := n.Exec(ctx, "SYSTEM SYNC REPLICA {db}."+tbl); err != nil {
+				t.Fatalf("syncing %s: %v", tbl, err)
+			}
+		}
+		a, b := localRows(t, ctx, first, tbl), localRows(t, ctx, second, tbl)
+		if a != b {
+			t.Errorf("%s: replica 01/r1 holds %s, 01/r2 %s", tbl, a, b)
+		}
+	}
+	t.Logf("replicas equal %s after the restart", time.Since(caught).Round(time.Millisecond))
+	// And the cluster answers the same with every node up (the lists: the
+	// details were compared above, and the replicas hold the same rows).
+	back := askAll(t, ctx, dsn, whtest.ClusterName, sites)
+	lists := clusterAnswers{}
+	for p := range back {
+		lists[p] = one[p]
+	}
+	compareAnswers(t, "cluster after the replica came back", lists, back)
+}
+
+// clusterAnswers are the API's answers by request path.
+type clusterAnswers map[string]string
+
+// collectAndAsk replays the demo's org into the warehouse at dsn (on
+// cluster, when named) with every clock pinned to clusterNow, then asks
+// the API every question. during, when not nil, is called between the
+// replay's runs (step 1 after the first, ...) with a way to ask the API.
+func collectAndAsk(t *testing.T, ctx context.Context, dsn, cluster string,
+	during func(step int, ask func(string) (int, string))) (clusterAnswers, *strings.Replacer) {
+	t.Helper()
+	a, clock, srv, stop := clusterApp(t, ctx, dsn, cluster)
+	defer stop()
+	ask := func(p string) (int, string) { return fetch(t, srv.URL+p) }
+	steps := 0
+	for _, at := range append(pastOf(clusterNow), clusterNow) {
+		clock.Set(at)
+		for _, name := range a.runner.Sources() {
+			if _, err := a.runner.RunOnce(ctx, name, nil); err != nil {
+				t.Fatalf("%s as of %s: %v", name, at, err)
+			}
+			steps++
+			if during != nil {
+				during(steps, ask)
+			}
+		}
+	}
+	sites := sitesOf(a)
+	return askEvery(t, srv.URL, sites, true), sites
+}
+
+// pastOf are the demo's replayed instants before now.
+func pastOf(now time.Time) []time.Time {
+	var out []time.Time
+	for _, ago := range demoPast {
+		out = append(out, now.Add(-ago))
+	}
+	return out
+}
+
+// askAll asks every question of an already collected warehouse, whose
+// sites were served as sites names them.
+func askAll(t *testing.T, ctx context.Context, dsn, cluster string, sites *strings.Replacer) clusterAnswers {
+	t.Helper()
+	_, _, srv, stop := clusterApp(t, ctx, dsn, cluster)
+	defer stop()
+	return askEvery(t, srv.URL, sites, false)
+}
+
+// clusterApp is the demo's app (its four simulated sites, sources and
+// projects) on dsn, its sites and runner on the clock it returns, and its
+// API, on clusterNow, served.
+func clusterApp(t *testing.T, ctx context.Context, dsn, cluster string) (*app, *collectortest.Clock, *httptest.Server, func()) {
+	t.Helper()
+	clock := collectortest.NewClock(clusterNow)
+	var sites []demoSite
+	var stops []func()
+	for _, v := range demoVendors {
+		site, evolve := v.start(7, clusterNow, clock.Now)
+		u, stop, err := simulate.Listen(ctx, site)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stops = append(stops, stop)
+		sites = append(sites, demoSite{v, u, site, evolve})
+	}
+	env := config.MapEnv{"RUNWAY_STORAGE_DSN": dsn}
+	if cluster != "" {
+		env["RUNWAY_STORAGE_CLUSTER"] = cluster
+	}
+	cfg, cleanup, err := demoConfig(sites, env)
+	stops = append(stops, cleanup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(tLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := openAt(ctx, cfg, log, nil, clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(api.Options{DB: a.db, Runner: a.runner, Logger: log, Gatherer: a.reg,
+		Now: func() time.Time { return clusterNow }, Kinds: a.kinds, SLA: slaTargets(cfg.SLA)}).Handler())
+	return a, clock, srv, func() {
+		srv.Close()
+		a.close()
+		for _, s := range slices.Backward(stops) {
+			s()
+		}
+	}
+}
+
+// sitesOf replaces the simulated sites' addresses (a new port each time
+// they are served) in answers that link to them with the source's name.
+func sitesOf(a *app) *strings.Replacer {
+	var pairs []string
+	for _, s := range a.cfg.Sources {
+		u, err := url.Parse(s.BaseURL)
+		if err != nil {
+			panic(err)
+		}
+		pairs = append(pairs, u.Scheme+"://"+u.Host, "site:"+s.Name)
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+// askEvery asks the API every report question (every page of every list,
+// and, with details, every sprint's and milestone's detail) and returns
+// the answers by path, with the sites' addresses replaced.
+func askEvery(t *testing.T, base string, sites *strings.Replacer, details bool) clusterAnswers {
+	t.Helper()
+	out := clusterAnswers{}
+	ask := func(p string) string {
+		code, body := fetch(t, base+p)
+		if code != http.StatusOK {
+			t.Errorf("GET %s: %d %s", p, code, body)
+		}
+		out[p] = sites.Replace(body)
+		return body
+	}
+	for _, p := range []string{
+		"/api/v1/projects", "/api/v1/forecast-accuracy", "/api/v1/forecast-accuracy?group_by=kind",
+		"/api/v1/scope-change?entity=sprint&group_by=board", "/api/v1/scope-change?entity=sprint&group_by=month",
+		"/api/v1/scope-change?entity=milestone&group_by=project", "/api/v1/scope-change?entity=milestone&group_by=kind",
+		"/api/v1/tickets/summary", "/api/v1/tickets/summary?group_by=priority", "/api/v1/tickets/summary?group_by=group",
+		"/api/v1/support-load", "/api/v1/support-load?group_by=month",
+		"/api/v1/durations?entity=sprint&group_by=board", "/api/v1/durations?entity=sprint&group_by=state",
+		"/api/v1/durations?entity=milestone&group_by=project", "/api/v1/durations?entity=milestone&group_by=kind",
+		"/api/v1/durations?entity=project&group_by=type", "/api/v1/durations?entity=ticket&group_by=priority",
+		"/ui/overview",
+	} {
+		ask(p)
+	}
+	for _, list := range []struct{ path, detail string }{
+		{"/api/v1/sprints?limit=50", "/api/v1/sprints/"}, {"/api/v1/milestones?limit=50", "/api/v1/milestones/"},
+	} {
+		p := list.path
+		for p != "" {
+			var page struct {
+				Items []struct {
+					Source string `json:"source"`
+					ID     string `json:"id"`
+				} `json:"items"`
+				Next string `json:"next_cursor"`
+			}
+			if err := json.Unmarshal([]byte(ask(p)), &page); err != nil {
+				t.Fatalf("GET %s: %v", p, err)
+			}
+			for _, it := range page.Items {
+				if !details {
+					break
+				}
+				ask(list.detail + url.PathEscape(it.Source) + "/" + url.PathEscape(it.ID))
+			}
+			p = ""
+			if page.Next != "" {
+				p = list.path + "&cursor=" + url.QueryEscape(page.Next)
+			}
+		}
+	}
+	return out
+}
+
+// compareAnswers fails for every question the two warehouses answer
+// differently.
+func compareAnswers(t *testing.T, what string, want, got clusterAnswers) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d answers, one node %d", what, len(got), len(want))
+	}
+	diffs := 0
+	for p, w := range want {
+		if g, ok := got[p]; !ok || g != w {
+			if diffs++; diffs <= 5 {
+				t.Errorf("%s: GET %s\n got  %s\n want %s", what, p, clip(g, 600), clip(w, 600))
+			}
+		}
+	}
+	if diffs > 0 {
+		t.Errorf("%s: %d of %d answers differ from one node's", what, diffs, len(want))
+	} else {
+		t.Logf("%s: all %d answers equal one node's", what, len(want))
+	}
+}
+
+// fetch GETs u and returns the status and body (status 0 when the
+// request failed).
+func fetch(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err.Error()
+	}
+	return resp.StatusCode, string(b)
+}
+
+// clip shortens s for a failure message.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// nodeDB opens db on one node alone (no cluster: its local tables).
+func nodeDB(t *testing.T, ctx context.Context, n *whtest.Server, db string) warehouse.DB {
+	t.Helper()
+	d, err := warehouse.Open(ctx, n.DSN(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// clusterTables are the replicated local tables of db on a node.
+func clusterTables(t *testing.T, ctx context.Context, db warehouse.DB) []string {
+	t.Helper()
+	rows, err := db.Query(ctx, "SELECT name FROM system.tables WHERE database = ? AND engine = 'ReplicatedReplacingMergeTree' ORDER BY name", db.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	creates := 0
+	for _, m := range warehouse.Migrations {
+		if m.Shard != "" {
+			creates++
+		}
+	}
+	if len(out) != creates {
+		t.Errorf("replicated tables: %v, want %d", out, creates)
+	}
+	return out
+}
+
+// localRows is a replica's rows of a local table, as a count and a hash
+// of every row.
+func localRows(t *testing.T, ctx context.Context, db warehouse.DB, table string) string {
+	t.Helper()
+	rows, err := db.Query(ctx, "SELECT toString(count()), toString(sum(cityHash64(*))) FROM {db}."+table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var n, h string
+	for rows.Next() {
+		if err := rows.Scan(&n, &h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n + " rows, hash " + h
+}
+
+// tLog writes a log to the test's.
+type tLog struct{ t *testing.T }
+
+func (w tLog) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
