@@ -33,6 +33,10 @@ type HarnessOptions struct {
 	// BasePath is appended to the test server's URL to make the source's
 	// base URL, for an API served under a prefix (GitLab's /api/v4).
 	BasePath string
+	// ClientTimeout, when > 0, bounds each HTTP request of the source's
+	// clients (http.Client.Timeout), as the runner's default client does;
+	// 0: no bound.
+	ClientTimeout time.Duration
 	// Logger is the source's logger (Deps.Logger) and its clients'.
 	// Unlike the runner, the harness adds no source attribute to it: a test
 	// reads exactly what the source logs itself. Default: discard.
@@ -94,7 +98,13 @@ func NewHarness(t testing.TB, st collector.SourceType, cfg config.Source, site h
 	if cfg.Settings == nil && st.Settings != nil {
 		cfg.Settings = st.Settings()
 	}
-	newHTTP := collector.HTTPBuilder(httpx.Options{Source: cfg.Name, BaseURL: cfg.BaseURL, HTTPClient: srv.Client(),
+	hc := srv.Client()
+	if opts.ClientTimeout > 0 {
+		c := *hc
+		c.Timeout = opts.ClientTimeout
+		hc = &c
+	}
+	newHTTP := collector.HTTPBuilder(httpx.Options{Source: cfg.Name, BaseURL: cfg.BaseURL, HTTPClient: hc,
 		Metrics: h.Metrics, Stats: h.Stats, Logger: log, MaxRetries: opts.MaxRetries, Sleep: h.sleep})
 	src, err := st.New(cfg, collector.Deps{NewHTTP: newHTTP, Logger: log, Now: h.Clock.Now})
 	if err != nil {

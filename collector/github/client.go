@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/runway-analytics/runway/collector/httpx"
+	"github.com/runway-analytics/runway/collector/pageloop"
 )
 
 // The REST endpoints a GitHub source reads (docs.github.com/en/rest):
@@ -127,9 +129,16 @@ func (c client) issuesSince(ctx context.Context, repo string, since time.Time,
 		q.Set("since", since.UTC().Format(time.RFC3339))
 	}
 	return pages(ctx, c, repoPath(repo)+"/issues", q, func(items []issue, hasNext bool) (time.Time, error) {
+		// q holds the since of the request that answered this page.
+		from, _ := time.Parse(time.RFC3339, q.Get("since"))
 		for i, is := range items {
 			if is.ID == 0 || is.Number == 0 || is.UpdatedAt.IsZero() {
 				return time.Time{}, fmt.Errorf("github: %s issues: item %d: missing id, number or updated_at", repo, i)
+			}
+			// A page of an earlier since would move the listing past
+			// the items of this one's first page.
+			if err := pageloop.NotBefore(from, i, is.UpdatedAt); err != nil {
+				return time.Time{}, err
 			}
 		}
 		return fn(items, hasNext)
@@ -158,10 +167,12 @@ func (c client) events(ctx context.Context, repo string, number int64) ([]event,
 
 // pages reads a list at path page by page, following the Link header's
 // next. fn gets each page and whether there is a next one; it may return
-// a time to start the list over from instead (its since).
+// a time to start the list over from instead (its since). A next link
+// followed already fails the listing: the server repeats a page.
 func pages[T any](ctx context.Context, c client, path string, q url.Values,
 	fn func(page []T, hasNext bool) (restart time.Time, err error)) error {
 	next := ""
+	var followed pageloop.Guard
 	for n := 0; ; n++ {
 		if n > maxPages {
 			return fmt.Errorf("github: %s: more than %d pages; stopping", path, maxPages)
@@ -180,6 +191,8 @@ func pages[T any](ctx context.Context, c client, path string, q url.Values,
 		link := httpx.NextLink(resp.Header)
 		restart, err := fn(page, link != "")
 		switch {
+		case errors.Is(err, pageloop.ErrStale):
+			return c.pageError(resp, err)
 		case err != nil:
 			return err
 		case link == "":
@@ -187,8 +200,21 @@ func pages[T any](ctx context.Context, c client, path string, q url.Values,
 		case !restart.IsZero():
 			q.Set("since", restart.UTC().Format(time.RFC3339))
 			next = ""
+			followed.Reset() // a later since: its pages are new
 		default:
+			if err := followed.Follow(link); err != nil {
+				return c.pageError(resp, err)
+			}
 			next = link
 		}
 	}
+}
+
+// pageError names the endpoint that answered resp, as httpx's errors do.
+func (c client) pageError(resp *httpx.Response, err error) error {
+	path := resp.URL
+	if u, perr := url.Parse(resp.URL); perr == nil {
+		path = u.EscapedPath()
+	}
+	return fmt.Errorf("%s: GET %s: %w", c.http.Source(), path, err)
 }

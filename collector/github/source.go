@@ -18,6 +18,7 @@ import (
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/fanout"
 	"github.com/runway-analytics/runway/collector/httpx"
+	"github.com/runway-analytics/runway/collector/pageloop"
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
@@ -114,6 +115,13 @@ type listingPage struct {
 // did not (304) writes nothing. When something changed, milestones the
 // warehouse holds for the repository that the listing no longer has were
 // deleted upstream: they are tombstoned.
+//
+// The pages are no snapshot: a milestone created, deleted or moved by a
+// due date while the listing is paged shifts others between pages, so one
+// would be read twice and another not at all (and tombstoned). So a
+// listing that changed is read again, conditionally on the ETags just
+// received, up to its last page: it stands when every page answers 304,
+// else it is read anew, up to maxListings times.
 func (s *source) milestones(ctx context.Context, sink collector.Sink, m *mapper, repo string, titles titleLog) error {
 	name := cursorName(CursorMilestonePages, repo)
 	var stored []listingPage
@@ -122,8 +130,65 @@ func (s *source) milestones(ctx context.Context, sink collector.Sink, m *mapper,
 			return fmt.Errorf("cursor %s: %w", name, err)
 		}
 	}
-	var pages []listingPage
-	changed := false
+	var l milestoneListing
+	for attempt := 1; ; attempt++ {
+		var err error
+		if l, err = s.listMilestones(ctx, repo, stored); err != nil {
+			return err
+		}
+		if !l.changed && len(l.pages) == len(stored) {
+			return nil
+		}
+		if l.consistent {
+			if l.consistent, err = s.listingHolds(ctx, repo, l.pages); err != nil {
+				return err
+			}
+		}
+		if l.consistent {
+			break
+		}
+		if attempt == maxListings {
+			return fmt.Errorf("%s: GET %s/milestones: the listing changed while it was paged, %d times in a row",
+				s.api.http.Source(), repoPath(repo), attempt)
+		}
+		s.log.DebugContext(ctx, "github: the milestone listing changed while it was paged; reading it again",
+			"source", s.cfg.Name, "repo", repo, "attempt", attempt)
+	}
+	for _, ms := range l.fetched {
+		row, snap := m.milestoneRows(ms, repo)
+		sink.Write(row, snap)
+		since := ms.CreatedAt
+		if len(titles[row.MilestoneID]) > 0 {
+			since = m.now // renamed since the last run saw it
+		}
+		titles.observe(row.MilestoneID, ms.Title, since)
+	}
+	v, _ := json.Marshal(l.pages) // plain values always marshal
+	sink.SetCursor(name, string(v))
+	return s.tombstoneMilestones(ctx, sink, m, repo, l.pages)
+}
+
+// maxListings bounds how often one run reads a milestone listing that
+// keeps changing while it is paged.
+const maxListings = 3
+
+// milestoneListing is one reading of a repository's milestone listing.
+type milestoneListing struct {
+	pages   []listingPage
+	fetched []milestone // the milestones of the pages that changed
+	changed bool        // some page did not answer 304
+	// consistent is false when a milestone showed on two pages: the
+	// listing moved while it was paged.
+	consistent bool
+}
+
+// listMilestones reads the listing once, each page conditionally on its
+// stored ETag. A page answering an ETag an earlier page of this reading
+// had is the same page again: following it would never end.
+func (s *source) listMilestones(ctx context.Context, repo string, stored []listingPage) (milestoneListing, error) {
+	l := milestoneListing{consistent: true}
+	onPage := map[string]bool{}
+	etags := map[string]bool{}
 	for n := 1; n <= maxPages; n++ {
 		etag := ""
 		if n <= len(stored) {
@@ -131,38 +196,50 @@ func (s *source) milestones(ctx context.Context, sink collector.Sink, m *mapper,
 		}
 		p, err := s.api.milestonesPage(ctx, repo, n, etag)
 		if err != nil {
-			return err
+			return l, err
 		}
-		if p.notModified {
-			pages = append(pages, stored[n-1])
-			if n < len(stored) {
-				continue
-			}
-			break
-		}
-		changed = true
 		page := listingPage{ETag: p.etag, IDs: []string{}}
-		for _, ms := range p.items {
-			row, snap := m.milestoneRows(ms, repo)
-			sink.Write(row, snap)
-			since := ms.CreatedAt
-			if len(titles[row.MilestoneID]) > 0 {
-				since = m.now // renamed since the last run saw it
+		if p.notModified {
+			page = stored[n-1]
+		} else {
+			l.changed = true
+			for _, ms := range p.items {
+				page.IDs = append(page.IDs, strconv.FormatInt(ms.ID, 10))
 			}
-			titles.observe(row.MilestoneID, ms.Title, since)
-			page.IDs = append(page.IDs, row.MilestoneID)
+			l.fetched = append(l.fetched, p.items...)
 		}
-		pages = append(pages, page)
-		if !p.hasNext {
+		if page.ETag != "" && etags[page.ETag] {
+			return l, fmt.Errorf("%s: GET %s/milestones: page %d: %w", s.api.http.Source(), repoPath(repo), n, pageloop.ErrRepeated)
+		}
+		etags[page.ETag] = true
+		for _, id := range page.IDs {
+			if onPage[id] {
+				l.consistent = false
+			}
+			onPage[id] = true
+		}
+		l.pages = append(l.pages, page)
+		if p.notModified && n >= len(stored) || !p.notModified && !p.hasNext {
 			break
 		}
 	}
-	if !changed && len(pages) == len(stored) {
-		return nil
+	return l, nil
+}
+
+// listingHolds reports whether a listing read in more than one page is
+// still what it was when its last page came: every page but the last
+// answers 304 to its new ETag. (304s cost no rate limit.)
+func (s *source) listingHolds(ctx context.Context, repo string, pages []listingPage) (bool, error) {
+	for n := 1; n < len(pages); n++ {
+		p, err := s.api.milestonesPage(ctx, repo, n, pages[n-1].ETag)
+		if err != nil {
+			return false, err
+		}
+		if !p.notModified {
+			return false, nil
+		}
 	}
-	v, _ := json.Marshal(pages) // plain values always marshal
-	sink.SetCursor(name, string(v))
-	return s.tombstoneMilestones(ctx, sink, m, repo, pages)
+	return true, nil
 }
 
 // tombstoneMilestones tombstones the repository's stored milestones that

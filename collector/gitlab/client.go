@@ -3,6 +3,7 @@ package gitlab
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/runway-analytics/runway/collector/httpx"
+	"github.com/runway-analytics/runway/collector/pageloop"
 )
 
 // The REST v4 endpoints a GitLab source reads (docs.gitlab.com/ee/api):
@@ -202,9 +204,16 @@ func (c client) issuesSince(ctx context.Context, p project, since time.Time, fn 
 		q.Set("updated_after", since.UTC().Format(time.RFC3339))
 	}
 	return pages(ctx, c, "/projects/"+strconv.FormatInt(p.ID, 10)+"/issues", q, func(page []issue) (time.Time, error) {
+		// q holds the updated_after of the request that answered this page.
+		from, _ := time.Parse(time.RFC3339, q.Get("updated_after"))
 		for i, is := range page {
 			if is.ID == 0 || is.IID == 0 || is.UpdatedAt.IsZero() {
 				return time.Time{}, fmt.Errorf("gitlab: %s issues: item %d: missing id, iid or updated_at", p.PathWithNamespace, i)
+			}
+			// A page of an earlier updated_after would move the listing
+			// past the items of this one's first page.
+			if err := pageloop.NotBefore(from, i, is.UpdatedAt); err != nil {
+				return time.Time{}, err
 			}
 		}
 		return fn(page)
@@ -238,9 +247,12 @@ func (c client) events(ctx context.Context, p project, iid int64, kind string) (
 // pages reads every page of a list at path: the next one is x-next-page
 // (offset paging) or the Link header's next (keyset paging). fn may
 // return a time to restart from: the list is then read again from its
-// first page with updated_after set to it, when there is a next page.
+// first page with updated_after set to it, when there is a next page. A
+// next page followed already fails the listing: the server repeats a
+// page.
 func pages[T any](ctx context.Context, c client, path string, q url.Values, fn func([]T) (time.Time, error)) error {
 	next := ""
+	var followed pageloop.Guard
 	for n := 0; ; n++ {
 		if n > maxPages {
 			return fmt.Errorf("gitlab: %s: more than %d pages; stopping", path, maxPages)
@@ -257,6 +269,9 @@ func pages[T any](ctx context.Context, c client, path string, q url.Values, fn f
 			return err
 		}
 		restart, err := fn(page)
+		if errors.Is(err, pageloop.ErrStale) {
+			return c.pageError(resp, err)
+		}
 		if err != nil {
 			return err
 		}
@@ -269,11 +284,27 @@ func pages[T any](ctx context.Context, c client, path string, q url.Values, fn f
 			q.Set("updated_after", restart.UTC().Format(time.RFC3339))
 			q.Del("page")
 			next = ""
+			followed.Reset() // a later updated_after: its pages are new
 		case link != "":
+			if err := followed.Follow(link); err != nil {
+				return c.pageError(resp, err)
+			}
 			next = link
 		default:
+			if err := followed.Follow("page=" + nextPage); err != nil {
+				return c.pageError(resp, err)
+			}
 			q.Set("page", nextPage)
 			next = ""
 		}
 	}
+}
+
+// pageError names the endpoint that answered resp, as httpx's errors do.
+func (c client) pageError(resp *httpx.Response, err error) error {
+	path := resp.URL
+	if u, perr := url.Parse(resp.URL); perr == nil {
+		path = u.EscapedPath()
+	}
+	return fmt.Errorf("%s: GET %s: %w", c.http.Source(), path, err)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/runway-analytics/runway/collector/httpx"
+	"github.com/runway-analytics/runway/collector/pageloop"
 )
 
 // Endpoints. Both flavours have Agile 1.0. Jira Cloud speaks REST v3,
@@ -119,7 +120,7 @@ func (c client) timeZone(ctx context.Context) (string, error) {
 
 // page is the offset paging of the Agile API and of project versions.
 type page[T any] struct {
-	StartAt    int  `json:"startAt"`
+	StartAt    *int `json:"startAt"`
 	MaxResults int  `json:"maxResults"`
 	Total      int  `json:"total"`
 	IsLast     bool `json:"isLast"`
@@ -144,6 +145,9 @@ func pageAll[T any](ctx context.Context, c client, path string, query url.Values
 		if p.Values == nil {
 			return c.endpointError(path, errors.New("page without values"))
 		}
+		if err := samePage(startAt, p.StartAt); err != nil {
+			return c.endpointError(path, err)
+		}
 		if err := fn(p.Values); err != nil {
 			return err
 		}
@@ -154,6 +158,16 @@ func pageAll[T any](ctx context.Context, c client, path string, query url.Values
 			return nil
 		}
 	}
+}
+
+// samePage fails, wrapping pageloop.ErrStale, when an offset page says
+// it starts elsewhere than asked: a repeated or stale page, whose items
+// would stand in for the asked ones.
+func samePage(asked int, answered *int) error {
+	if answered != nil && *answered != asked {
+		return fmt.Errorf("asked for startAt %d, the page starts at %d: %w", asked, *answered, pageloop.ErrStale)
+	}
+	return nil
 }
 
 func (c client) boards(ctx context.Context) ([]board, error) {
@@ -187,6 +201,7 @@ func (c client) sprints(ctx context.Context, boardID int64) ([]sprint, error) {
 // it.
 type searchPageResp struct {
 	Issues        []json.RawMessage `json:"issues"`
+	StartAt       *int              `json:"startAt"`
 	NextPageToken string            `json:"nextPageToken"`
 	IsLast        *bool             `json:"isLast"`
 	Total         *int              `json:"total"`
@@ -224,6 +239,11 @@ func (c client) search(ctx context.Context, jql string, fields []string, fn func
 		if c.dc && p.Total == nil {
 			return c.endpointError(path, errors.New("page without total"))
 		}
+		if c.dc {
+			if err := samePage(startAt, p.StartAt); err != nil {
+				return c.endpointError(path, err)
+			}
+		}
 		next, err := fn(p.Issues)
 		if err != nil {
 			return err
@@ -240,7 +260,7 @@ func (c client) search(ctx context.Context, jql string, fields []string, fn func
 		case c.dc:
 			startAt += len(p.Issues)
 		case seen[p.NextPageToken]:
-			return c.endpointError(path, errors.New("nextPageToken repeats: paging would not end"))
+			return c.endpointError(path, fmt.Errorf("nextPageToken repeats: %w", pageloop.ErrRepeated))
 		default:
 			seen[p.NextPageToken] = true
 			token = p.NextPageToken
@@ -338,7 +358,7 @@ func (c client) bulkChangelogChunk(ctx context.Context, ids []string, out map[st
 		case p.NextPageToken == "":
 			return nil
 		case seen[p.NextPageToken]:
-			return c.postError(path, errors.New("nextPageToken repeats: paging would not end"))
+			return c.postError(path, fmt.Errorf("nextPageToken repeats: %w", pageloop.ErrRepeated))
 		}
 		seen[p.NextPageToken] = true
 		req.NextPageToken = p.NextPageToken

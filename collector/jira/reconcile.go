@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/runway-analytics/runway/collector"
+	"github.com/runway-analytics/runway/collector/pageloop"
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
@@ -201,7 +202,7 @@ func (s *source) listIssueIDs(ctx context.Context, sink collector.Sink, project 
 			return nil
 		}
 		if fresh == 0 {
-			return errors.New("a page of the listing repeats the last one: paging would not end")
+			return s.api.endpointError(s.api.pathSearch(), fmt.Errorf("a page of the id listing repeats the last one: %w", pageloop.ErrRepeated))
 		}
 		jql = base + " AND id > " + page[len(page)-1] + " ORDER BY id ASC"
 	}

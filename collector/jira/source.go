@@ -19,6 +19,7 @@ import (
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/fanout"
 	"github.com/runway-analytics/runway/collector/httpx"
+	"github.com/runway-analytics/runway/collector/pageloop"
 )
 
 // Type is the source type this package implements.
@@ -223,10 +224,18 @@ type issueRun struct {
 // the whole page again: a minute holding more than a page (or, with an
 // unknown zone or near a daylight-saving change, the widened window). A
 // restart always moves from forward, so paging ends.
+//
+// Every issue of a page must match its search's lower bound: a page that
+// does not answers another search (a repeated or stale page), and the
+// restart it leads to would skip the issues this search's first page
+// holds. The bound is only known exactly in a known time zone.
 func (r *issueRun) search(ctx context.Context, projects []string, from time.Time) error {
-	jql, _ := buildJQL(projects, from, r.loc)
+	jql, at := buildJQL(projects, from, r.loc)
+	if r.loc == nil {
+		at = time.Time{}
+	}
 	return r.s.api.search(ctx, jql, r.fields, func(raws []json.RawMessage) (string, error) {
-		first, last, err := r.collect(ctx, raws)
+		first, last, err := r.collect(ctx, raws, at)
 		if err != nil {
 			return "", err
 		}
@@ -240,11 +249,14 @@ func (r *issueRun) search(ctx context.Context, projects []string, from time.Time
 		if len(raws) == 0 || !next.After(from) {
 			return "", nil // no later minute to start from: step on
 		}
-		jql, at := buildJQL(projects, next, r.loc)
-		if !at.After(first) {
+		jql, nextAt := buildJQL(projects, next, r.loc)
+		if !nextAt.After(first) {
 			return "", nil // the restart would return this page again: step on
 		}
 		from = next
+		if r.loc != nil {
+			at = nextAt
+		}
 		return jql, nil
 	})
 }
@@ -258,8 +270,10 @@ type pageIssue struct {
 // collect writes the rows of a search page's issues, but those this run
 // collected already as they are, and returns the updated times of the
 // page's first and last issues. The page is decoded in full first, so that
-// its truncated changelogs are completed together (fullChangelogs).
-func (r *issueRun) collect(ctx context.Context, raws []json.RawMessage) (first, last time.Time, err error) {
+// its truncated changelogs are completed together (fullChangelogs). An
+// issue updated before from (the search's lower bound; zero: unknown)
+// fails it: the page answers another search.
+func (r *issueRun) collect(ctx context.Context, raws []json.RawMessage, from time.Time) (first, last time.Time, err error) {
 	api := r.s.api
 	var todo []pageIssue
 	for i, raw := range raws {
@@ -269,6 +283,9 @@ func (r *issueRun) collect(ctx context.Context, raws []json.RawMessage) (first, 
 		}
 		updated, err := is.updated()
 		if err != nil {
+			return first, last, api.endpointError(api.pathSearch(), err)
+		}
+		if err := pageloop.NotBefore(from, i, updated); err != nil {
 			return first, last, api.endpointError(api.pathSearch(), err)
 		}
 		if i == 0 {

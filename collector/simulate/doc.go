@@ -21,9 +21,11 @@
 //     twice, no dates, on track, archived) on issues of their own, so the
 //     sprint data and truths of a seed are what they were without them.
 //   - The shared HTTP plumbing of every simulated site (faults.go,
-//     auth.go, site.go, serve.go): the Faults middleware (request counts,
-//     credentials, rate limit with Retry-After, injected 5xx, connection
-//     resets, truncated or corrupted bodies, slow answers), the Site
+//     auth.go, site.go, serve.go, paging_faults.go): the Faults middleware
+//     (request counts, credentials, rate limit with Retry-After, injected
+//     5xx, connection resets before or in the middle of a body, truncated
+//     or corrupted bodies, slow answers, repeated pages, refused cursors,
+//     and hooks that fire at the n-th request of a listing), the Site
 //     interface, and loopback serving.
 //   - One handler per vendor, in files named after it (jira*.go,
 //     github*.go, gitlab*.go): how that vendor's API renders the org (its

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -65,6 +64,11 @@ type FaultOptions struct {
 	// RateHeaders is Zendesk's style.
 	RateHeaders func(h http.Header, s RateState)
 
+	// Continues reports whether a request continues a listing (carries a
+	// cursor, a page token or a page past the first): the requests
+	// RefuseCursorNext refuses. Nil: none does.
+	Continues func(r *http.Request) bool
+
 	// HTMLPage is the body CorruptHTML answers. Default DefaultHTMLPage.
 	HTMLPage string
 	// ListKeys are the top-level keys CorruptMissingFields removes (the
@@ -83,6 +87,10 @@ type Failure struct {
 	// Unauthorized: FaultOptions.Credentials refused the request (Status
 	// 401). When neither is set, FailNext injected the failure.
 	Unauthorized bool
+	// CursorRefused: RefuseCursorNext refuses the request's cursor or
+	// page; Status is 0, the vendor's WriteError answers as the vendor
+	// does (the default: 400).
+	CursorRefused bool
 }
 
 // RateState is where a request stands in the rate window.
@@ -107,11 +115,14 @@ func (s RateState) RetryAfter() int { return max(int(s.Reset.Sub(s.Now).Seconds(
 // http.Handler and safe for concurrent use.
 //
 // A request goes through, in order: counting and the rate window (every
-// request that arrives); a slow rule (SlowNext); a reset rule (ResetNext);
-// the rate-limit headers; the credentials (Credentials or Authorize); the
-// rate limit; a failure rule (FailNext); a corruption rule (CorruptNext,
-// only when no failure rule matched); the wrapped handler. Rules of one kind apply in the order they
-// were added, each to the next requests whose path starts with its prefix.
+// request that arrives); the OnRequest hooks due; a slow rule (SlowNext);
+// a reset rule (ResetNext); the rate-limit headers; the credentials
+// (Credentials or Authorize); the rate limit; a failure rule (FailNext);
+// the paging rules (RefuseCursorNext, RepeatNext, CutNext:
+// paging_faults.go); a corruption rule (CorruptNext, only when no rule
+// before it answered); the wrapped handler. Rules of one kind apply in the
+// order they were added, each to the next requests whose path starts with
+// its prefix (or, for a prefix ending in "$", is that path).
 type Faults struct {
 	next http.Handler
 	opts FaultOptions
@@ -124,6 +135,7 @@ type Faults struct {
 	corrupts    []*faultRule
 	windowStart time.Time
 	windowCount int
+	paging      pagingFaults // paging_faults.go
 }
 
 type faultRule struct {
@@ -214,7 +226,7 @@ func (f *Faults) add(rules *[]*faultRule, r *faultRule) {
 func (f *Faults) take(rules *[]*faultRule, path string) *faultRule {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	i := slices.IndexFunc(*rules, func(r *faultRule) bool { return strings.HasPrefix(path, r.prefix) })
+	i := slices.IndexFunc(*rules, func(r *faultRule) bool { return matchPath(r.prefix, path) })
 	if i < 0 {
 		return nil
 	}
@@ -247,6 +259,7 @@ func (f *Faults) arrive(path string) RateState {
 func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	rs := f.arrive(path)
+	f.runHooks(path)
 	if slow := f.take(&f.slows, path); slow != nil && !sleepCtx(r.Context(), slow.delay) {
 		return
 	}
@@ -272,6 +285,9 @@ func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.Set("Retry-After", fail.retryAfter)
 		}
 		f.writeError(w, r, Failure{Status: fail.status})
+		return
+	}
+	if f.servePaging(w, r) {
 		return
 	}
 	corrupt := f.take(&f.corrupts, path)
@@ -314,6 +330,9 @@ func (f *Faults) writeError(w http.ResponseWriter, r *http.Request, fl Failure) 
 	if f.opts.WriteError != nil {
 		f.opts.WriteError(w, r, fl)
 		return
+	}
+	if fl.CursorRefused {
+		fl.Status = http.StatusBadRequest
 	}
 	writeJSON(w, fl.Status, map[string]string{"message": http.StatusText(fl.Status)})
 }

@@ -45,6 +45,7 @@ const (
 	ghDocsRoot      = "https://docs.github.com/rest"
 	ghDocsRate      = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
 	ghDocsSecondary = ghDocsRate + "#about-secondary-rate-limits"
+	ghDocsPaging    = ghDocsRoot + "/using-the-rest-api/using-pagination-in-the-rest-api"
 )
 
 // GitHub's messages for the errors the site answers.
@@ -56,6 +57,10 @@ const (
 	// secondary rate limit (403 or 429, maybe Retry-After): "Rate limits
 	// for the REST API", "About secondary rate limits".
 	GitHubSecondaryLimitMessage = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+	// GitHubPageRefusedMessage is the message of the 422 GitHub answers
+	// a page it will not serve (deep offset paging of a large list), as
+	// clients report it: start the listing over.
+	GitHubPageRefusedMessage = "Pagination with the page parameter is not supported for large datasets, please use cursor based pagination (after/before)"
 )
 
 // ghDefaultLimit is what the rate headers report when GitHubOptions.RateLimit
@@ -166,6 +171,7 @@ func NewGitHub(org *Org, opts GitHubOptions) *GitHub {
 		RateHeaders:     githubRateHeaders,
 		HTMLPage:        "<!DOCTYPE html><html><head><title>Unicorn! · GitHub</title></head><body>No server is currently available to service your request.</body></html>",
 		Clock:           opts.Clock,
+		Continues:       func(r *http.Request) bool { n, _ := strconv.Atoi(r.URL.Query().Get("page")); return n > 1 },
 	})
 	return g
 }
@@ -273,6 +279,8 @@ func (g *GitHub) writeFailure(w http.ResponseWriter, _ *http.Request, f Failure)
 		h.Del("Retry-After") // the primary limit sends none: wait for X-RateLimit-Reset
 		h.Set("X-RateLimit-Remaining", "0")
 		githubError(w, f.Status, GitHubPrimaryLimitMessage, ghDocsRate)
+	case f.CursorRefused: // a page past the first that GitHub will not serve
+		githubError(w, http.StatusUnprocessableEntity, GitHubPageRefusedMessage, ghDocsPaging)
 	case f.Status == http.StatusForbidden || f.Status == http.StatusTooManyRequests:
 		githubError(w, f.Status, GitHubSecondaryLimitMessage, ghDocsSecondary)
 	case f.Status >= 500:

@@ -156,6 +156,7 @@ func NewGitLab(org *Org, opts GitLabOptions) *GitLab {
 		RateHeaders: gitlabRateHeaders,
 		HTMLPage:    "<!DOCTYPE html><html><head><title>Sign in · GitLab</title></head><body>You need to sign in or sign up before continuing.</body></html>",
 		Clock:       opts.Clock,
+		Continues:   func(r *http.Request) bool { return r.URL.Query().Get("id_after") != "" },
 	})
 	return g
 }
@@ -227,6 +228,8 @@ func (g *GitLab) writeFailure(w http.ResponseWriter, _ *http.Request, f Failure)
 		h.Set("Content-Type", "text/plain")
 		w.WriteHeader(f.Status)
 		w.Write([]byte(GitLabRateLimitText))
+	case f.CursorRefused: // Grape's answer to a keyset position it rejects
+		gitlabError(w, http.StatusBadRequest, "error", "id_after is invalid")
 	default:
 		gitlabError(w, f.Status, "message", strconv.Itoa(f.Status)+" "+http.StatusText(f.Status))
 	}

@@ -204,6 +204,7 @@ func NewJira(org *Org, opts JiraOptions) *Jira {
 		RateHeaders: jiraRateHeaders,
 		HTMLPage:    "<!DOCTYPE html><html><head><title>Log in - Atlassian</title></head><body>Please log in.</body></html>",
 		ListKeys:    []string{"values", "issues"},
+		Continues:   func(r *http.Request) bool { return r.URL.Query().Get("nextPageToken") != "" },
 	})
 	return j
 }
@@ -289,11 +290,17 @@ func (j *Jira) writeFailure(w http.ResponseWriter, _ *http.Request, f Failure) {
 		h.Set("X-RateLimit-Remaining", "0")
 		h.Set("RateLimit-Reason", "jira-quota-global-based")
 		msg = "Rate limit exceeded."
+	case f.CursorRefused: // what search/jql answers a token it no longer takes
+		f.Status, msg = http.StatusBadRequest, jiraTokenRefused
 	case f.Status >= 500:
 		msg = "Internal server error."
 	}
 	jiraError(w, f.Status, msg)
 }
+
+// jiraTokenRefused is Jira Cloud's message for a nextPageToken it does
+// not take (malformed, for another query, or expired).
+const jiraTokenRefused = "The provided next page token is invalid or expired."
 
 func jiraError(w http.ResponseWriter, status int, msgs ...string) {
 	writeJSON(w, status, map[string]any{"errorMessages": msgs, "errors": map[string]string{}})

@@ -178,7 +178,7 @@ func (j *Jira) search(w http.ResponseWriter, r *http.Request) {
 		offset = p.StartAt
 	case p.NextPageToken != "":
 		if offset, ok = offsetFromToken(p.NextPageToken, p.JQL); !ok {
-			jiraError(w, http.StatusBadRequest, "The provided next page token is invalid or expired.")
+			jiraError(w, http.StatusBadRequest, jiraTokenRefused)
 			return
 		}
 	}

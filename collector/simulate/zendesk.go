@@ -110,6 +110,10 @@ func NewZendesk(desk *SupportDesk, opts ZendeskOptions) *Zendesk {
 		HTMLPage:    "<!DOCTYPE html><html><head><title>Zendesk</title></head><body>Service Unavailable</body></html>",
 		ListKeys:    []string{"tickets", "ticket_metric_events", "sla_policies", "groups"},
 		Clock:       opts.Clock,
+		Continues: func(r *http.Request) bool {
+			q := r.URL.Query()
+			return q.Get("cursor") != "" || q.Get("page[after]") != ""
+		},
 	})
 	return z
 }
@@ -204,6 +208,8 @@ func (z *Zendesk) writeFailure(w http.ResponseWriter, _ *http.Request, f Failure
 	case f.Unauthorized:
 		w.Header().Set("WWW-Authenticate", `Basic realm="Web Password"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Couldn't authenticate you"})
+	case f.CursorRefused: // as the export answers an expired cursor
+		zendeskError(w, http.StatusBadRequest, "InvalidPaginationParameter", "The cursor is invalid or has expired")
 	case f.Status == http.StatusTooManyRequests:
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(f.Status)

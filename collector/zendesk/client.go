@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/runway-analytics/runway/collector/httpx"
+	"github.com/runway-analytics/runway/collector/pageloop"
 )
 
 // The Zendesk Support API endpoints a source reads (developer.zendesk.com):
@@ -18,6 +19,14 @@ import (
 
 // maxPages bounds one listing.
 const maxPages = 100_000
+
+// Paths of the endpoints.
+const (
+	pathGroups       = "/api/v2/groups"
+	pathPolicies     = "/api/v2/slas/policies"
+	pathTicketExport = "/api/v2/incremental/tickets/cursor.json"
+	pathMetricEvents = "/api/v2/incremental/ticket_metric_events.json"
+)
 
 type client struct {
 	http *httpx.Client
@@ -100,7 +109,8 @@ type metricEventPage struct {
 // groups lists every group, by cursor pagination.
 func (c client) groups(ctx context.Context) ([]group, error) {
 	var out []group
-	next, q := "/api/v2/groups", url.Values{"page[size]": {"100"}}
+	next, q := pathGroups, url.Values{"page[size]": {"100"}}
+	var followed pageloop.Guard
 	for n := 0; next != ""; n++ {
 		if n > maxPages {
 			return nil, fmt.Errorf("zendesk groups: more than %d pages; stopping", maxPages)
@@ -126,6 +136,9 @@ func (c client) groups(ctx context.Context) ([]group, error) {
 		next, q = "", nil
 		if page.Meta.HasMore {
 			next = page.Links.Next
+			if err := followed.Follow(next); err != nil {
+				return nil, fmt.Errorf("%s: GET %s: %w", c.http.Source(), pathGroups, err)
+			}
 		}
 	}
 	return out, nil
@@ -136,7 +149,7 @@ func (c client) policies(ctx context.Context) ([]policy, error) {
 	var page struct {
 		Policies []policy `json:"sla_policies"`
 	}
-	if _, err := c.http.GetJSON(ctx, "/api/v2/slas/policies", nil, &page); err != nil {
+	if _, err := c.http.GetJSON(ctx, pathPolicies, nil, &page); err != nil {
 		return nil, err
 	}
 	return page.Policies, nil
@@ -155,7 +168,7 @@ func (c client) tickets(ctx context.Context, start int64, cursor string, pageSiz
 	if err := c.pace.wait(ctx); err != nil {
 		return p, err
 	}
-	if _, err := c.http.GetJSON(ctx, "/api/v2/incremental/tickets/cursor.json", q, &p); err != nil {
+	if _, err := c.http.GetJSON(ctx, pathTicketExport, q, &p); err != nil {
 		return p, err
 	}
 	for i, t := range p.Tickets {
@@ -180,7 +193,7 @@ func (c client) metricEvents(ctx context.Context, start int64, next string) (met
 	if next != "" {
 		_, err = c.http.GetJSON(ctx, next, nil, &p)
 	} else {
-		_, err = c.http.GetJSON(ctx, "/api/v2/incremental/ticket_metric_events.json", url.Values{"start_time": {strconv.FormatInt(start, 10)}}, &p)
+		_, err = c.http.GetJSON(ctx, pathMetricEvents, url.Values{"start_time": {strconv.FormatInt(start, 10)}}, &p)
 	}
 	if err != nil {
 		return p, err

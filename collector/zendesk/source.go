@@ -14,6 +14,7 @@ import (
 	"github.com/runway-analytics/runway/collector"
 	"github.com/runway-analytics/runway/collector/config"
 	"github.com/runway-analytics/runway/collector/httpx"
+	"github.com/runway-analytics/runway/collector/pageloop"
 )
 
 // Type is the source type this package implements.
@@ -91,6 +92,8 @@ func (s *source) Collect(ctx context.Context, sink collector.Sink) error {
 // the configured window) to its end, checkpointing each page with the
 // after_cursor it justifies. A cursor the server refuses (expired)
 // restarts the export from the newest update collected, with a warning.
+// An after_cursor followed already fails the run: the export repeats a
+// page and would never end.
 func (s *source) tickets(ctx context.Context, sink collector.Sink, m *mapper, now time.Time) error {
 	cursor, _ := sink.Cursor(CursorTickets)
 	start := now.Add(-s.cfg.Reach()).Unix()
@@ -100,19 +103,29 @@ func (s *source) tickets(ctx context.Context, sink collector.Sink, m *mapper, no
 		}
 	}
 	newest := start
+	var followed pageloop.Guard
+	_ = followed.Follow(cursor) // a page handing it back has not moved
 	for n := 0; ; n++ {
 		if n > maxPages {
 			return fmt.Errorf("zendesk tickets: more than %d pages; stopping", maxPages)
 		}
-		p, err := s.api.tickets(ctx, start, cursor, pageSize)
+		p, err := s.api.tickets(ctx, newest, cursor, pageSize)
 		if err != nil && cursor != "" && refused(err) {
+			// What this run collected is checkpointed: start over from
+			// the newest of it, not from the run's start.
 			s.log.WarnContext(ctx, "zendesk: the ticket export refused the stored cursor (expired?); starting over from the newest update collected",
-				"source", s.cfg.Name, "start_time", time.Unix(start, 0).UTC(), "err", err)
+				"source", s.cfg.Name, "start_time", time.Unix(newest, 0).UTC(), "err", err)
 			cursor = ""
-			p, err = s.api.tickets(ctx, start, cursor, pageSize)
+			followed.Reset()
+			p, err = s.api.tickets(ctx, newest, cursor, pageSize)
 		}
 		if err != nil {
 			return fmt.Errorf("zendesk tickets: %w", err)
+		}
+		if !p.EndOfStream {
+			if err := followed.Follow(p.AfterCursor); err != nil {
+				return fmt.Errorf("zendesk tickets: %s: GET %s: %w", s.cfg.Name, pathTicketExport, err)
+			}
 		}
 		sets := make(map[int64]*metricSet, len(p.MetricSets))
 		for i := range p.MetricSets {
@@ -156,6 +169,10 @@ func (s *source) metricEvents(ctx context.Context, sink collector.Sink, m *mappe
 	// A page never splits a second, and the next one starts at the last
 	// page's end_time, so that second's events come twice.
 	seen := map[int64]bool{}
+	// A next_page followed already would never end: a second holding more
+	// events than a page (the time-based export cannot pass it), or a
+	// repeated page.
+	var followed pageloop.Guard
 	for n := 0; ; n++ {
 		if n > maxPages {
 			return fmt.Errorf("zendesk ticket metric events: more than %d pages; stopping", maxPages)
@@ -175,6 +192,9 @@ func (s *source) metricEvents(ctx context.Context, sink collector.Sink, m *mappe
 		}
 		if p.EndOfStream || p.NextPage == "" {
 			return nil
+		}
+		if err := followed.Follow(p.NextPage); err != nil {
+			return fmt.Errorf("zendesk ticket metric events: %s: GET %s: %w", s.cfg.Name, pathMetricEvents, err)
 		}
 		next = p.NextPage
 	}
