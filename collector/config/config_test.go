@@ -88,6 +88,8 @@ func TestInvalid(t *testing.T) {
 		{"bad_dsn.yaml", `storage.dsn: invalid storage DSN "postgres://localhost/runway": unknown scheme "postgres" (want clickhouse or chdb)`},
 		{"open_listener.yaml", `api.listen: "0.0.0.0:8080" is not a loopback address and api.tokens is empty`},
 		{"wrong_type.yaml", "cannot unmarshal !!str `twelve` into int64"},
+		{"cluster_embedded.yaml", "storage.cluster: invalid storage DSN: a cluster needs a clickhouse:// server DSN, not chdb://"},
+		{"cluster_bad_name.yaml", `storage.cluster: invalid storage DSN: cluster name "runway; DROP TABLE x": want letters, digits and underscores`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			_, err := Load("testdata/"+tc.file, env, testTypes)

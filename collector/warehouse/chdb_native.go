@@ -1,7 +1,9 @@
 package warehouse
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -22,10 +24,51 @@ type nativeBlock struct {
 	cols []nativeColumn
 }
 
+// A corrupt result (the engine's, or its memory overwritten) must never
+// make the decoder allocate what a count or a length in it claims, nor
+// index outside what it decoded: every count is checked against the bytes
+// left before anything is sized by it (nativeReader.fits), every string
+// length against them too (decodeStrings), array offsets must grow and
+// LowCardinality keys stay within their dictionary. So decoding allocates
+// in proportion to the result's size, and a corrupt one is an error.
+
+// nativeReader reads a result: ch-go's Reader for the column decoders,
+// over a buffered reader of the result's bytes that it shares, so that the
+// bytes left are known exactly.
+type nativeReader struct {
+	*proto.Reader
+	buf *bufio.Reader
+	src *bytes.Reader
+}
+
+// nativeBufferSize is the buffer of the reader: ch-go's Reader buffers
+// with this size, and takes a bufio.Reader at least as large as it is
+// instead of wrapping it in another (which would read ahead unseen).
+const nativeBufferSize = 128 << 10
+
+func newNativeReader(data []byte) *nativeReader {
+	src := bytes.NewReader(data)
+	buf := bufio.NewReaderSize(src, nativeBufferSize)
+	return &nativeReader{Reader: proto.NewReader(buf), buf: buf, src: src}
+}
+
+// left is how many bytes of the result are still to be read.
+func (r *nativeReader) left() int { return r.buf.Buffered() + r.src.Len() }
+
+// fits checks that n values of at least size bytes each can be in what is
+// left of the result, before anything is sized by n.
+func (r *nativeReader) fits(n, size int) error {
+	size = max(size, 1)
+	if n < 0 || n > r.left()/size {
+		return fmt.Errorf("%d values of %d bytes or more in the %d bytes left of the result", n, size, r.left())
+	}
+	return nil
+}
+
 // decodeNative decodes a whole Native result. data may be C memory: every
 // value is copied out of it.
 func decodeNative(data []byte) (names []string, blocks []nativeBlock, err error) {
-	r := proto.NewReader(bytes.NewReader(data))
+	r := newNativeReader(data)
 	var types []string
 	for len(data) > 0 {
 		ncols, err := r.UVarInt()
@@ -39,10 +82,10 @@ func decodeNative(data []byte) (names []string, blocks []nativeBlock, err error)
 		if err != nil {
 			return nil, nil, fmt.Errorf("block %d: %w", len(blocks), err)
 		}
-		// A corrupt result must not make us allocate what its counts
-		// claim: a column takes at least two bytes (the lengths of its name
-		// and type) and a row at least a byte of each column.
-		if ncols > uint64(len(data)) || (ncols > 0 && nrows > uint64(len(data))) {
+		// A column takes at least two bytes (the lengths of its name and
+		// type) and a row at least a byte of each column; a block without
+		// columns has no rows (no query selects nothing).
+		if ncols > uint64(len(data)) || nrows > uint64(len(data)) || (ncols == 0 && nrows > 0) {
 			return nil, nil, fmt.Errorf("block %d: %d columns of %d rows cannot fit in a result of %d bytes",
 				len(blocks), ncols, nrows, len(data))
 		}
@@ -53,11 +96,11 @@ func decodeNative(data []byte) (names []string, blocks []nativeBlock, err error)
 		}
 		b := nativeBlock{rows: int(nrows), cols: make([]nativeColumn, ncols)}
 		for i := range b.cols {
-			name, err := boundedStr(r, len(data))
+			name, err := boundedStr(r)
 			if err != nil {
 				return nil, nil, fmt.Errorf("column %d name: %w", i, err)
 			}
-			typ, err := boundedStr(r, len(data))
+			typ, err := boundedStr(r)
 			if err != nil {
 				return nil, nil, fmt.Errorf("column %s type: %w", name, err)
 			}
@@ -75,7 +118,7 @@ func decodeNative(data []byte) (names []string, blocks []nativeBlock, err error)
 			if err := b.cols[i].prefix(r); err != nil {
 				return nil, nil, fmt.Errorf("column %s (%s): %w", name, typ, err)
 			}
-			if err := b.cols[i].decode(r, b.rows); err != nil {
+			if err := decodeColumn(b.cols[i], r, b.rows); err != nil {
 				return nil, nil, fmt.Errorf("column %s (%s): %w", name, typ, err)
 			}
 		}
@@ -103,6 +146,9 @@ func newNativeColumn(typ string) (nativeColumn, error) {
 			return &arrayColumn{inner: inner}, err
 		}
 	case "Tuple":
+		if len(args) == 0 {
+			break // a tuple of nothing takes no bytes: its rows would be unbounded
+		}
 		t := make(tupleColumn, len(args))
 		for i, a := range args {
 			var err error
@@ -118,8 +164,11 @@ func newNativeColumn(typ string) (nativeColumn, error) {
 			if n, a := splitType(inner); n == "Nullable" && len(a) == 1 {
 				inner, nullable = a[0], true // the dictionary holds no NULL: key 0 is NULL
 			}
-			dict, err := newNativeColumn(inner)
-			return &lowCardinalityColumn{dict: dict, nullable: nullable}, err
+			// The engine keeps dictionaries of plain values only (strings,
+			// numbers, dates).
+			if dict := newLeafColumn(splitType(inner)); dict != nil {
+				return &lowCardinalityColumn{dict: dict, nullable: nullable}, nil
+			}
 		}
 	case "SimpleAggregateFunction":
 		if len(args) > 1 {
@@ -169,18 +218,31 @@ func splitType(s string) (string, []string) {
 	return name, append(args, strings.TrimSpace(inner[start:]))
 }
 
-// boundedStr reads a string whose length cannot exceed the result's size
-// (ch-go's Str allocates whatever length a corrupt prefix claims).
-func boundedStr(r *proto.Reader, size int) (string, error) {
-	n, err := r.StrLen()
+// strLen reads the length of a string, which cannot exceed the bytes left
+// of the result (ch-go's strings allocate whatever length a corrupt prefix
+// claims).
+func strLen(r *nativeReader) (int, error) {
+	n, err := binary.ReadUvarint(r.buf)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, fmt.Errorf("string length: %w", err)
+	}
+	if left := r.left(); n > uint64(left) {
+		return 0, fmt.Errorf("a string of %d bytes in the %d bytes left of the result", n, left)
+	}
+	return int(n), nil
+}
+
+// boundedStr reads a string of at most the bytes left of the result.
+func boundedStr(r *nativeReader) (string, error) {
+	n, err := strLen(r)
 	if err != nil {
 		return "", err
 	}
-	if n > size {
-		return "", fmt.Errorf("a string of %d bytes in a result of %d", n, size)
-	}
 	b := make([]byte, n)
-	if err := r.ReadFull(b); err != nil {
+	if _, err := io.ReadFull(r.buf, b); err != nil {
 		return "", err
 	}
 	return string(b), nil

@@ -3,7 +3,10 @@ package warehouse
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,11 +21,24 @@ import (
 type nativeColumn interface {
 	// prefix reads the serialization state written before the values
 	// (only LowCardinality has one).
-	prefix(r *proto.Reader) error
-	// decode reads rows values.
-	decode(r *proto.Reader, rows int) error
+	prefix(r *nativeReader) error
+	// width is the fewest bytes a value takes in a result (at least 1).
+	width() int
+	// decode reads rows values; call it through decodeColumn, which
+	// checks first that they can fit in what is left of the result.
+	decode(r *nativeReader, rows int) error
 	// value is the neutral value of row i (see Assign).
 	value(i int) any
+}
+
+// decodeColumn decodes rows values of c once it is sure they can be in
+// what is left of the result: no count read from a corrupt result sizes
+// an allocation beyond the result's size.
+func decodeColumn(c nativeColumn, r *nativeReader, rows int) error {
+	if err := r.fits(rows, c.width()); err != nil {
+		return err
+	}
+	return c.decode(r, rows)
 }
 
 // scanner is a column that stores row i into some destinations directly,
@@ -36,22 +52,70 @@ type scanner interface {
 type leaf[T any] struct {
 	col    proto.ColumnOf[T]
 	conv   func(T) any
+	size   int  // bytes a value takes (a String: at least its length's)
 	direct bool // a *T destination takes the value as it is
 }
 
 func newLeaf[T any](col proto.ColumnOf[T], conv func(T) any) *leaf[T] {
-	return &leaf[T]{col: col, conv: conv}
+	return &leaf[T]{col: col, conv: conv, size: valueSize(col)}
 }
 
 // newDirect is newLeaf for the types whose neutral value converts into a
 // *T exactly as it is: String, Int64, UInt64, UInt8, Float64, Bool.
 func newDirect[T any](col proto.ColumnOf[T], conv func(T) any) *leaf[T] {
-	return &leaf[T]{col: col, conv: conv, direct: true}
+	return &leaf[T]{col: col, conv: conv, size: valueSize(col), direct: true}
 }
 
-func (c *leaf[T]) prefix(*proto.Reader) error { return nil }
-func (c *leaf[T]) decode(r *proto.Reader, rows int) error {
-	return c.col.DecodeColumn(r, rows)
+// valueSize is the bytes a value of col takes in a result: a String at
+// least one (its length), a FixedString its size, a Nothing one (a
+// placeholder byte), any other its Go value's size (ch-go decodes them
+// as they are laid out).
+func valueSize[T any](col proto.ColumnOf[T]) int {
+	switch c := any(col).(type) {
+	case *proto.ColStr:
+		return 1
+	case *proto.ColFixedStr:
+		return c.Size
+	}
+	return max(int(reflect.TypeFor[T]().Size()), 1)
+}
+
+func (c *leaf[T]) prefix(*nativeReader) error { return nil }
+func (c *leaf[T]) width() int                 { return c.size }
+func (c *leaf[T]) decode(r *nativeReader, rows int) error {
+	if s, ok := any(c.col).(*proto.ColStr); ok {
+		return decodeStrings(r, s, rows)
+	}
+	return c.col.DecodeColumn(r.Reader, rows)
+}
+
+// decodeStrings reads rows String values into col, each no longer than
+// what is left of the result (ch-go's ColStr allocates whatever length it
+// reads, and more). It reads the buffered result directly: a byte at a
+// time through ch-go's Reader is far slower.
+func decodeStrings(r *nativeReader, col *proto.ColStr, rows int) error {
+	col.Pos = slices.Grow(col.Pos[:0], rows)
+	buf := col.Buf[:0]
+	for i := range rows {
+		n, err := strLen(r)
+		if err != nil {
+			return fmt.Errorf("row %d: %w", i, err)
+		}
+		start := len(buf)
+		if start+n > cap(buf) {
+			// Room for the rest at the mean length so far (a quarter
+			// more at least), never more than is left of the result.
+			mean := (start + n + i) / (i + 1)
+			buf = slices.Grow(buf, min(max(mean*(rows-i), start/4, n), r.left()))
+		}
+		buf = buf[:start+n]
+		if _, err := io.ReadFull(r.buf, buf[start:]); err != nil {
+			return fmt.Errorf("row %d: %w", i, err)
+		}
+		col.Pos = append(col.Pos, proto.Position{Start: start, End: start + n})
+	}
+	col.Buf = buf
+	return nil
 }
 func (c *leaf[T]) value(i int) any { return c.conv(c.col.Row(i)) }
 func (c *leaf[T]) scan(i int, dest any) bool {

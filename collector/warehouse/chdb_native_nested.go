@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 
 	"github.com/ClickHouse/ch-go/proto"
 )
@@ -18,12 +19,13 @@ type nullableColumn struct {
 	inner nativeColumn
 }
 
-func (c *nullableColumn) prefix(r *proto.Reader) error { return c.inner.prefix(r) }
-func (c *nullableColumn) decode(r *proto.Reader, rows int) error {
-	if err := c.nulls.DecodeColumn(r, rows); err != nil {
+func (c *nullableColumn) prefix(r *nativeReader) error { return c.inner.prefix(r) }
+func (c *nullableColumn) width() int                   { return 1 + c.inner.width() }
+func (c *nullableColumn) decode(r *nativeReader, rows int) error {
+	if err := c.nulls.DecodeColumn(r.Reader, rows); err != nil {
 		return err
 	}
-	return c.inner.decode(r, rows)
+	return decodeColumn(c.inner, r, rows)
 }
 func (c *nullableColumn) value(i int) any {
 	if c.nulls[i] != 0 {
@@ -37,24 +39,33 @@ func (c *nullableColumn) scan(i int, dest any) bool {
 }
 
 // arrayColumn is the end offset of each row's elements, then all elements.
+// The offsets never decrease (each row's elements are [ends[i-1], ends[i])),
+// and the last is the number of elements.
 type arrayColumn struct {
 	ends  proto.ColUInt64
 	inner nativeColumn
 }
 
-func (c *arrayColumn) prefix(r *proto.Reader) error { return c.inner.prefix(r) }
-func (c *arrayColumn) decode(r *proto.Reader, rows int) error {
+func (c *arrayColumn) prefix(r *nativeReader) error { return c.inner.prefix(r) }
+func (c *arrayColumn) width() int                   { return 8 }
+func (c *arrayColumn) decode(r *nativeReader, rows int) error {
 	if rows == 0 {
 		return nil
 	}
-	if err := c.ends.DecodeColumn(r, rows); err != nil {
+	if err := c.ends.DecodeColumn(r.Reader, rows); err != nil {
 		return err
 	}
-	n := c.ends[rows-1]
-	if n > math.MaxInt32 {
-		return fmt.Errorf("%d array elements in one block", n)
+	prev := uint64(0)
+	for i, end := range c.ends {
+		if end < prev {
+			return fmt.Errorf("array offset %d of row %d is below the previous row's %d", end, i, prev)
+		}
+		prev = end
 	}
-	return c.inner.decode(r, int(n))
+	if prev > math.MaxInt32 {
+		return fmt.Errorf("%d array elements in one block", prev)
+	}
+	return decodeColumn(c.inner, r, int(prev))
 }
 func (c *arrayColumn) bounds(i int) (lo, hi int) {
 	if i > 0 {
@@ -88,7 +99,7 @@ func (c *arrayColumn) value(i int) any {
 // tupleColumn is each element's column in turn.
 type tupleColumn []nativeColumn
 
-func (c tupleColumn) prefix(r *proto.Reader) error {
+func (c tupleColumn) prefix(r *nativeReader) error {
 	for _, e := range c {
 		if err := e.prefix(r); err != nil {
 			return err
@@ -96,9 +107,16 @@ func (c tupleColumn) prefix(r *proto.Reader) error {
 	}
 	return nil
 }
-func (c tupleColumn) decode(r *proto.Reader, rows int) error {
+func (c tupleColumn) width() int {
+	w := 0
 	for _, e := range c {
-		if err := e.decode(r, rows); err != nil {
+		w += e.width()
+	}
+	return w
+}
+func (c tupleColumn) decode(r *nativeReader, rows int) error {
+	for _, e := range c {
+		if err := decodeColumn(e, r, rows); err != nil {
 			return err
 		}
 	}
@@ -114,11 +132,14 @@ func (c tupleColumn) value(i int) any {
 
 // lowCardinalityColumn is a dictionary of distinct values and a key per
 // row into it. The prefix names the layout version; the data is one
-// "granule": flags (key width), the dictionary, then the keys.
+// "granule": flags (key width), the dictionary, then the keys. Every key
+// is within the dictionary, whose values are converted once (rows share
+// them: a long string in many rows is not copied for each).
 type lowCardinalityColumn struct {
-	dict     nativeColumn
+	dict     nativeColumn       // a leaf
 	nullable bool               // key 0 stands for NULL
 	key      func(i int) uint64 // row i's key
+	values   []any              // the dictionary's neutral values
 }
 
 // The flags of a LowCardinality granule (ClickHouse's
@@ -130,7 +151,9 @@ const (
 	lcHasAdditionalKeys                    = 1 << 9
 )
 
-func (c *lowCardinalityColumn) prefix(r *proto.Reader) error {
+func (c *lowCardinalityColumn) width() int { return 1 } // a key, at least
+
+func (c *lowCardinalityColumn) prefix(r *nativeReader) error {
 	v, err := r.Int64()
 	if err != nil {
 		return err
@@ -141,7 +164,7 @@ func (c *lowCardinalityColumn) prefix(r *proto.Reader) error {
 	return c.dict.prefix(r)
 }
 
-func (c *lowCardinalityColumn) decode(r *proto.Reader, rows int) error {
+func (c *lowCardinalityColumn) decode(r *nativeReader, rows int) error {
 	if rows == 0 {
 		return nil // no granule
 	}
@@ -159,7 +182,7 @@ func (c *lowCardinalityColumn) decode(r *proto.Reader, rows int) error {
 	if n < 0 || n > math.MaxInt32 {
 		return fmt.Errorf("LowCardinality dictionary of %d values", n)
 	}
-	if err := c.dict.decode(r, int(n)); err != nil {
+	if err := decodeColumn(c.dict, r, int(n)); err != nil {
 		return err
 	}
 	nkeys, err := r.Int64()
@@ -171,23 +194,41 @@ func (c *lowCardinalityColumn) decode(r *proto.Reader, rows int) error {
 	}
 	switch flags & lcKeyWidthMask {
 	case 0:
-		c.key, err = decodeKeys[uint8](r, new(proto.ColUInt8), rows)
+		c.key, err = decodeKeys[uint8](r, new(proto.ColUInt8), rows, n)
 	case 1:
-		c.key, err = decodeKeys[uint16](r, new(proto.ColUInt16), rows)
+		c.key, err = decodeKeys[uint16](r, new(proto.ColUInt16), rows, n)
 	case 2:
-		c.key, err = decodeKeys[uint32](r, new(proto.ColUInt32), rows)
+		c.key, err = decodeKeys[uint32](r, new(proto.ColUInt32), rows, n)
 	case 3:
-		c.key, err = decodeKeys[uint64](r, new(proto.ColUInt64), rows)
+		c.key, err = decodeKeys[uint64](r, new(proto.ColUInt64), rows, n)
 	default:
 		err = fmt.Errorf("LowCardinality key width %d", flags&lcKeyWidthMask)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	c.values = make([]any, n)
+	for i := range c.values {
+		c.values[i] = c.dict.value(i)
+	}
+	return nil
 }
 
-// decodeKeys reads rows keys of one width.
-func decodeKeys[T uint8 | uint16 | uint32 | uint64](r *proto.Reader, col proto.ColumnOf[T], rows int) (func(int) uint64, error) {
-	err := col.DecodeColumn(r, rows)
-	return func(i int) uint64 { return uint64(col.Row(i)) }, err
+// decodeKeys reads rows keys of one width, each below the dictionary's
+// size n.
+func decodeKeys[T uint8 | uint16 | uint32 | uint64](r *nativeReader, col proto.ColumnOf[T], rows int, n int64) (func(int) uint64, error) {
+	if err := r.fits(rows, int(reflect.TypeFor[T]().Size())); err != nil {
+		return nil, err
+	}
+	if err := col.DecodeColumn(r.Reader, rows); err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		if k := uint64(col.Row(i)); k >= uint64(n) {
+			return nil, fmt.Errorf("LowCardinality key %d of row %d is outside its dictionary of %d values", k, i, n)
+		}
+	}
+	return func(i int) uint64 { return uint64(col.Row(i)) }, nil
 }
 
 func (c *lowCardinalityColumn) value(i int) any {
@@ -195,5 +236,5 @@ func (c *lowCardinalityColumn) value(i int) any {
 	if c.nullable && k == 0 {
 		return nil
 	}
-	return c.dict.value(int(k))
+	return c.values[k]
 }

@@ -54,8 +54,14 @@ func (m *mapper) ticketRow(t ticket, ms *metricSet) warehouse.TicketRow {
 	return row
 }
 
-// policyRows maps an SLA policy into one row per priority and metric.
+// policyRows maps an SLA policy into one row per priority and metric. A
+// policy without an id (Zendesk always sends one) cannot be keyed: it
+// gives no rows, rather than rows under id 0 that every other such policy
+// would replace.
 func (m *mapper) policyRows(p policy) []warehouse.Row {
+	if p.ID == 0 {
+		return nil
+	}
 	var out []warehouse.Row
 	for _, pm := range p.PolicyMetrics {
 		var bh uint8

@@ -575,6 +575,9 @@ func run(m *testing.M) (code int, ran bool) {
 		fmt.Fprintln(os.Stderr, "FAIL: the warehouse tests need both backends: clickhouse-server (CLICKHOUSE_SERVER_BIN, default "+DefaultServerBin+") and libchdb (CHDB_LIB_PATH)")
 		return 1, false
 	}
+	if fuzzingOnly(os.Args[1:]) {
+		return m.Run(), true // fuzz targets decode bytes: no warehouse to start
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*startTimeout)
 	defer cancel()
 
@@ -604,6 +607,24 @@ func run(m *testing.M) (code int, ran bool) {
 	}()
 
 	return m.Run(), true
+}
+
+// fuzzingOnly reports whether the test binary only fuzzes (make fuzz
+// runs `-run '^$' -fuzz Target`, and its workers get -test.fuzzworker):
+// no test runs, so the backends would only cost each process seconds.
+func fuzzingOnly(args []string) bool {
+	fuzz, none := false, false
+	for _, a := range args {
+		switch {
+		case a == "-test.fuzzworker" || strings.HasPrefix(a, "-test.fuzzworker="):
+			return true
+		case strings.HasPrefix(a, "-test.fuzz=") && a != "-test.fuzz=":
+			fuzz = true
+		case a == "-test.run=^$":
+			none = true
+		}
+	}
+	return fuzz && none
 }
 
 // SharedServer is the test binary's clickhouse-server (nil before Main).
