@@ -132,11 +132,11 @@ func TestAPIWhileDatabaseGone(t *testing.T) {
 	if status, body := get("/readyz"); status != 503 || body != `{"error":{"code":"unavailable","message":"storage unreachable"}}` {
 		t.Errorf("database gone: /readyz %d %s, want 503 unavailable", status, body)
 	}
-	const internal = `{"error":{"code":"internal","message":"internal error; see the server log"}}`
+	const unavailable = `{"error":{"code":"unavailable","message":"storage unreachable"}}`
 	for _, p := range dataPaths {
 		status, body := get(p)
-		if status != 500 || body != internal {
-			t.Errorf("database gone: GET %s: %d %s, want 500 %s", p, status, body, internal)
+		if status != 503 || body != unavailable {
+			t.Errorf("database gone: GET %s: %d %s, want 503 %s", p, status, body, unavailable)
 		}
 		for _, leak := range []string{"127.0.0.1", strconv.Itoa(srv.Port()), "clickhouse", "dial", "runway_api_gone", whtest.UserPassword} {
 			if strings.Contains(strings.ToLower(body), strings.ToLower(leak)) {

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/runway-analytics/runway/api/analytics"
+	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
 // Error codes of the JSON error body (DESIGN.md §7).
@@ -60,6 +61,13 @@ func (s *Server) fail(c *gin.Context, err error) {
 		ae = &apiError{http.StatusBadRequest, CodeInvalidArgument, err.Error()}
 	case errors.Is(err, analytics.ErrNotFound):
 		ae = &apiError{http.StatusNotFound, CodeNotFound, err.Error()}
+	case errors.Is(err, warehouse.ErrUnavailable):
+		// The store went away: a fault of the moment, answered as readyz
+		// does; the detail (the address) goes to the log only.
+		s.log.WarnContext(c.Request.Context(), "request failed: storage unreachable", "method", c.Request.Method,
+			"path", c.FullPath(), "err", err)
+		c.Header("Retry-After", "5")
+		ae = &apiError{http.StatusServiceUnavailable, CodeUnavailable, "storage unreachable"}
 	}
 	if ae != nil {
 		abort(c, ae.status, ae.code, ae.message)

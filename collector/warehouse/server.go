@@ -369,9 +369,17 @@ func (s *serverDB) wrap(what, template string, err error) error {
 	prefix := "clickhouse: " + what
 	if isConnectionError(err) {
 		prefix += ": cannot reach ClickHouse server " + s.addr
+		return unreachable{wrapScrubbed(prefix, err, s.password)}
 	}
 	return wrapScrubbed(prefix, err, s.password)
 }
+
+// unreachable is an error of a server that could not be reached: it
+// matches ErrUnavailable.
+type unreachable struct{ error }
+
+func (e unreachable) Unwrap() error        { return e.error }
+func (e unreachable) Is(target error) bool { return target == ErrUnavailable }
 
 // isConnectionError reports whether err means the server could not be
 // reached or the connection to it broke: a failed dial, a reset, refused or

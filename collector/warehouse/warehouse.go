@@ -69,6 +69,10 @@ var (
 	ErrBind = errors.New("cannot bind value")
 	// ErrScan means a column could not be converted into its destination.
 	ErrScan = errors.New("cannot scan column")
+	// ErrUnavailable matches an error of a server that could not be
+	// reached or whose connection broke: a fault of the moment, not of the
+	// statement (the API answers 503 and the next run retries).
+	ErrUnavailable = errors.New("storage unreachable")
 )
 
 // DSN is a storage DSN parsed once (at config load): the backend and what
