@@ -81,6 +81,7 @@ type readingCell[T any] struct {
 // the clock (the open sprints' t1, the throughput window).
 type cachedReading[T any] struct {
 	parts string
+	took  time.Time // when parts was read (monotonic)
 	now   time.Time
 	data  T
 }
@@ -96,6 +97,7 @@ type servesFunc[T any] func(r *cachedReading[T], now time.Time) bool
 // false without reading.
 func (c *readingCache[T]) get(ctx context.Context, db warehouse.DB, key string, now time.Time, peek bool,
 	serves servesFunc[T], read func(context.Context) (T, error)) (data T, ok bool, err error) {
+	arrived := time.Now()
 	parts, err := partsFingerprint(ctx, db)
 	if err != nil {
 		if peek {
@@ -119,7 +121,10 @@ func (c *readingCache[T]) get(ctx context.Context, db warehouse.DB, key string, 
 		}
 	}
 	defer func() { <-cell.turn }()
-	if r := cell.last; r != nil && r.parts == parts && serves(r, now) {
+	// A reading fingerprinted after this call arrived holds everything
+	// committed before it did: while a collection writes, the calls that
+	// waited for one reading take it rather than each make the next.
+	if r := cell.last; r != nil && (r.parts == parts || !r.took.Before(arrived)) && serves(r, now) {
 		return r.data, true, nil
 	}
 	if peek {
@@ -130,7 +135,7 @@ func (c *readingCache[T]) get(ctx context.Context, db warehouse.DB, key string, 
 	}
 	// The parts may have changed while reading: then the next call's
 	// fingerprint differs from this one, and it reads again.
-	cell.last = &cachedReading[T]{parts: parts, now: now, data: data}
+	cell.last = &cachedReading[T]{parts: parts, took: arrived, now: now, data: data}
 	return data, true, nil
 }
 
