@@ -491,6 +491,13 @@ func (r *Runner) commit(ctx context.Context, source, runID string, rows map[stri
 	if len(cursors) == 0 {
 		return nil
 	}
+	// The rows are made durable before the cursors they justify are
+	// written: a crash of the machine or a failing disk may lose the last
+	// commit, never keep a cursor without its rows (the embedded store;
+	// a server keeps its own durability).
+	if err := warehouse.Sync(ctx, r.db); err != nil {
+		return fmt.Errorf("committing rows: %w", err)
+	}
 	now := r.opts.Now()
 	out := make([]warehouse.CursorRow, 0, len(cursors))
 	for _, n := range slices.Sorted(maps.Keys(cursors)) {

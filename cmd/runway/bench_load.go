@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -86,40 +87,149 @@ func benchLoad(ctx context.Context, db warehouse.DB, now time.Time, clients []in
 // another, and returns the latency quantiles (nearest rank) and how many
 // calls did not answer 200.
 func drive(ctx context.Context, client *http.Client, url string, n, requests int) (loadResult, error) {
-	var (
-		mu   sync.Mutex
-		lat  []time.Duration
-		errs int
-		wg   sync.WaitGroup
-	)
-	for range n {
+	clients := make([]loadClient, n)
+	for i := range clients {
+		clients[i] = &repeatClient{url: url, left: requests}
+	}
+	tally := driveLoad(ctx, client, clients)
+	if err := ctx.Err(); err != nil {
+		return loadResult{}, err
+	}
+	r := tally.result(url)
+	r.Clients = n
+	return r, nil
+}
+
+// The load generator: bench drives one endpoint at a time with it, the
+// load test (load_test.go) every endpoint at once for a while, during
+// collections, checking what each answer says.
+
+// loadClient is one client of a load, which makes its calls one after
+// another: Next says its next call (ok false: the client is done), Seen
+// gets the answer (code 0 and err when there was none).
+type loadClient interface {
+	Next() (call loadCall, ok bool)
+	Seen(url string, code int, body []byte, err error)
+}
+
+// loadCall is a GET a load client makes.
+type loadCall struct {
+	Endpoint string // what the call is tallied under
+	URL      string
+	Token    string // sent as a bearer token when set
+}
+
+// repeatClient calls url left times.
+type repeatClient struct {
+	url  string
+	left int
+}
+
+func (c *repeatClient) Next() (loadCall, bool) {
+	if c.left <= 0 {
+		return loadCall{}, false
+	}
+	c.left--
+	return loadCall{Endpoint: c.url, URL: c.url}, true
+}
+
+func (c *repeatClient) Seen(string, int, []byte, error) {}
+
+// driveLoad runs every client in a goroutine of its own until it is done
+// or ctx is, and tallies every call.
+func driveLoad(ctx context.Context, client *http.Client, clients []loadClient) *loadTally {
+	tally := &loadTally{lat: map[string][]time.Duration{}, codes: map[string]map[int]int{}}
+	var wg sync.WaitGroup
+	for _, c := range clients {
 		wg.Go(func() {
-			for range requests {
-				start := time.Now() // elapsed time only
-				_, code, err := benchGet(ctx, client, url)
-				d := time.Since(start)
-				mu.Lock()
-				lat = append(lat, d)
-				if err != nil || code != http.StatusOK {
-					errs++
+			for ctx.Err() == nil {
+				call, ok := c.Next()
+				if !ok {
+					return
 				}
-				mu.Unlock()
+				start := time.Now() // elapsed time only
+				body, code, err := loadGet(ctx, client, call)
+				took := time.Since(start)
+				if ctx.Err() != nil {
+					return // cut short by the end of the load, not an answer
+				}
+				tally.add(call.Endpoint, code, err, took)
+				c.Seen(call.URL, code, []byte(body), err)
 			}
 		})
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return loadResult{}, err
+	return tally
+}
+
+// loadTally holds the latencies and statuses of a load's calls by
+// endpoint; status 0 counts calls that got no answer.
+type loadTally struct {
+	mu    sync.Mutex
+	lat   map[string][]time.Duration
+	codes map[string]map[int]int
+}
+
+func (t *loadTally) add(endpoint string, code int, err error, took time.Duration) {
+	if err != nil {
+		code = 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lat[endpoint] = append(t.lat[endpoint], took)
+	if t.codes[endpoint] == nil {
+		t.codes[endpoint] = map[int]int{}
+	}
+	t.codes[endpoint][code]++
+}
+
+// endpoints lists the endpoints called, sorted.
+func (t *loadTally) endpoints() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Sorted(maps.Keys(t.lat))
+}
+
+// statuses counts the calls of endpoint by status (0: no answer).
+func (t *loadTally) statuses(endpoint string) map[int]int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return maps.Clone(t.codes[endpoint])
+}
+
+// result is endpoint's calls: how many, their latency quantiles (nearest
+// rank) and how many did not answer 200.
+func (t *loadTally) result(endpoint string) loadResult {
+	t.mu.Lock()
+	lat := slices.Clone(t.lat[endpoint])
+	errs := 0
+	for code, n := range t.codes[endpoint] {
+		if code != http.StatusOK {
+			errs += n
+		}
+	}
+	t.mu.Unlock()
+	r := loadResult{Path: endpoint, Requests: len(lat), Errors: errs}
+	if len(lat) == 0 {
+		return r
 	}
 	slices.Sort(lat)
 	rank := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }
-	return loadResult{Clients: n, Requests: len(lat), P50Ms: ms(rank(0.5)), P99Ms: ms(rank(0.99)), Errors: errs}, nil
+	r.P50Ms, r.P99Ms = ms(rank(0.5)), ms(rank(0.99))
+	return r
 }
 
 func benchGet(ctx context.Context, client *http.Client, url string) (string, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	return loadGet(ctx, client, loadCall{URL: url})
+}
+
+func loadGet(ctx context.Context, client *http.Client, call loadCall) (string, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, call.URL, nil)
 	if err != nil {
 		return "", 0, err
+	}
+	if call.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+call.Token)
 	}
 	resp, err := client.Do(req)
 	if err != nil {

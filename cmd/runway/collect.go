@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/runway-analytics/runway/collector/config"
 )
 
 func cmdCollect(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) error {
@@ -19,6 +22,38 @@ func cmdCollect(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if len(cfg.Sources) == 0 {
 		return fmt.Errorf("%w: the config has no sources to collect", errUsage)
 	}
+	// A signal (ctx done) stops the run in progress at once: it keeps what
+	// its checkpoints committed and records its failure. That, and closing
+	// the store, get api.shutdown_timeout; past it collect exits without
+	// them, so that a store that stopped answering cannot hold the process.
+	// Nothing committed is lost then either: a commit writes the rows
+	// before the cursors they justify.
+	done := make(chan error, 1)
+	go func() { done <- collectSources(ctx, cfg, log, names, stdout, stderr) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	grace := cfg.API.ShutdownTimeout.D()
+	if grace <= 0 {
+		grace = 30 * time.Second
+	}
+	log.Info("stopping: the run in progress is cancelled; its checkpoints are kept", "timeout", grace)
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		return fmt.Errorf("stopped without waiting any longer: the collection did not end within api.shutdown_timeout (%s) "+
+			"of the signal (what its checkpoints committed is kept; the next run resumes from there)", grace)
+	}
+}
+
+// collectSources runs the sources named in names (all when empty) once,
+// one after the other, printing a summary line per source.
+func collectSources(ctx context.Context, cfg config.Config, log *slog.Logger, names []string, stdout, stderr io.Writer) error {
 	a, err := open(ctx, cfg, log, names)
 	if err != nil {
 		return err

@@ -33,7 +33,9 @@ func (p *problems) add(format string, a ...any) {
 		p.more++ // counted, not formatted
 		return
 	}
-	msg, _ := clipRunes(fmt.Sprintf(format, a...), maxProblemRunes)
+	// Libraries clip the user's text by bytes (yaml.v3 in "cannot
+	// unmarshal"), which can split a character: the message stays UTF-8.
+	msg, _ := clipRunes(strings.ToValidUTF8(fmt.Sprintf(format, a...), "\uFFFD"), maxProblemRunes)
 	p.shown = append(p.shown, msg)
 }
 

@@ -48,6 +48,9 @@ func openEmbedded(ctx context.Context, path, db string) (DB, error) {
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("chdb: create data folder: %w", err)
 	}
+	if err := checkWritable(path); err != nil {
+		return nil, err
+	}
 	eng, err := engines.acquire(lib, path)
 	if err != nil {
 		return nil, err

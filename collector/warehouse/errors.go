@@ -33,6 +33,9 @@ type engineError struct {
 	code  int
 	name  string // "UNKNOWN_TABLE"; empty when not known
 	names []string
+	// system is the operating-system error the message reports, one of
+	// systemErrors ("Read-only file system"), or "".
+	system string
 }
 
 func (e *engineError) Error() string {
@@ -42,6 +45,9 @@ func (e *engineError) Error() string {
 	s := "Code: " + strconv.Itoa(e.code)
 	if e.name != "" {
 		s += " " + e.name
+	}
+	if e.system != "" {
+		s += ": " + e.system
 	}
 	if len(e.names) > 0 {
 		s += " (mentions " + strings.Join(e.names, ", ") + ")"
@@ -56,14 +62,40 @@ func newEngineError(code int, name, message, template string) *engineError {
 	if known := errorCodeNames[code]; known != "" {
 		name = known
 	}
-	return &engineError{code: code, name: name, names: sharedNames(message, template)}
+	e := &engineError{code: code, name: name, system: systemError(message)}
+	// The version trailer is no name of the statement's ("version" is a
+	// column), nor is any word of a C++ exception's text.
+	if code != codeSTDException {
+		e.names = sharedNames(versionRE.ReplaceAllString(message, ""), template)
+	}
+	return e
 }
 
+const codeSTDException = 1001
+
 var (
-	// libchdb's text: "Code: 60. DB::Exception: ... (UNKNOWN_TABLE) (version 26.7.3.1)".
-	engineCodeRE = regexp.MustCompile(`^Code: (\d+)\.`)
+	// libchdb's text: "Code: 60. DB::Exception: ... (UNKNOWN_TABLE) (version 26.7.3.1)",
+	// or for a C++ exception "std::exception. Code: 1001, type: ..., e.what() = ...".
+	engineCodeRE = regexp.MustCompile(`^(?:std::exception\. )?Code: (\d+)[.,]`)
 	engineNameRE = regexp.MustCompile(`\(([A-Z][A-Z0-9_]+)\)(?: \(version [^()]*\))?$`)
+	versionRE    = regexp.MustCompile(`\(version [^()]*\)\s*$`)
 )
+
+// systemErrors are the operating-system errors (strerror's words) a
+// storage failure reports: they name the problem (a full or read-only
+// disk) and never data, so an error passes them on.
+var systemErrors = []string{"Read-only file system", "No space left on device", "Disk quota exceeded",
+	"Permission denied", "Operation not permitted", "Input/output error", "Too many open files"}
+
+// systemError returns the first of systemErrors that message reports.
+func systemError(message string) string {
+	for _, s := range systemErrors {
+		if strings.Contains(message, s) {
+			return s
+		}
+	}
+	return ""
+}
 
 // parseEngineMessage turns a libchdb error text into an engineError.
 func parseEngineMessage(text, template string) *engineError {
@@ -249,6 +281,7 @@ var errorCodeNames = map[int]string{
 	49: "LOGICAL_ERROR", 50: "UNKNOWN_TYPE", 53: "TYPE_MISMATCH", 57: "TABLE_ALREADY_EXISTS",
 	60: "UNKNOWN_TABLE", 62: "SYNTAX_ERROR", 63: "UNKNOWN_AGGREGATE_FUNCTION",
 	69: "ARGUMENT_OUT_OF_BOUND", 70: "CANNOT_CONVERT_TYPE", 72: "CANNOT_PARSE_NUMBER",
+	74: "CANNOT_READ_FROM_FILE_DESCRIPTOR", 75: "CANNOT_WRITE_TO_FILE_DESCRIPTOR", 76: "CANNOT_OPEN_FILE",
 	80: "INCORRECT_QUERY", 81: "UNKNOWN_DATABASE", 82: "DATABASE_ALREADY_EXISTS",
 	115: "UNKNOWN_SETTING", 117: "INCORRECT_DATA", 130: "CANNOT_READ_ARRAY_FROM_TEXT",
 	158: "TOO_MANY_ROWS", 159: "TIMEOUT_EXCEEDED", 164: "READONLY",
@@ -261,4 +294,5 @@ var errorCodeNames = map[int]string{
 	349: "CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN", 352: "AMBIGUOUS_COLUMN_NAME", 386: "NO_COMMON_TYPE",
 	394: "QUERY_WAS_CANCELLED", 395: "FUNCTION_THROW_IF_VALUE_IS_NON_ZERO", 407: "DECIMAL_OVERFLOW",
 	497: "ACCESS_DENIED", 516: "AUTHENTICATION_FAILED", 691: "UNKNOWN_ELEMENT_OF_ENUM",
+	1000: "POCO_EXCEPTION", codeSTDException: "STD_EXCEPTION",
 }
