@@ -1,18 +1,13 @@
 package github
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"maps"
-	"net/http"
-	"runtime/metrics"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/runway-analytics/runway/collector/httpx"
+	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
@@ -69,7 +64,7 @@ func FuzzDecodeGitHub(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, milestones, issues, events []byte) {
 		rows, _ := fuzzCollect(t, milestones, issues, events) // rows or an error; the rows written before one are checked too
-		checkRows(t, "gh-fuzz", rows)
+		collectortest.CheckRows(t, "gh-fuzz", naturalIDs, rows)
 	})
 }
 
@@ -83,7 +78,7 @@ func TestFuzzGitHubSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkRows(t, "gh-fuzz", rows)
+	collectortest.CheckRows(t, "gh-fuzz", naturalIDs, rows)
 	tables := map[string]int{}
 	for _, r := range rows {
 		tables[r.Table()]++
@@ -106,7 +101,7 @@ func TestFuzzGitHubSeed(t *testing.T) {
 // several: what an input covers then depends on the input alone.
 func fuzzCollect(t *testing.T, milestones, issues, events []byte) ([]warehouse.Row, error) {
 	t.Helper()
-	site := &fuzzSite{route: func(path string) []byte {
+	site := &collectortest.FuzzSite{NotFound: []byte(`{"message":"Not Found"}`), ContentType: "application/json; charset=utf-8", Route: func(path string) []byte {
 		switch {
 		case strings.HasSuffix(path, "/milestones"):
 			return milestones
@@ -119,12 +114,12 @@ func fuzzCollect(t *testing.T, milestones, issues, events []byte) ([]warehouse.R
 	}}
 	const repo = "acme/api"
 	ctx := context.Background()
-	c := client{http: site.client()}
+	c := client{http: site.Client("https://api.github.test")}
 	m := newMapper("gh-fuzz", time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC))
 	titles := titleLog{}
 	var rows []warehouse.Row
-	before := heapAllocBytes()
-	defer func() { site.checkAllocs(t, heapAllocBytes()-before) }()
+	before := collectortest.HeapAllocBytes()
+	defer func() { site.CheckAllocs(t, collectortest.HeapAllocBytes()-before) }()
 	p, err := c.milestonesPage(ctx, repo, 1, "")
 	if err != nil {
 		return rows, err
@@ -154,56 +149,6 @@ func fuzzCollect(t *testing.T, milestones, issues, events []byte) ([]warehouse.R
 	return rows, err
 }
 
-// fuzzSite is the fuzzer's GitHub: route names a request path's body (nil:
-// 404). Each path is answered once: asked again (a next page), it is a
-// 404, so a listing ends after its first page.
-type fuzzSite struct {
-	route    func(path string) []byte
-	mu       sync.Mutex
-	asked    map[string]bool
-	requests int
-	bytes    int
-}
-
-func (s *fuzzSite) RoundTrip(req *http.Request) (*http.Response, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.asked == nil {
-		s.asked = map[string]bool{}
-	}
-	body, status := s.route(req.URL.Path), http.StatusOK
-	if body == nil || s.asked[req.URL.Path] {
-		body, status = []byte(`{"message":"Not Found"}`), http.StatusNotFound
-	}
-	s.asked[req.URL.Path] = true
-	s.requests++
-	s.bytes += len(body)
-	return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json; charset=utf-8"}},
-		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: req}, nil
-}
-
-// client is an HTTP client of s, as a source builds its own (no retries).
-func (s *fuzzSite) client() *httpx.Client {
-	return httpx.New(httpx.Options{Source: "fuzz", BaseURL: "https://api.github.test",
-		HTTPClient: &http.Client{Transport: s}, MaxRetries: -1})
-}
-
-// checkAllocs fails when a run allocated more than what it was sent pays
-// for: a constant per request and a multiple of the bytes.
-func (s *fuzzSite) checkAllocs(t *testing.T, allocated uint64) {
-	t.Helper()
-	if limit := uint64(8<<20 + 64<<10*s.requests + 512*s.bytes); allocated > limit {
-		t.Fatalf("a run of %d requests answered with %d bytes allocated %d bytes (limit %d)", s.requests, s.bytes, allocated, limit)
-	}
-}
-
-// heapAllocBytes is the bytes allocated on the heap so far.
-func heapAllocBytes() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
 // naturalIDs are the columns that identify a row of each table a source
 // writes (its sorting key but source and version): none may be empty or
 // "0" (an id GitHub never gives: a missing one).
@@ -213,49 +158,4 @@ var naturalIDs = map[string][]string{
 	"milestone_snapshots":  {"milestone_id", "run_id"},
 	"membership_events":    {"kind", "container_id", "issue_id", "event_id"},
 	"membership_intervals": {"kind", "container_id", "issue_id"},
-}
-
-// checkRows checks every row a run wrote, as the runner commits them
-// (after FitDateTimes).
-func checkRows(t *testing.T, source string, rows []warehouse.Row) {
-	t.Helper()
-	first, last := time.Unix(0, 0), time.Unix(1<<32-1, 0)
-	fitted, _ := warehouse.FitDateTimes(rows)
-	for i, r := range fitted {
-		ids, ok := naturalIDs[r.Table()]
-		if !ok {
-			t.Fatalf("row %d: a %s row", i, r.Table())
-		}
-		vals := map[string]any{}
-		for j, c := range warehouse.Columns(r) {
-			v := warehouse.Values(r)[j]
-			vals[c] = v
-			var tm *time.Time
-			switch x := v.(type) {
-			case time.Time:
-				tm = &x
-			case *time.Time:
-				tm = x
-			}
-			if tm != nil && (tm.Before(first) || tm.After(last)) {
-				t.Fatalf("row %d (%s): %s %v is outside DateTime after FitDateTimes", i, r.Table(), c, tm)
-			}
-		}
-		if vals["source"] != source {
-			t.Fatalf("row %d (%s): source %q, want %q", i, r.Table(), vals["source"], source)
-		}
-		for _, c := range ids {
-			if s, _ := vals[c].(string); s == "" || s == "0" {
-				t.Fatalf("row %d (%s): %s is %q: %#v", i, r.Table(), c, s, r)
-			}
-		}
-		for _, c := range []string{"sprint_ids", "milestone_ids"} {
-			list, _ := vals[c].([]string)
-			for _, id := range list {
-				if id == "" || id == "0" {
-					t.Fatalf("row %d (%s): %s holds %q: %#v", i, r.Table(), c, id, r)
-				}
-			}
-		}
-	}
 }

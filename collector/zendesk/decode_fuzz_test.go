@@ -1,17 +1,12 @@
 package zendesk
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"maps"
-	"net/http"
-	"runtime/metrics"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/runway-analytics/runway/collector/httpx"
+	"github.com/runway-analytics/runway/collector/collectortest"
 	"github.com/runway-analytics/runway/collector/warehouse"
 )
 
@@ -88,7 +83,7 @@ func FuzzDecodeZendesk(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, groups, policies, tickets, events []byte) {
 		rows, _ := fuzzCollect(t, groups, policies, tickets, events) // rows or an error; the rows before one are checked too
-		checkRows(t, "zd-fuzz", rows)
+		collectortest.CheckRows(t, "zd-fuzz", naturalIDs, rows)
 	})
 }
 
@@ -100,7 +95,7 @@ func TestFuzzZendeskSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkRows(t, "zd-fuzz", rows)
+	collectortest.CheckRows(t, "zd-fuzz", naturalIDs, rows)
 	tables := map[string]int{}
 	for _, r := range rows {
 		tables[r.Table()]++
@@ -145,7 +140,7 @@ func TestPolicyWithoutID(t *testing.T) {
 // error.
 func fuzzCollect(t *testing.T, groups, policies, tickets, events []byte) ([]warehouse.Row, error) {
 	t.Helper()
-	site := &fuzzSite{route: func(path string) []byte {
+	site := &collectortest.FuzzSite{NotFound: []byte(`{"error":"InvalidEndpoint","description":"Not found"}`), ContentType: "", Route: func(path string) []byte {
 		switch path {
 		case "/api/v2/groups":
 			return groups
@@ -159,12 +154,12 @@ func fuzzCollect(t *testing.T, groups, policies, tickets, events []byte) ([]ware
 		return nil
 	}}
 	ctx := context.Background()
-	c := client{http: site.client()} // no pace: the fuzzer's site has no rate limit
+	c := client{http: site.Client("https://acme.zendesk.test")} // no pace: the fuzzer's site has no rate limit
 	now := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 	m := &mapper{source: "zd-fuzz", now: now, version: uint64(now.UnixNano()), groups: map[int64]string{}}
 	var rows []warehouse.Row
-	before := heapAllocBytes()
-	defer func() { site.checkAllocs(t, heapAllocBytes()-before) }()
+	before := collectortest.HeapAllocBytes()
+	defer func() { site.CheckAllocs(t, collectortest.HeapAllocBytes()-before) }()
 
 	gs, err := c.groups(ctx)
 	if err != nil {
@@ -205,56 +200,6 @@ func fuzzCollect(t *testing.T, groups, policies, tickets, events []byte) ([]ware
 	return rows, nil
 }
 
-// fuzzSite is the fuzzer's Zendesk: route names a request path's body
-// (nil: 404). Each path is answered once: asked again (a next page), it
-// is a 404, so a listing ends after its first page.
-type fuzzSite struct {
-	route    func(path string) []byte
-	mu       sync.Mutex
-	asked    map[string]bool
-	requests int
-	bytes    int
-}
-
-func (s *fuzzSite) RoundTrip(req *http.Request) (*http.Response, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.asked == nil {
-		s.asked = map[string]bool{}
-	}
-	body, status := s.route(req.URL.Path), http.StatusOK
-	if body == nil || s.asked[req.URL.Path] {
-		body, status = []byte(`{"error":"InvalidEndpoint","description":"Not found"}`), http.StatusNotFound
-	}
-	s.asked[req.URL.Path] = true
-	s.requests++
-	s.bytes += len(body)
-	return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json; charset=utf-8"}},
-		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: req}, nil
-}
-
-// client is an HTTP client of s, as a source builds its own (no retries).
-func (s *fuzzSite) client() *httpx.Client {
-	return httpx.New(httpx.Options{Source: "fuzz", BaseURL: "https://acme.zendesk.test",
-		HTTPClient: &http.Client{Transport: s}, MaxRetries: -1})
-}
-
-// checkAllocs fails when a run allocated more than what it was sent pays
-// for: a constant per request and a multiple of the bytes.
-func (s *fuzzSite) checkAllocs(t *testing.T, allocated uint64) {
-	t.Helper()
-	if limit := uint64(8<<20 + 64<<10*s.requests + 512*s.bytes); allocated > limit {
-		t.Fatalf("a run of %d requests answered with %d bytes allocated %d bytes (limit %d)", s.requests, s.bytes, allocated, limit)
-	}
-}
-
-// heapAllocBytes is the bytes allocated on the heap so far.
-func heapAllocBytes() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
 // naturalIDs are the columns that identify a row of each table the source
 // writes (its sorting key but source and version): none may be empty or
 // "0" (an id Zendesk never gives: a missing one).
@@ -262,44 +207,4 @@ var naturalIDs = map[string][]string{
 	"tickets":              {"ticket_id"},
 	"ticket_metric_events": {"ticket_id", "event_id"},
 	"sla_policies":         {"policy_id"},
-}
-
-// checkRows checks every row mapped, as the runner commits them (after
-// FitDateTimes).
-func checkRows(t *testing.T, source string, rows []warehouse.Row) {
-	t.Helper()
-	first, last := time.Unix(0, 0), time.Unix(1<<32-1, 0)
-	fitted, _ := warehouse.FitDateTimes(rows)
-	for i, r := range fitted {
-		ids, ok := naturalIDs[r.Table()]
-		if !ok {
-			t.Fatalf("row %d: a %s row", i, r.Table())
-		}
-		vals := map[string]any{}
-		for j, c := range warehouse.Columns(r) {
-			v := warehouse.Values(r)[j]
-			vals[c] = v
-			var tm *time.Time
-			switch x := v.(type) {
-			case time.Time:
-				tm = &x
-			case *time.Time:
-				tm = x
-			}
-			if tm != nil && (tm.Before(first) || tm.After(last)) {
-				t.Fatalf("row %d (%s): %s %v is outside DateTime after FitDateTimes", i, r.Table(), c, tm)
-			}
-		}
-		if vals["source"] != source {
-			t.Fatalf("row %d (%s): source %q, want %q", i, r.Table(), vals["source"], source)
-		}
-		for _, c := range ids {
-			if s, _ := vals[c].(string); s == "" || s == "0" {
-				t.Fatalf("row %d (%s): %s is %q: %#v", i, r.Table(), c, s, r)
-			}
-		}
-		if tags, ok := vals["tags"].([]string); ok && tags == nil {
-			t.Fatalf("row %d (%s): tags nil (an Array column takes []string{})", i, r.Table())
-		}
-	}
 }
