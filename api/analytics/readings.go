@@ -107,13 +107,14 @@ func (c *readingCache[T]) get(ctx context.Context, db warehouse.DB, key string, 
 		return data, err == nil, err
 	}
 	cell := c.cell(db, key)
-	if peek {
-		select {
-		case cell.turn <- struct{}{}:
-		default:
+	waited := false
+	select {
+	case cell.turn <- struct{}{}:
+	default:
+		if peek {
 			return data, false, nil // a reading is being made: do not wait for it
 		}
-	} else {
+		waited = true
 		select {
 		case cell.turn <- struct{}{}:
 		case <-ctx.Done():
@@ -130,12 +131,22 @@ func (c *readingCache[T]) get(ctx context.Context, db warehouse.DB, key string, 
 	if peek {
 		return data, false, nil
 	}
+	// After a wait, fingerprint again: the calls queued behind this one
+	// all arrived before this instant, so its reading serves them too.
+	took := arrived
+	if waited {
+		took = time.Now()
+		if parts, err = partsFingerprint(ctx, db); err != nil {
+			data, err = read(ctx)
+			return data, err == nil, err
+		}
+	}
 	if data, err = read(ctx); err != nil {
 		return data, false, err
 	}
 	// The parts may have changed while reading: then the next call's
 	// fingerprint differs from this one, and it reads again.
-	cell.last = &cachedReading[T]{parts: parts, took: arrived, now: now, data: data}
+	cell.last = &cachedReading[T]{parts: parts, took: took, now: now, data: data}
 	return data, true, nil
 }
 

@@ -23,11 +23,11 @@ import (
 // cluster and idempotency tests compare every answer of one collection
 // with another's.
 
-// clusterNow is when the cluster test's demo org ends.
-var clusterNow = collectortest.Now(time.Date(2026, 3, 16, 9, 0, 0, 0, time.UTC))
+// demoNow is when the in-process demo org (cluster and idempotency tests) ends.
+var demoNow = collectortest.Now(time.Date(2026, 3, 16, 9, 0, 0, 0, time.UTC))
 
-// clusterAnswers are the API's answers by request path.
-type clusterAnswers map[string]string
+// demoAnswers are the API's answers by request path.
+type demoAnswers map[string]string
 
 // pastOf are the demo's replayed instants before now.
 func pastOf(now time.Time) []time.Time {
@@ -38,16 +38,16 @@ func pastOf(now time.Time) []time.Time {
 	return out
 }
 
-// clusterApp is the demo's app (its four simulated sites, sources and
+// pinnedDemoApp is the demo's app (its four simulated sites, sources and
 // projects) on dsn, its sites and runner on the clock it returns, and its
-// API, on clusterNow, served.
-func clusterApp(t *testing.T, ctx context.Context, dsn, cluster string) (*app, *collectortest.Clock, *httptest.Server, func()) {
+// API, on demoNow, served.
+func pinnedDemoApp(t *testing.T, ctx context.Context, dsn, cluster string) (*app, *collectortest.Clock, *httptest.Server, func()) {
 	t.Helper()
-	clock := collectortest.NewClock(clusterNow)
+	clock := collectortest.NewClock(demoNow)
 	var sites []demoSite
 	var stops []func()
 	for _, v := range demoVendors {
-		site, evolve := v.start(7, clusterNow, clock.Now)
+		site, evolve := v.start(7, demoNow, clock.Now)
 		u, stop, err := simulate.Listen(ctx, site)
 		if err != nil {
 			t.Fatal(err)
@@ -70,7 +70,7 @@ func clusterApp(t *testing.T, ctx context.Context, dsn, cluster string) (*app, *
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api.New(api.Options{DB: a.db, Runner: a.runner, Logger: log, Gatherer: a.reg,
-		Now: func() time.Time { return clusterNow }, Kinds: a.kinds, SLA: slaTargets(cfg.SLA)}).Handler())
+		Now: func() time.Time { return demoNow }, Kinds: a.kinds, SLA: slaTargets(cfg.SLA)}).Handler())
 	return a, clock, srv, func() {
 		srv.Close()
 		a.close()
@@ -97,9 +97,9 @@ func sitesOf(a *app) *strings.Replacer {
 // askEvery asks the API every report question (every page of every list,
 // and, with details, every sprint's and milestone's detail) and returns
 // the answers by path, with the sites' addresses replaced.
-func askEvery(t *testing.T, base string, sites *strings.Replacer, details bool) clusterAnswers {
+func askEvery(t *testing.T, base string, sites *strings.Replacer, details bool) demoAnswers {
 	t.Helper()
-	out := clusterAnswers{}
+	out := demoAnswers{}
 	ask := func(p string) string {
 		code, body := fetch(t, base+p)
 		if code != http.StatusOK {
@@ -153,7 +153,7 @@ func askEvery(t *testing.T, base string, sites *strings.Replacer, details bool) 
 
 // compareAnswers fails for every question the two warehouses answer
 // differently.
-func compareAnswers(t *testing.T, what string, want, got clusterAnswers) {
+func compareAnswers(t *testing.T, what string, want, got demoAnswers) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%s: %d answers, want %d", what, len(got), len(want))

@@ -106,7 +106,7 @@ func TestClusterAnswersEqualOneNode(t *testing.T) {
 	// And the cluster answers the same with every node up (the lists: the
 	// details were compared above, and the replicas hold the same rows).
 	back := askAll(t, ctx, dsn, whtest.ClusterName, sites)
-	lists := clusterAnswers{}
+	lists := demoAnswers{}
 	for p := range back {
 		lists[p] = one[p]
 	}
@@ -114,17 +114,17 @@ func TestClusterAnswersEqualOneNode(t *testing.T) {
 }
 
 // collectAndAsk replays the demo's org into the warehouse at dsn (on
-// cluster, when named) with every clock pinned to clusterNow, then asks
+// cluster, when named) with every clock pinned to demoNow, then asks
 // the API every question. during, when not nil, is called between the
 // replay's runs (step 1 after the first, ...) with a way to ask the API.
 func collectAndAsk(t *testing.T, ctx context.Context, dsn, cluster string,
-	during func(step int, ask func(string) (int, string))) (clusterAnswers, *strings.Replacer) {
+	during func(step int, ask func(string) (int, string))) (demoAnswers, *strings.Replacer) {
 	t.Helper()
-	a, clock, srv, stop := clusterApp(t, ctx, dsn, cluster)
+	a, clock, srv, stop := pinnedDemoApp(t, ctx, dsn, cluster)
 	defer stop()
 	ask := func(p string) (int, string) { return fetch(t, srv.URL+p) }
 	steps := 0
-	for _, at := range append(pastOf(clusterNow), clusterNow) {
+	for _, at := range append(pastOf(demoNow), demoNow) {
 		clock.Set(at)
 		for _, name := range a.runner.Sources() {
 			if _, err := a.runner.RunOnce(ctx, name, nil); err != nil {
@@ -142,9 +142,9 @@ func collectAndAsk(t *testing.T, ctx context.Context, dsn, cluster string,
 
 // askAll asks every question of an already collected warehouse, whose
 // sites were served as sites names them.
-func askAll(t *testing.T, ctx context.Context, dsn, cluster string, sites *strings.Replacer) clusterAnswers {
+func askAll(t *testing.T, ctx context.Context, dsn, cluster string, sites *strings.Replacer) demoAnswers {
 	t.Helper()
-	_, _, srv, stop := clusterApp(t, ctx, dsn, cluster)
+	_, _, srv, stop := pinnedDemoApp(t, ctx, dsn, cluster)
 	defer stop()
 	return askEvery(t, srv.URL, sites, false)
 }

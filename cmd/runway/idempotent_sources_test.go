@@ -27,7 +27,7 @@ import (
 func TestCollectIdempotentEverySource(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	a, clock, srv, stop := clusterApp(t, ctx, serverDSN(t), "")
+	a, clock, srv, stop := pinnedDemoApp(t, ctx, serverDSN(t), "")
 	defer stop()
 	sites := sitesOf(a)
 	collect := func(what string) {
@@ -38,7 +38,7 @@ func TestCollectIdempotentEverySource(t *testing.T) {
 		}
 	}
 	var earlier [][]warehouse.CursorRow // the cursors after each past collection
-	for i, at := range append(pastOf(clusterNow), clusterNow) {
+	for i, at := range append(pastOf(demoNow), demoNow) {
 		clock.Set(at)
 		collect("first collection as of " + at.Format(time.RFC3339))
 		if i < len(demoPast) {
@@ -61,7 +61,7 @@ func TestCollectIdempotentEverySource(t *testing.T) {
 		if err := warehouse.InsertRows(ctx, a.db, rows); err != nil {
 			t.Fatal(err)
 		}
-		what := fmt.Sprintf("run %d (%d cursors rewound to those as of %s)", run, len(rows), pastOf(clusterNow)[back].Format(time.DateOnly))
+		what := fmt.Sprintf("run %d (%d cursors rewound to those as of %s)", run, len(rows), pastOf(demoNow)[back].Format(time.DateOnly))
 		collect(what)
 		compareAnswers(t, what, first, askEvery(t, srv.URL, sites, true))
 		checkOneRowPerKey(t, ctx, a.db, what)
@@ -78,7 +78,7 @@ func committedCursors(t *testing.T, ctx context.Context, db warehouse.DB) []ware
 	defer rows.Close()
 	var out []warehouse.CursorRow
 	for rows.Next() {
-		c := warehouse.CursorRow{RunID: "rewind", Updated: clusterNow}
+		c := warehouse.CursorRow{RunID: "rewind", Updated: demoNow}
 		if err := rows.Scan(&c.Source, &c.Name, &c.Value); err != nil {
 			t.Fatal(err)
 		}
